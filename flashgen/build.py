@@ -1,0 +1,267 @@
+"""Compile checked sources into an .apkg that Anki imports and later updates in place."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import genanki
+
+from flashgen.check import check_directory, cloze_numbers
+from flashgen.markup import to_html
+from flashgen.notetypes import Notetypes, notetypes
+from flashgen.problems import FlashgenError, SourcesError, has_errors
+from flashgen.sources import Card, DeckConfig, DeckSources
+
+# Zip entries carry a date; a fixed one keeps builds byte-identical.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_IMG_SRC = re.compile(r'(<img\b[^>]*\bsrc=")([^"]+)(")')
+_IMG_SRC_NAMES = re.compile(r'<img\b[^>]*\bsrc="([^"]+)"')
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a build wrote."""
+
+    path: Path
+    notes: int
+    cards: int
+    media: int
+
+    def __str__(self) -> str:
+        return (
+            f"Wrote {self.path}: {self.notes} notes, {self.cards} cards, "
+            f"{self.media} media file{'s' * (self.media != 1)}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NoteData:
+    """One note as Anki will store it: the unit a lock or a preview works with."""
+
+    card: Card
+    guid: str
+    notetype: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    deck: str
+    card_count: int
+
+
+class _Note(genanki.Note):  # type: ignore[misc]
+    """A genanki note that carries its own modification time."""
+
+    def __init__(self, *, mod: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.mod = mod
+
+    def write_to_db(
+        self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: object
+    ) -> None:
+        super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "deck"
+
+
+def default_output(config: DeckConfig) -> Path:
+    return Path("build") / f"{slug(config.name)}.apkg"
+
+
+def source_date_epoch(environ: Mapping[str, str]) -> int | None:
+    raw = environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise FlashgenError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{raw}'")
+    return int(raw)
+
+
+def note_guid(config: DeckConfig, card_id: str) -> str:
+    return str(genanki.guid_for(config.key, card_id))
+
+
+def subdeck_id(config: DeckConfig, full_name: str) -> int:
+    """Subdeck ids derive from the deck id and their name, so they never change."""
+    if full_name == config.name:
+        return config.deck_id
+    digest = hashlib.sha256(f"{config.deck_id}:{full_name}".encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
+
+
+def media_name(path: Path) -> str:
+    """A content-derived name: a changed file gets a new name, which Anki then imports."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return f"{path.stem}-{digest}{path.suffix}"
+
+
+def _topic(sources: DeckSources, card: Card) -> str:
+    subject = sources.subjects.get(card.subject or "")
+    if subject is None:
+        return ""
+    group = sources.subjects.get(subject.group or "")
+    return (group or subject).name
+
+
+def _html(text: str, packed: Mapping[str, str]) -> str:
+    html = to_html(text)
+    if "<img" not in html:
+        return html
+    return _IMG_SRC.sub(
+        lambda m: m.group(1) + packed.get(m.group(2), m.group(2)) + m.group(3), html
+    )
+
+
+def note_data(sources: DeckSources, packed_media: Mapping[str, str]) -> list[NoteData]:
+    """Every card as the note Anki will store, in source order."""
+    config = sources.config
+    assert config is not None
+    notes = []
+    for card in sources.cards:
+        picture = ""
+        if card.picture:
+            subject = sources.subjects.get(card.subject or "")
+            alt = subject.name if subject else card.picture
+            picture = to_html(f"![{alt}]({card.picture})")
+            picture = _IMG_SRC.sub(
+                lambda m: m.group(1) + packed_media[m.group(2)] + m.group(3), picture
+            )
+        extra, source = _html(card.extra, packed_media), _html(card.source, packed_media)
+        if card.retired:
+            extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {card.retired}*")
+        tail = (extra, picture, source, _topic(sources, card), card.id)
+        if card.cloze is not None:
+            fields: tuple[str, ...] = (_html(card.cloze, packed_media), *tail)
+            count = len(set(cloze_numbers(card.cloze)))
+        else:
+            front, back = card.front or "", card.back or ""
+            fields = (_html(front, packed_media), _html(back, packed_media), *tail)
+            count = 1
+        tags = (*card.tags, "retired") if card.retired else card.tags
+        deck = f"{config.name}::{card.subdeck}" if card.subdeck else config.name
+        notes.append(
+            NoteData(
+                card=card,
+                guid=note_guid(config, card.id),
+                notetype="cloze" if card.cloze is not None else "basic",
+                fields=fields,
+                tags=tags,
+                deck=deck,
+                card_count=count,
+            )
+        )
+    return notes
+
+
+def _write_apkg(
+    path: Path,
+    notes: list[NoteData],
+    mods: Mapping[str, int],
+    config: DeckConfig,
+    media: Mapping[str, Path],
+    timestamp: int,
+    types: Notetypes,
+) -> None:
+    decks: dict[str, genanki.Deck] = {}
+    for data in notes:
+        deck = decks.get(data.deck)
+        if deck is None:
+            description = to_html(config.description) if data.deck == config.name else ""
+            deck = genanki.Deck(subdeck_id(config, data.deck), data.deck, description)
+            decks[data.deck] = deck
+        model = types.cloze if data.notetype == "cloze" else types.basic
+        deck.add_note(
+            _Note(
+                model=model,
+                fields=list(data.fields),
+                tags=list(data.tags),
+                guid=data.guid,
+                mod=mods[data.card.id],
+            )
+        )
+    if config.name not in decks:
+        decks[config.name] = genanki.Deck(config.deck_id, config.name, to_html(config.description))
+    package = genanki.Package(sorted(decks.values(), key=lambda d: d.name))
+
+    with tempfile.TemporaryDirectory() as scratch:
+        db_path = Path(scratch) / "collection.anki2"
+        connection = sqlite3.connect(db_path)
+        try:
+            package.write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
+            connection.commit()
+        finally:
+            connection.close()
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+
+            def add(name: str, data: bytes) -> None:
+                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, data)
+
+            add("collection.anki2", db_path.read_bytes())
+            names = sorted(media)
+            add("media", json.dumps({str(i): name for i, name in enumerate(names)}).encode())
+            for i, name in enumerate(names):
+                add(str(i), media[name].read_bytes())
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Write via a temporary file beside ``path`` and move it into place only when complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def build(
+    cards_dir: Path,
+    *,
+    output: Path | None = None,
+    shown_root: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> BuildResult:
+    """Check ``cards_dir`` and, when it has no errors, write its deck to ``output``."""
+    environ = os.environ if environ is None else environ
+    epoch = source_date_epoch(environ)
+    sources, problems = check_directory(cards_dir, shown_root=shown_root)
+    if has_errors(problems) or sources.config is None:
+        raise SourcesError([p for p in problems if p.severity == "error"])
+    config = sources.config
+    timestamp = epoch if epoch is not None else int(time.time())
+    packed = {name: media_name(path) for name, path in sources.media.items()}
+    notes = note_data(sources, packed)
+    used = {
+        name for data in notes for field in data.fields for name in _IMG_SRC_NAMES.findall(field)
+    }
+    media = {packed[name]: path for name, path in sources.media.items() if packed[name] in used}
+    mods = {data.card.id: timestamp for data in notes}
+    target = output if output is not None else default_output(config)
+    write_atomically(
+        target,
+        lambda temporary: _write_apkg(
+            temporary, notes, mods, config, media, timestamp, notetypes()
+        ),
+    )
+    return BuildResult(
+        path=target,
+        notes=len(notes),
+        cards=sum(data.card_count for data in notes),
+        media=len(media),
+    )

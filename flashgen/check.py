@@ -1,0 +1,312 @@
+"""Every rule flashgen applies to card sources, shared by ``check`` and ``build``.
+
+Rules with severity ``warning`` are lint: a card can silence one with ``allow: {rule: reason}``.
+Errors cannot be silenced; ``build`` refuses to write a deck while any remains.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from flashgen.markup import has_raw_html
+from flashgen.problems import Problem, Severity, Where, sort_problems
+from flashgen.sources import Card, DeckSources, load_sources
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+
+
+RULES: dict[str, Rule] = {
+    rule.id: rule
+    for rule in (
+        Rule("yaml-syntax", "error", "The file is not valid YAML."),
+        Rule("yaml-tag", "error", "A YAML tag such as !!python/object; tags never build objects."),
+        Rule(
+            "yaml", "error", "YAML features flashgen refuses: anchors, aliases, several documents."
+        ),
+        Rule("duplicate-key", "error", "The same key twice in one mapping."),
+        Rule("too-deep", "error", "YAML nested deeper than flashgen reads."),
+        Rule("encoding", "error", "The file is not valid UTF-8."),
+        Rule("file-too-large", "error", "A source file over the size limit."),
+        Rule("missing-file", "error", "deck.yaml is missing."),
+        Rule("empty-file", "error", "A source file with nothing in it."),
+        Rule("not-a-mapping", "error", "A file whose top level is not a mapping."),
+        Rule("missing-key", "error", "A required key is missing."),
+        Rule("unknown-key", "error", "A key flashgen does not know (with a suggestion)."),
+        Rule("wrong-type", "error", "A value of the wrong type (text, number, list)."),
+        Rule("empty-field", "error", "A field that is present but empty."),
+        Rule("card-kind", "error", "A card with both cloze and front/back."),
+        Rule("deck-name", "error", "A malformed deck or subdeck name."),
+        Rule("duplicate-id", "error", "Two cards (or subjects) with the same id."),
+        Rule("id-format", "error", "A card id that is not a lowercase slug."),
+        Rule("cloze-syntax", "error", "A cloze with no deletion or unbalanced braces."),
+        Rule("cloze-numbering", "warning", "Cloze numbers that skip (c1, c3 without c2)."),
+        Rule("tag-format", "error", "A tag with a space or a character Anki handles badly."),
+        Rule("unknown-subject", "error", "A card's subject is not in subjects.yaml."),
+        Rule("unknown-aspect", "error", "An aspect not declared under 'aspects' in deck.yaml."),
+        Rule("missing-media", "error", "A picture referenced but not in media/."),
+        Rule("unused-media", "warning", "A file in media/ that no card uses."),
+        Rule("unknown-rule", "error", "'allow' names a rule that does not exist or is an error."),
+        Rule("duplicate-question", "warning", "Two questions that read the same once normalised."),
+        Rule("long-answer", "warning", "An answer longer than max_answer_words."),
+        Rule(
+            "list-answer",
+            "warning",
+            "A front/back answer that is a list: use cloze or one card each.",
+        ),
+        Rule("yes-no-question", "warning", "A question answered by yes or no."),
+        Rule(
+            "context-cue",
+            "warning",
+            "A question without a 'Topic:' cue, where deck.yaml asks for one.",
+        ),
+        Rule("raw-html", "warning", "Raw HTML in a field; write Markdown (HTML is shown as text)."),
+        Rule("missing-source", "warning", "A card without a source."),
+    )
+}
+
+_SLUG = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
+_TAG = re.compile(r"\A[A-Za-z0-9_.+-]+(::[A-Za-z0-9_.+-]+)*\Z")
+_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
+_CONTEXT_CUE = re.compile(r"\A[^\s:][^:\n]{0,48}:\s")
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_YES_NO_OPENERS = (
+    "is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "should", "would",
+    "will", "has", "have", "had", "must", "may", "might", "shall",
+)  # fmt: skip
+_PUNCTUATION = str.maketrans("", "", string.punctuation + "\u2018\u2019\u201c\u201d\u2013\u2014")
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.lower().translate(_PUNCTUATION).split())
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[\w'\u2019-]+", text)
+
+
+def strip_cue(question: str) -> str:
+    match = _CONTEXT_CUE.match(question)
+    return question[match.end() :] if match else question
+
+
+def is_yes_no(question: str) -> bool:
+    body = strip_cue(question).strip()
+    first = body.split(maxsplit=1)[0].lower() if body else ""
+    return first in _YES_NO_OPENERS and " or " not in body.lower()
+
+
+def is_list_answer(answer: str) -> bool:
+    if re.search(r"^\s*(?:[-*+]|\d+[.)])\s", answer, re.MULTILINE):
+        return True
+    separators = answer.count(",") + len(re.findall(r"\band\b|&", answer))
+    return separators >= 2
+
+
+def cloze_numbers(text: str) -> list[int]:
+    return [int(n) for n, _ in _CLOZE.findall(text)]
+
+
+def media_references(card: Card) -> list[str]:
+    names = [card.picture] if card.picture else []
+    for text in (card.front, card.back, card.cloze, card.extra):
+        if text:
+            names.extend(_IMAGE.findall(text))
+    return names
+
+
+def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
+    config = sources.config
+    if not _SLUG.match(card.id):
+        yield Problem(
+            card.at("id"),
+            f"card id '{card.id}' must be a lowercase slug (a-z, 0-9, '-', '_', '.')",
+            "id-format",
+        )
+    for tag in card.tags:
+        if not _TAG.match(tag):
+            reason = (
+                "contains a space"
+                if " " in tag
+                else "has a character outside A-Z a-z 0-9 _ . + - ::"
+            )
+            yield Problem(card.at("tags"), f"tag '{tag}' {reason}", "tag-format")
+    if card.cloze is not None:
+        numbers = cloze_numbers(card.cloze)
+        if card.cloze.count("{{") != card.cloze.count("}}"):
+            yield Problem(card.at("cloze"), "cloze has unbalanced '{{' and '}}'", "cloze-syntax")
+        elif not numbers:
+            yield Problem(
+                card.at("cloze"),
+                "cloze has no deletion; mark one like {{c1::answer}}",
+                "cloze-syntax",
+            )
+        elif sorted(set(numbers)) != list(range(1, max(numbers) + 1)):
+            missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
+            yield Problem(
+                card.at("cloze"),
+                "cloze numbers skip " + ", ".join(f"c{n}" for n in missing),
+                "cloze-numbering",
+            )
+    if card.subject is not None and card.subject not in sources.subjects:
+        where_key = "subject" if "subject" in card.fields_where else "id"
+        if sources.subjects:
+            yield Problem(
+                card.at(where_key),
+                f"subject '{card.subject}' is not in {sources.subjects_file}",
+                "unknown-subject",
+            )
+        else:
+            yield Problem(
+                card.at(where_key),
+                f"subject '{card.subject}' given but the deck has no subjects.yaml",
+                "unknown-subject",
+            )
+    if config is not None:
+        for aspect in card.aspects:
+            if aspect not in config.aspects:
+                known = ", ".join(config.aspects) or "none declared"
+                yield Problem(
+                    card.at("aspect"),
+                    f"aspect '{aspect}' is not declared in deck.yaml (known: {known})",
+                    "unknown-aspect",
+                )
+    for name in media_references(card):
+        if "/" in name or name not in sources.media:
+            yield Problem(
+                card.at("picture" if name == card.picture else "id"),
+                f"picture '{name}' is not in {sources.shown('media')}/",
+                "missing-media",
+            )
+    for key in ("front", "back", "cloze", "extra"):
+        text = getattr(card, key)
+        if text and has_raw_html(text):
+            yield Problem(
+                card.at(key),
+                f"'{key}' holds raw HTML; write Markdown instead",
+                "raw-html",
+                "warning",
+            )
+    if not card.source:
+        yield Problem(card.where, f"card '{card.id}' has no source", "missing-source", "warning")
+    if card.back is not None and config is not None:
+        count = len(words(card.back))
+        if count > config.max_answer_words:
+            yield Problem(
+                card.at("back"),
+                f"answer has {count} words (at most {config.max_answer_words}); "
+                "move the explanation to 'extra'",
+                "long-answer",
+                "warning",
+            )
+        if is_list_answer(card.back):
+            yield Problem(
+                card.at("back"),
+                "answer is a list; use a cloze or one card per item",
+                "list-answer",
+                "warning",
+            )
+    if card.front is not None and is_yes_no(card.front):
+        yield Problem(
+            card.at("front"),
+            "yes/no question; ask for the thing itself (what, which, where, how)",
+            "yes-no-question",
+            "warning",
+        )
+    if config is not None and config.context_cue and not _CONTEXT_CUE.match(card.question):
+        key = "cloze" if card.is_cloze else "front"
+        yield Problem(
+            card.at(key),
+            "question has no context cue; start it with a topic, e.g. 'Calf: ...'",
+            "context-cue",
+            "warning",
+        )
+    for rule_id, _reason in card.allow.items():
+        rule = RULES.get(rule_id)
+        if rule is None or rule.severity == "error":
+            why = "is an error and cannot be silenced" if rule else "is not a rule"
+            yield Problem(card.at("allow"), f"'allow: {rule_id}' {why}", "unknown-rule")
+
+
+def _deck_problems(sources: DeckSources) -> Iterator[tuple[Card | None, Problem]]:
+    seen_ids: dict[str, Card] = {}
+    seen_questions: dict[str, Card] = {}
+    for card in sources.cards:
+        first = seen_ids.get(card.id)
+        if first is not None:
+            yield (
+                card,
+                Problem(
+                    card.at("id"),
+                    f"duplicate card id '{card.id}' (also at {first.at('id')})",
+                    "duplicate-id",
+                ),
+            )
+        else:
+            seen_ids[card.id] = card
+        question = normalise(card.question)
+        earlier = seen_questions.get(question)
+        if earlier is not None and question:
+            yield (
+                card,
+                Problem(
+                    card.at("cloze" if card.is_cloze else "front"),
+                    f"question duplicates card '{earlier.id}' at {earlier.where}",
+                    "duplicate-question",
+                    "warning",
+                ),
+            )
+        else:
+            seen_questions.setdefault(question, card)
+    used = {name for card in sources.cards for name in media_references(card)}
+    for name in sorted(set(sources.media) - used):
+        yield (
+            None,
+            Problem(
+                Where(sources.shown(f"media/{name}")),
+                f"media file '{name}' is not used by any card",
+                "unused-media",
+                "warning",
+            ),
+        )
+
+
+def check_sources(sources: DeckSources) -> list[Problem]:
+    """Content rules over loaded sources (the shape was checked while loading)."""
+    found: list[Problem] = []
+    pairs = list(_deck_problems(sources))
+    for card in sources.cards:
+        pairs.extend((card, problem) for problem in _card_problems(card, sources))
+    for owner, problem in pairs:
+        silenced = (
+            owner is not None and problem.severity == "warning" and problem.rule in owner.allow
+        )
+        if not silenced:
+            found.append(problem)
+    return found
+
+
+def check_directory(
+    root: Path, *, shown_root: str | None = None
+) -> tuple[DeckSources, list[Problem]]:
+    """Load and check a cards directory: every problem, sorted, at once."""
+    sources, problems = load_sources(root, shown_root=shown_root)
+    problems.extend(check_sources(sources))
+    return sources, sort_problems(problems)
+
+
+def summary(problems: Iterable[Problem]) -> str:
+    problems = list(problems)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if not problems:
+        return "no problems"
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"

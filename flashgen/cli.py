@@ -1,0 +1,148 @@
+"""The ``flashgen`` command line: a thin layer over the importable core."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import click
+
+from flashgen import __version__
+from flashgen.problems import FlashgenError, Problem, SourcesError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+CARDS_DIR = click.argument(
+    "cards_dir",
+    default="cards",
+    required=False,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+
+
+def _report(problems: Iterable[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def _friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the core's typed exceptions into one-line errors with exit status 1."""
+
+    @wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except SourcesError as exc:
+            _report(exc.problems)
+            count = len(exc.problems)
+            raise click.ClickException(
+                f"{count} problem{'s' * (count != 1)} in the card sources; nothing was written"
+            ) from None
+        except (FlashgenError, OSError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _shown(path: Path) -> str:
+    return str(path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="flashgen")
+def cli() -> None:
+    """Compile YAML flashcards into an Anki deck (.apkg) that updates in place."""
+
+
+@cli.command()
+@CARDS_DIR
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the deck.  [default: build/<deck-name>.apkg]",
+)
+@_friendly_errors
+def build(cards_dir: Path, output: Path | None) -> None:
+    """Check CARDS_DIR and build its Anki deck.
+
+    \b
+    Example:
+        flashgen build                  # cards/ -> build/<deck-name>.apkg
+        flashgen build my-cards -o deck.apkg
+
+    Set SOURCE_DATE_EPOCH for a byte-identical, reproducible build.
+    """
+    from flashgen.build import build as build_deck
+
+    result = build_deck(cards_dir, output=output, shown_root=_shown(cards_dir))
+    click.echo(str(result))
+
+
+@cli.command()
+@CARDS_DIR
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print problems.",
+)
+@click.option("--list-rules", is_flag=True, help="List every rule with its id and exit.")
+@_friendly_errors
+def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool) -> None:
+    """Lint CARDS_DIR: every problem at once, without writing a deck.
+
+    \b
+    Example:
+        flashgen check
+        flashgen check --strict --format json cards
+
+    Silence a warning on one card with  allow: {rule-id: reason}.
+    """
+    from flashgen.check import RULES, check_directory, summary
+
+    if list_rules:
+        for rule in RULES.values():
+            click.echo(f"{rule.id:<20} {rule.severity:<8} {rule.summary}")
+        return
+    _, problems = check_directory(cards_dir, shown_root=_shown(cards_dir))
+    failing = [p for p in problems if p.severity == "error" or strict]
+    if output_format == "json":
+        click.echo(json.dumps([p.as_json() for p in problems], indent=2))
+    else:
+        _report(problems)
+        click.echo(summary(problems), err=bool(problems))
+    if failing:
+        sys.exit(1)
+
+
+@cli.command()
+@CARDS_DIR
+@_friendly_errors
+def coverage(cards_dir: Path) -> None:
+    """Show which subject is taught by which cards, and what is missing.
+
+    \b
+    Example:
+        flashgen coverage
+
+    Exits 1 when a subject the source material names lacks a required aspect.
+    """
+    from flashgen.coverage import coverage_report, format_report
+
+    report = coverage_report(cards_dir, shown_root=_shown(cards_dir))
+    click.echo(format_report(report))
+    if not report.complete:
+        sys.exit(1)
+
+
+def main() -> None:
+    cli(prog_name="flashgen")

@@ -1,0 +1,65 @@
+"""Field text: a small, safe Markdown turned into sanitised HTML.
+
+markdown-it-py parses (raw HTML in the source is escaped, never passed through), and nh3 then
+cleans the result against an allow-list, so no script, event handler or ``javascript:`` URL
+reaches a card whatever the source holds.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = {
+    "p", "br", "em", "strong", "b", "i", "u", "sub", "sup", "code", "ul", "ol", "li", "a", "img",
+    "span", "div", "hr", "blockquote", "s",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "class"},
+    "span": {"class"},
+    "div": {"class"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+_SINGLE_PARAGRAPH = re.compile(r"\A<p>((?:(?!</?p>).)*)</p>\n?\Z", re.DOTALL)
+RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
+    md.enable("strikethrough")
+    # Headings, tables and code blocks do not belong on a flashcard; keep them as text.
+    md.disable(["heading", "lheading", "code", "fence", "table"], ignoreInvalid=True)
+    return md
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def to_html(text: str) -> str:
+    """Markdown to safe HTML; one paragraph is unwrapped so short answers stay inline."""
+    if not text:
+        return ""
+    html = _markdown().render(text)
+    single = _SINGLE_PARAGRAPH.match(html)
+    if single:
+        html = single.group(1)
+    return sanitize(html.strip())
+
+
+def has_raw_html(text: str) -> bool:
+    return RAW_HTML.search(text) is not None

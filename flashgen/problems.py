@@ -1,0 +1,65 @@
+"""Problems found in card sources, reported all at once as ``file:line:col: severity: message``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Where:
+    """A place in a source file; line and column count from 1."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the sources, tied to the place that causes it."""
+
+    where: Where
+    message: str
+    rule: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.severity}: {self.message} [{self.rule}]"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.where.path,
+            "line": self.where.line,
+            "col": self.where.col,
+            "severity": self.severity,
+            "rule": self.rule,
+            "message": self.message,
+        }
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Order by file and position, errors before warnings at the same place."""
+    return sorted(problems, key=lambda p: (p.where, p.severity != "error", p.rule, p.message))
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+class SourcesError(Exception):
+    """The sources have errors, so nothing was built."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the card sources")
+        self.problems = sort_problems(problems)
+
+
+class FlashgenError(Exception):
+    """A problem outside the card sources (a path, an environment variable), one line long."""

@@ -1,0 +1,457 @@
+"""The card sources as typed values: ``cards/deck.yaml``, ``cards/subjects.yaml`` and card files.
+
+Loading checks the shape of every file (keys, types, required fields) and keeps going after a
+problem, so that one run reports everything. Rules about content live in :mod:`flashgen.check`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flashgen.problems import Problem, Where
+from flashgen.yamlsource import YamlProblem, YMap, YNode, YScalar, YSeq, parse, read_text
+
+DECK_FILE = "deck.yaml"
+SUBJECTS_FILE = "subjects.yaml"
+MEDIA_DIR = "media"
+
+
+@dataclass(frozen=True, slots=True)
+class DeckConfig:
+    """What ``deck.yaml`` says about the deck as a whole."""
+
+    name: str
+    """Anki deck name; ``::`` makes subdecks."""
+    deck_id: int
+    """Anki deck id, fixed forever."""
+    key: str
+    """The deck's own key: note guids hash it with each card id."""
+    description: str = ""
+    context_cue: bool = False
+    """Every question must open with a context cue such as ``Calf:``."""
+    max_answer_words: int = 8
+    aspects: dict[str, str] = field(default_factory=dict)
+    """What a card can teach about a subject (aspect key -> one-line meaning)."""
+    required_aspects: tuple[str, ...] = ()
+    """Aspects every subject named in the source material must have cards for."""
+    where: Where = Where(DECK_FILE)
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One manifest entry: a thing the deck teaches (a muscle, a group, a structure, a term)."""
+
+    key: str
+    name: str
+    kind: str
+    group: str | None
+    aliases: tuple[str, ...]
+    named_in_source: bool
+    """The source material names it, so coverage requires it to be taught fully."""
+    aspects: tuple[str, ...] | None
+    """Overrides the deck's ``required_aspects`` for this subject."""
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """One note to build. ``front``/``back`` make a basic card, ``cloze`` a cloze card."""
+
+    id: str
+    where: Where
+    front: str | None = None
+    back: str | None = None
+    cloze: str | None = None
+    extra: str = ""
+    source: str = ""
+    tags: tuple[str, ...] = ()
+    subject: str | None = None
+    aspects: tuple[str, ...] = ()
+    picture: str | None = None
+    subdeck: str | None = None
+    allow: dict[str, str] = field(default_factory=dict)
+    """Lint rules silenced on this card, each with the reason."""
+    retired: str | None = None
+    """Why the card was retired; it still builds, tagged ``retired``."""
+    fields_where: dict[str, Where] = field(default_factory=dict)
+
+    @property
+    def is_cloze(self) -> bool:
+        return self.cloze is not None
+
+    @property
+    def question(self) -> str:
+        return self.cloze if self.cloze is not None else (self.front or "")
+
+    def at(self, key: str) -> Where:
+        return self.fields_where.get(key, self.where)
+
+
+@dataclass(slots=True)
+class DeckSources:
+    """Everything under a cards directory, loaded."""
+
+    root: Path
+    shown_root: str
+    config: DeckConfig | None
+    subjects: dict[str, Subject]
+    cards: list[Card]
+    files: list[str]
+    media: dict[str, Path]
+    """Media files under ``media/``, by name."""
+    subjects_file: str | None = None
+
+    def shown(self, name: str) -> str:
+        return f"{self.shown_root}/{name}" if self.shown_root else name
+
+
+CARD_KEYS = (
+    "id", "front", "back", "cloze", "extra", "source", "tags", "subject", "aspect",
+    "picture", "subdeck", "allow", "retired",
+)  # fmt: skip
+CARD_FILE_KEYS = ("cards", "tags", "subject", "subdeck")
+DECK_KEYS = (
+    "name", "id", "key", "description", "context_cue", "max_answer_words", "aspects",
+    "required_aspects",
+)  # fmt: skip
+SUBJECTS_FILE_KEYS = ("subjects",)
+SUBJECT_KEYS = ("key", "name", "kind", "group", "aliases", "named_in_source", "aspects")
+
+
+class _Reader:
+    """Converts located YAML into typed values, collecting problems instead of stopping."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def error(self, where: Where, message: str, rule: str) -> None:
+        self.problems.append(Problem(where, message, rule))
+
+    def check_keys(self, node: YMap, allowed: tuple[str, ...], what: str) -> None:
+        for key, where in node.keys.items():
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(allowed)})"
+            self.error(where, f"unknown key '{key}' in {what}{hint}", "unknown-key")
+
+    def string(
+        self, node: YMap, key: str, what: str, *, required: bool = False, empty_ok: bool = False
+    ) -> str | None:
+        value = node.items.get(key)
+        if value is None:
+            if required:
+                self.error(node.where, f"{what} is missing required key '{key}'", "missing-key")
+            return None
+        if not isinstance(value, YScalar) or isinstance(value.value, bool):
+            self.error(value.where, f"'{key}' must be text", "wrong-type")
+            return None
+        if value.value is None or (isinstance(value.value, str) and not value.value.strip()):
+            if not empty_ok:
+                self.error(value.where, f"'{key}' is empty", "empty-field")
+            return None
+        return str(value.value).strip() if isinstance(value.value, str) else str(value.value)
+
+    def integer(self, node: YMap, key: str, *, required: bool = False) -> int | None:
+        value = node.items.get(key)
+        if value is None:
+            if required:
+                self.error(
+                    node.where, f"{DECK_FILE} is missing required key '{key}'", "missing-key"
+                )
+            return None
+        if (
+            not isinstance(value, YScalar)
+            or isinstance(value.value, bool)
+            or not isinstance(value.value, int)
+        ):
+            self.error(value.where, f"'{key}' must be a whole number", "wrong-type")
+            return None
+        return value.value
+
+    def boolean(self, node: YMap, key: str) -> bool | None:
+        value = node.items.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, YScalar) or not isinstance(value.value, bool):
+            self.error(value.where, f"'{key}' must be true or false", "wrong-type")
+            return None
+        return value.value
+
+    def strings(self, node: YMap, key: str) -> tuple[list[str], list[Where]]:
+        """A list of words; a single word is taken as a list of one."""
+        value = node.items.get(key)
+        if value is None:
+            return [], []
+        items = value.items if isinstance(value, YSeq) else [value]
+        words: list[str] = []
+        places: list[Where] = []
+        for item in items:
+            if (
+                not isinstance(item, YScalar)
+                or item.value is None
+                or isinstance(item.value, bool)
+                or not str(item.value).strip()
+            ):
+                self.error(item.where, f"'{key}' must be a list of words", "wrong-type")
+                continue
+            words.append(str(item.value).strip())
+            places.append(item.where)
+        return words, places
+
+    def mapping_of_text(self, node: YMap, key: str) -> dict[str, str]:
+        value = node.items.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, YMap):
+            self.error(value.where, f"'{key}' must be a mapping of name: text", "wrong-type")
+            return {}
+        out: dict[str, str] = {}
+        for name in value.items:
+            text = self.string(value, name, f"'{key}'")
+            if text is not None:
+                out[name] = text
+        return out
+
+
+def _load_yaml(path: Path, shown: str, reader: _Reader) -> tuple[bool, YNode | None]:
+    """Whether the file parsed, and its root node (``None`` for an empty file)."""
+    try:
+        return True, parse(read_text(path, shown), shown)
+    except YamlProblem as exc:
+        reader.problems.append(exc.problem)
+        return False, None
+
+
+def _top_mapping(node: YNode | None, shown: str, reader: _Reader, expected: str) -> YMap | None:
+    if node is None:
+        reader.error(
+            Where(shown), f"file is empty; expected a mapping with {expected}", "empty-file"
+        )
+        return None
+    if not isinstance(node, YMap):
+        kind = "a list" if isinstance(node, YSeq) else "a single value"
+        reader.error(
+            node.where, f"file holds {kind}; expected a mapping with {expected}", "not-a-mapping"
+        )
+        return None
+    return node
+
+
+def _read_deck(node: YMap, reader: _Reader) -> DeckConfig | None:
+    reader.check_keys(node, DECK_KEYS, DECK_FILE)
+    name = reader.string(node, "name", DECK_FILE, required=True)
+    deck_id = reader.integer(node, "id", required=True)
+    key = reader.string(node, "key", DECK_FILE, required=True)
+    description = reader.string(node, "description", DECK_FILE, empty_ok=True) or ""
+    context_cue = reader.boolean(node, "context_cue") or False
+    max_words = reader.integer(node, "max_answer_words")
+    aspects = reader.mapping_of_text(node, "aspects")
+    required, places = reader.strings(node, "required_aspects")
+    for aspect, where in zip(required, places, strict=True):
+        if aspect not in aspects:
+            reader.error(
+                where, f"required aspect '{aspect}' is not under 'aspects'", "unknown-aspect"
+            )
+    if name is None or deck_id is None or key is None:
+        return None
+    if name.startswith("::") or name.endswith("::") or ":::" in name:
+        reader.error(node.items["name"].where, f"deck name '{name}' is malformed", "deck-name")
+    return DeckConfig(
+        name=name,
+        deck_id=deck_id,
+        key=key,
+        description=description,
+        context_cue=context_cue,
+        max_answer_words=max_words if max_words and max_words > 0 else 8,
+        aspects=aspects,
+        required_aspects=tuple(required),
+        where=node.where,
+    )
+
+
+def _read_subjects(node: YMap, shown: str, reader: _Reader) -> dict[str, Subject]:
+    reader.check_keys(node, SUBJECTS_FILE_KEYS, shown)
+    entries = node.items.get("subjects")
+    if entries is None:
+        reader.error(node.where, f"{shown} is missing required key 'subjects'", "missing-key")
+        return {}
+    if not isinstance(entries, YSeq):
+        reader.error(entries.where, "'subjects' must be a list", "wrong-type")
+        return {}
+    subjects: dict[str, Subject] = {}
+    for entry in entries.items:
+        if not isinstance(entry, YMap):
+            reader.error(entry.where, "each subject must be a mapping", "wrong-type")
+            continue
+        reader.check_keys(entry, SUBJECT_KEYS, "a subject")
+        key = reader.string(entry, "key", "subject", required=True)
+        name = reader.string(entry, "name", "subject", required=True)
+        kind = reader.string(entry, "kind", "subject") or "muscle"
+        group = reader.string(entry, "group", "subject")
+        aliases, _ = reader.strings(entry, "aliases")
+        named = reader.boolean(entry, "named_in_source") or False
+        aspects, _ = reader.strings(entry, "aspects")
+        if key is None or name is None:
+            continue
+        if key in subjects:
+            first = subjects[key].where
+            reader.error(
+                entry.where,
+                f"duplicate subject '{key}' (first at line {first.line})",
+                "duplicate-id",
+            )
+            continue
+        subjects[key] = Subject(
+            key=key,
+            name=name,
+            kind=kind,
+            group=group,
+            aliases=tuple(aliases),
+            named_in_source=named,
+            aspects=tuple(aspects) if "aspects" in entry.items else None,
+            where=entry.where,
+        )
+    for subject in subjects.values():
+        if subject.group is not None and subject.group not in subjects:
+            reader.error(
+                subject.where,
+                f"subject '{subject.key}' names unknown group '{subject.group}'",
+                "unknown-subject",
+            )
+    return subjects
+
+
+def _read_card(
+    node: YNode, defaults: dict[str, object], shown: str, reader: _Reader
+) -> Card | None:
+    if not isinstance(node, YMap):
+        reader.error(
+            node.where, "each card must be a mapping of keys such as id, front, back", "wrong-type"
+        )
+        return None
+    reader.check_keys(node, CARD_KEYS, "a card")
+    card_id = reader.string(node, "id", "card", required=True)
+    text = {k: reader.string(node, k, "card") for k in ("front", "back", "cloze")}
+    present = {k for k in ("front", "back", "cloze") if k in node.items}
+    extra = reader.string(node, "extra", "card", empty_ok=True) or ""
+    source = reader.string(node, "source", "card", empty_ok=True) or ""
+    tags, _ = reader.strings(node, "tags")
+    aspects, _ = reader.strings(node, "aspect")
+    subject = reader.string(node, "subject", "card") or defaults.get("subject")
+    picture = reader.string(node, "picture", "card")
+    subdeck = reader.string(node, "subdeck", "card") or defaults.get("subdeck")
+    allow = reader.mapping_of_text(node, "allow")
+    retired = reader.string(node, "retired", "card")
+
+    label = f"card '{card_id}'" if card_id else "card"
+    if "cloze" in present and present & {"front", "back"}:
+        reader.error(
+            node.where,
+            f"{label} has both 'cloze' and 'front'/'back'; use one or the other",
+            "card-kind",
+        )
+        return None
+    if not present:
+        reader.error(node.where, f"{label} needs 'front' and 'back', or 'cloze'", "missing-key")
+        return None
+    needed = ("cloze",) if "cloze" in present else ("front", "back")
+    for key in needed:
+        if key not in present:
+            reader.error(node.where, f"{label} is missing required key '{key}'", "missing-key")
+    if card_id is None or any(text[key] is None for key in needed):
+        return None
+    file_tags = defaults.get("tags", ())
+    assert isinstance(file_tags, tuple)
+    fields_where = dict(node.keys)
+    for key, value in node.items.items():
+        fields_where[key] = value.where
+    return Card(
+        id=card_id,
+        where=node.where,
+        front=text["front"],
+        back=text["back"],
+        cloze=text["cloze"],
+        extra=extra,
+        source=source,
+        tags=tuple(dict.fromkeys([*file_tags, *tags])),
+        subject=subject if isinstance(subject, str) else None,
+        aspects=tuple(aspects),
+        picture=picture,
+        subdeck=subdeck if isinstance(subdeck, str) else None,
+        allow=allow,
+        retired=retired,
+        fields_where=fields_where,
+    )
+
+
+def _read_card_file(node: YMap, shown: str, reader: _Reader) -> list[Card]:
+    reader.check_keys(node, CARD_FILE_KEYS, "a card file")
+    tags, _ = reader.strings(node, "tags")
+    defaults: dict[str, object] = {
+        "tags": tuple(tags),
+        "subject": reader.string(node, "subject", "card file"),
+        "subdeck": reader.string(node, "subdeck", "card file"),
+    }
+    entries = node.items.get("cards")
+    if entries is None:
+        reader.error(node.where, f"{shown} is missing required key 'cards'", "missing-key")
+        return []
+    if not isinstance(entries, YSeq):
+        reader.error(entries.where, "'cards' must be a list of cards", "wrong-type")
+        return []
+    cards = []
+    for entry in entries.items:
+        card = _read_card(entry, defaults, shown, reader)
+        if card is not None:
+            cards.append(card)
+    return cards
+
+
+def _yaml_files(root: Path) -> Iterator[Path]:
+    for path in sorted(root.iterdir()):
+        if path.is_file() and path.suffix in {".yaml", ".yml"}:
+            yield path
+
+
+def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSources, list[Problem]]:
+    """Load every source file under ``root``; the problems say what could not be read."""
+    shown_root = str(root) if shown_root is None else shown_root
+    shown_root = shown_root.rstrip("/") if shown_root not in {"", "/"} else shown_root
+    reader = _Reader()
+    sources = DeckSources(
+        root=root, shown_root=shown_root, config=None, subjects={}, cards=[], files=[], media={}
+    )
+    deck_path = root / DECK_FILE
+    if not deck_path.is_file():
+        reader.error(
+            Where(sources.shown(DECK_FILE)),
+            f"no {DECK_FILE}: a deck needs one with its name, id and key",
+            "missing-file",
+        )
+    for path in _yaml_files(root):
+        shown = sources.shown(path.name)
+        sources.files.append(shown)
+        parsed, node = _load_yaml(path, shown, reader)
+        if not parsed:
+            continue
+        if path.name == DECK_FILE:
+            top = _top_mapping(node, shown, reader, "name, id and key")
+            if top is not None:
+                sources.config = _read_deck(top, reader)
+        elif path.name == SUBJECTS_FILE:
+            sources.subjects_file = shown
+            top = _top_mapping(node, shown, reader, "a 'subjects:' list")
+            if top is not None:
+                sources.subjects = _read_subjects(top, shown, reader)
+        else:
+            top = _top_mapping(node, shown, reader, "a 'cards:' list")
+            if top is not None:
+                sources.cards.extend(_read_card_file(top, shown, reader))
+    media_dir = root / MEDIA_DIR
+    if media_dir.is_dir():
+        sources.media = {p.name: p for p in sorted(media_dir.iterdir()) if p.is_file()}
+    return sources, reader.problems
