@@ -123,6 +123,12 @@ def _html(text: str, packed: Mapping[str, str]) -> str:
     )
 
 
+def _source_html(config: DeckConfig, card: Card) -> str:
+    if not config.references:
+        return to_html(card.source)
+    return "<br>".join(to_html(config.references[key]) for key in card.source_keys)
+
+
 def note_data(sources: DeckSources, packed_media: Mapping[str, str]) -> list[NoteData]:
     """Every card as the note Anki will store, in source order."""
     config = sources.config
@@ -137,7 +143,7 @@ def note_data(sources: DeckSources, packed_media: Mapping[str, str]) -> list[Not
             picture = _IMG_SRC.sub(
                 lambda m: m.group(1) + packed_media[m.group(2)] + m.group(3), picture
             )
-        extra, source = _html(card.extra, packed_media), _html(card.source, packed_media)
+        extra, source = _html(card.extra, packed_media), _source_html(config, card)
         if card.retired:
             extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {card.retired}*")
         tail = (extra, picture, source, _topic(sources, card), card.id)

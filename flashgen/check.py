@@ -6,6 +6,7 @@ Errors cannot be silenced; ``build`` refuses to write a deck while any remains.
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
 from collections.abc import Iterable, Iterator
@@ -70,8 +71,14 @@ RULES: dict[str, Rule] = {
         ),
         Rule("raw-html", "warning", "Raw HTML in a field; write Markdown (HTML is shown as text)."),
         Rule("missing-source", "warning", "A card without a source."),
+        Rule("unknown-reference", "error", "A source key not listed under 'references'."),
     )
 }
+
+
+def _problem(where: Where, message: str, rule: str) -> Problem:
+    return Problem(where, message, rule, RULES[rule].severity)
+
 
 _SLUG = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
 _TAG = re.compile(r"\A[A-Za-z0-9_.+-]+(::[A-Za-z0-9_.+-]+)*\Z")
@@ -126,7 +133,7 @@ def media_references(card: Card) -> list[str]:
 def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
     config = sources.config
     if not _SLUG.match(card.id):
-        yield Problem(
+        yield _problem(
             card.at("id"),
             f"card id '{card.id}' must be a lowercase slug (a-z, 0-9, '-', '_', '.')",
             "id-format",
@@ -138,20 +145,20 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
                 if " " in tag
                 else "has a character outside A-Z a-z 0-9 _ . + - ::"
             )
-            yield Problem(card.at("tags"), f"tag '{tag}' {reason}", "tag-format")
+            yield _problem(card.at("tags"), f"tag '{tag}' {reason}", "tag-format")
     if card.cloze is not None:
         numbers = cloze_numbers(card.cloze)
         if card.cloze.count("{{") != card.cloze.count("}}"):
-            yield Problem(card.at("cloze"), "cloze has unbalanced '{{' and '}}'", "cloze-syntax")
+            yield _problem(card.at("cloze"), "cloze has unbalanced '{{' and '}}'", "cloze-syntax")
         elif not numbers:
-            yield Problem(
+            yield _problem(
                 card.at("cloze"),
                 "cloze has no deletion; mark one like {{c1::answer}}",
                 "cloze-syntax",
             )
         elif sorted(set(numbers)) != list(range(1, max(numbers) + 1)):
             missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
-            yield Problem(
+            yield _problem(
                 card.at("cloze"),
                 "cloze numbers skip " + ", ".join(f"c{n}" for n in missing),
                 "cloze-numbering",
@@ -159,13 +166,13 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
     if card.subject is not None and card.subject not in sources.subjects:
         where_key = "subject" if "subject" in card.fields_where else "id"
         if sources.subjects:
-            yield Problem(
+            yield _problem(
                 card.at(where_key),
                 f"subject '{card.subject}' is not in {sources.subjects_file}",
                 "unknown-subject",
             )
         else:
-            yield Problem(
+            yield _problem(
                 card.at(where_key),
                 f"subject '{card.subject}' given but the deck has no subjects.yaml",
                 "unknown-subject",
@@ -174,14 +181,14 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
         for aspect in card.aspects:
             if aspect not in config.aspects:
                 known = ", ".join(config.aspects) or "none declared"
-                yield Problem(
+                yield _problem(
                     card.at("aspect"),
                     f"aspect '{aspect}' is not declared in deck.yaml (known: {known})",
                     "unknown-aspect",
                 )
     for name in media_references(card):
         if "/" in name or name not in sources.media:
-            yield Problem(
+            yield _problem(
                 card.at("picture" if name == card.picture else "id"),
                 f"picture '{name}' is not in {sources.shown('media')}/",
                 "missing-media",
@@ -189,51 +196,52 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
     for key in ("front", "back", "cloze", "extra"):
         text = getattr(card, key)
         if text and has_raw_html(text):
-            yield Problem(
-                card.at(key),
-                f"'{key}' holds raw HTML; write Markdown instead",
-                "raw-html",
-                "warning",
+            yield _problem(
+                card.at(key), f"'{key}' holds raw HTML; write Markdown instead", "raw-html"
             )
     if not card.source:
-        yield Problem(card.where, f"card '{card.id}' has no source", "missing-source", "warning")
+        yield _problem(card.where, f"card '{card.id}' has no source", "missing-source")
+    elif config is not None and config.references:
+        for key in card.source_keys:
+            if key not in config.references:
+                close = difflib.get_close_matches(key, config.references, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                yield _problem(
+                    card.at("source"),
+                    f"source '{key}' is not under 'references' in deck.yaml{hint}",
+                    "unknown-reference",
+                )
     if card.back is not None and config is not None:
         count = len(words(card.back))
         if count > config.max_answer_words:
-            yield Problem(
+            yield _problem(
                 card.at("back"),
                 f"answer has {count} words (at most {config.max_answer_words}); "
                 "move the explanation to 'extra'",
                 "long-answer",
-                "warning",
             )
         if is_list_answer(card.back):
-            yield Problem(
-                card.at("back"),
-                "answer is a list; use a cloze or one card per item",
-                "list-answer",
-                "warning",
+            yield _problem(
+                card.at("back"), "answer is a list; use a cloze or one card per item", "list-answer"
             )
     if card.front is not None and is_yes_no(card.front):
-        yield Problem(
+        yield _problem(
             card.at("front"),
             "yes/no question; ask for the thing itself (what, which, where, how)",
             "yes-no-question",
-            "warning",
         )
     if config is not None and config.context_cue and not _CONTEXT_CUE.match(card.question):
         key = "cloze" if card.is_cloze else "front"
-        yield Problem(
+        yield _problem(
             card.at(key),
             "question has no context cue; start it with a topic, e.g. 'Calf: ...'",
             "context-cue",
-            "warning",
         )
     for rule_id, _reason in card.allow.items():
         rule = RULES.get(rule_id)
         if rule is None or rule.severity == "error":
             why = "is an error and cannot be silenced" if rule else "is not a rule"
-            yield Problem(card.at("allow"), f"'allow: {rule_id}' {why}", "unknown-rule")
+            yield _problem(card.at("allow"), f"'allow: {rule_id}' {why}", "unknown-rule")
 
 
 def _deck_problems(sources: DeckSources) -> Iterator[tuple[Card | None, Problem]]:
@@ -244,7 +252,7 @@ def _deck_problems(sources: DeckSources) -> Iterator[tuple[Card | None, Problem]
         if first is not None:
             yield (
                 card,
-                Problem(
+                _problem(
                     card.at("id"),
                     f"duplicate card id '{card.id}' (also at {first.at('id')})",
                     "duplicate-id",
@@ -257,11 +265,10 @@ def _deck_problems(sources: DeckSources) -> Iterator[tuple[Card | None, Problem]
         if earlier is not None and question:
             yield (
                 card,
-                Problem(
+                _problem(
                     card.at("cloze" if card.is_cloze else "front"),
                     f"question duplicates card '{earlier.id}' at {earlier.where}",
                     "duplicate-question",
-                    "warning",
                 ),
             )
         else:
@@ -270,11 +277,10 @@ def _deck_problems(sources: DeckSources) -> Iterator[tuple[Card | None, Problem]
     for name in sorted(set(sources.media) - used):
         yield (
             None,
-            Problem(
+            _problem(
                 Where(sources.shown(f"media/{name}")),
                 f"media file '{name}' is not used by any card",
                 "unused-media",
-                "warning",
             ),
         )
 

@@ -7,6 +7,7 @@ problem, so that one run reports everything. Rules about content live in :mod:`f
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,8 @@ class DeckConfig:
     """What a card can teach about a subject (aspect key -> one-line meaning)."""
     required_aspects: tuple[str, ...] = ()
     """Aspects every subject named in the source material must have cards for."""
+    references: dict[str, str] = field(default_factory=dict)
+    """Citations by key; a card's ``source`` then lists keys, shown in full on the card."""
     where: Where = Where(DECK_FILE)
 
 
@@ -83,6 +86,11 @@ class Card:
         return self.cloze is not None
 
     @property
+    def source_keys(self) -> list[str]:
+        """The source split into items, for decks that cite references by key."""
+        return [part.strip() for part in re.split(r"[;,]", self.source) if part.strip()]
+
+    @property
     def question(self) -> str:
         return self.cloze if self.cloze is not None else (self.front or "")
 
@@ -115,7 +123,7 @@ CARD_KEYS = (
 CARD_FILE_KEYS = ("cards", "tags", "subject", "subdeck")
 DECK_KEYS = (
     "name", "id", "key", "description", "context_cue", "max_answer_words", "aspects",
-    "required_aspects",
+    "required_aspects", "references",
 )  # fmt: skip
 SUBJECTS_FILE_KEYS = ("subjects",)
 SUBJECT_KEYS = ("key", "name", "kind", "group", "aliases", "named_in_source", "aspects")
@@ -250,6 +258,7 @@ def _read_deck(node: YMap, reader: _Reader) -> DeckConfig | None:
     context_cue = reader.boolean(node, "context_cue") or False
     max_words = reader.integer(node, "max_answer_words")
     aspects = reader.mapping_of_text(node, "aspects")
+    references = reader.mapping_of_text(node, "references")
     required, places = reader.strings(node, "required_aspects")
     for aspect, where in zip(required, places, strict=True):
         if aspect not in aspects:
@@ -269,6 +278,7 @@ def _read_deck(node: YMap, reader: _Reader) -> DeckConfig | None:
         max_answer_words=max_words if max_words and max_words > 0 else 8,
         aspects=aspects,
         required_aspects=tuple(required),
+        references=references,
         where=node.where,
     )
 

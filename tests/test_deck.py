@@ -1,0 +1,129 @@
+"""The shipped deck: complete coverage, the card-writing rubric, and a clean import into Anki."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from anki_collection import import_apkg, notes_by_card_id, open_collection
+from conftest import SHIPPED_CARDS
+
+from flashgen.build import build
+from flashgen.check import check_directory, is_list_answer, is_yes_no, words
+from flashgen.cli import cli
+from flashgen.coverage import coverage_of
+
+
+@pytest.fixture(scope="module")
+def deck():
+    sources, problems = check_directory(SHIPPED_CARDS, shown_root="cards")
+    return sources, problems
+
+
+def test_shipped_deck_passes_strict_check(deck):
+    _, problems = deck
+    assert [str(p) for p in problems] == []
+
+
+def test_every_subject_the_article_names_is_taught_in_every_aspect(deck):
+    sources, _ = deck
+    report = coverage_of(sources)
+    named = [entry for entry in report.subjects if entry.subject.named_in_source]
+    assert len(named) >= 20
+    for entry in named:
+        assert entry.required, f"{entry.subject.key} requires nothing"
+        assert entry.missing == (), f"{entry.subject.key} lacks {entry.missing}"
+        assert len(entry.card_ids) >= len(entry.required)
+    assert report.complete
+
+
+def test_coverage_command_reports_complete(runner):
+    result = runner.invoke(cli, ["coverage", str(SHIPPED_CARDS)])
+    assert result.exit_code == 0, result.output
+    assert "complete: all" in result.stdout
+
+
+def test_every_card_has_a_subject_from_the_manifest_and_a_source(deck):
+    sources, _ = deck
+    assert 80 <= len(sources.cards) <= 150
+    for card in sources.cards:
+        assert card.subject in sources.subjects, card.id
+        assert card.source_keys, card.id
+        assert all(key in sources.config.references for key in card.source_keys), card.id
+        assert card.aspects, f"{card.id} says nothing about what it teaches"
+
+
+def test_every_article_correction_cites_the_article_and_explains(deck):
+    sources, _ = deck
+    corrections = [c for c in sources.cards if "article-correction" in c.tags]
+    assert len(corrections) >= 15
+    for card in corrections:
+        assert "article" in card.source_keys, card.id
+        assert re.search(r"\barticle\b", card.extra, re.IGNORECASE), card.id
+
+
+def test_rubric_holds_for_every_card_or_is_justified_on_the_card(deck):
+    sources, _ = deck
+    limit = sources.config.max_answer_words
+    for card in sources.cards:
+        question = card.cloze or card.front
+        assert re.match(r"^[A-Z][^:\n]{1,40}: ", question), f"{card.id}: no context cue"
+        if card.back is not None:
+            assert len(words(card.back)) <= limit or "long-answer" in card.allow, card.id
+            assert not is_list_answer(card.back) or "list-answer" in card.allow, card.id
+            assert not is_yes_no(card.front), card.id
+    for card in sources.cards:
+        for rule, reason in card.allow.items():
+            assert len(reason.split()) >= 4, f"{card.id}: exception to {rule} is not justified"
+
+
+def test_look_alike_pairs_each_have_a_discriminating_card(deck):
+    sources, _ = deck
+    discriminating = [
+        c for c in sources.cards if "discriminate" in c.tags or "{{c2::" in (c.cloze or "")
+    ]
+    text = " ".join((c.front or c.cloze or "") + " " + c.extra for c in discriminating).lower()
+    for first, second in [
+        ("gastrocnemius", "soleus"),
+        ("tibialis anterior", "tibialis posterior"),
+        ("gluteus maximus", "gluteus medius"),
+        ("rectus femoris", "vasti"),
+        ("plantar flexion", "dorsiflexion"),
+    ]:
+        assert first in text and second in text, (first, second)
+
+
+def test_tags_let_a_learner_filter_by_group_and_phase(deck):
+    sources, _ = deck
+    groups = Counter(t for c in sources.cards for t in c.tags if t.startswith("group::"))
+    phases = Counter(t for c in sources.cards for t in c.tags if t.startswith("phase::"))
+    assert all(sum(t.startswith("group::") for t in c.tags) == 1 for c in sources.cards)
+    assert set(phases) >= {"phase::loading", "phase::midstance", "phase::push-off", "phase::swing"}
+    assert len(groups) >= 7
+
+
+def test_built_deck_imports_with_every_card_rendering(tmp_path, deck):
+    sources, _ = deck
+    apkg = tmp_path / "deck.apkg"
+    result = build(SHIPPED_CARDS, output=apkg, environ={"SOURCE_DATE_EPOCH": "1700000000"})
+    col = open_collection(tmp_path / "anki")
+    try:
+        log = import_apkg(col, apkg)
+        assert len(log.new) == len(sources.cards) == result.notes
+        notes = notes_by_card_id(col)
+        assert set(notes) == {card.id for card in sources.cards}
+        assert col.card_count() == result.cards
+        for card in sources.cards:
+            for anki_card in notes[card.id].cards():
+                question = anki_card.question().split("</style>", 1)[1]
+                answer = anki_card.answer().split("</style>", 1)[1]
+                assert 'class="fg-question"' in question and "{{" not in question, card.id
+                assert 'class="fg-divider"' in answer, card.id
+                if card.back is not None:
+                    assert f'<div class="fg-answer">{notes[card.id]["Back"]}</div>' in answer
+                subject = sources.subjects[card.subject]
+                group = sources.subjects.get(subject.group or "", subject)
+                assert f'<div class="fg-topic">{group.name}</div>' in question, card.id
+    finally:
+        col.close()
