@@ -18,6 +18,17 @@ from pathlib import Path
 import genanki
 
 from flashgen.check import check_directory, cloze_numbers
+from flashgen.ids import deck_id, deck_name, note_guid, notetype_id
+from flashgen.lock import (
+    LOCK_FILE,
+    Lock,
+    LockedCard,
+    content_hash,
+    current_notetypes,
+    next_mod,
+    read_lock,
+    updated_lock,
+)
 from flashgen.markup import to_html
 from flashgen.notetypes import Notetypes, notetypes
 from flashgen.problems import FlashgenError, SourcesError, has_errors
@@ -30,6 +41,28 @@ _IMG_SRC_NAMES = re.compile(r'<img\b[^>]*\bsrc="([^"]+)"')
 
 
 @dataclass(frozen=True, slots=True)
+class LockChanges:
+    """How a build's notes differ from the lock: what learners' Anki will do on import."""
+
+    new: int
+    changed: int
+    unchanged: int
+
+    @classmethod
+    def between(cls, old: Lock, new: Lock) -> LockChanges:
+        fresh = [card_id for card_id in new.cards if card_id not in old.cards]
+        changed = [
+            card_id
+            for card_id, entry in new.cards.items()
+            if card_id in old.cards and old.cards[card_id].hash != entry.hash
+        ]
+        return cls(len(fresh), len(changed), len(new.cards) - len(fresh) - len(changed))
+
+    def __str__(self) -> str:
+        return f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged"
+
+
+@dataclass(frozen=True, slots=True)
 class BuildResult:
     """What a build wrote."""
 
@@ -37,12 +70,18 @@ class BuildResult:
     notes: int
     cards: int
     media: int
+    lock: str | None = None
+    """The lock file, when this build updated it."""
+    changes: LockChanges | None = None
 
     def __str__(self) -> str:
-        return (
+        line = (
             f"Wrote {self.path}: {self.notes} notes, {self.cards} cards, "
             f"{self.media} media file{'s' * (self.media != 1)}"
         )
+        if self.lock is not None:
+            line += f"\nUpdated {self.lock}: {self.changes}"
+        return line
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,18 +125,6 @@ def source_date_epoch(environ: Mapping[str, str]) -> int | None:
     if not raw.isdigit():
         raise FlashgenError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{raw}'")
     return int(raw)
-
-
-def note_guid(config: DeckConfig, card_id: str) -> str:
-    return str(genanki.guid_for(config.key, card_id))
-
-
-def subdeck_id(config: DeckConfig, full_name: str) -> int:
-    """Subdeck ids derive from the deck id and their name, so they never change."""
-    if full_name == config.name:
-        return config.deck_id
-    digest = hashlib.sha256(f"{config.deck_id}:{full_name}".encode()).digest()
-    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
 def media_name(path: Path) -> str:
@@ -155,7 +182,7 @@ def note_data(sources: DeckSources, packed_media: Mapping[str, str]) -> list[Not
             fields = (_html(front, packed_media), _html(back, packed_media), *tail)
             count = 1
         tags = (*card.tags, "retired") if card.retired else card.tags
-        deck = f"{config.name}::{card.subdeck}" if card.subdeck else config.name
+        deck = deck_name(config, card)
         notes.append(
             NoteData(
                 card=card,
@@ -184,7 +211,7 @@ def _write_apkg(
         deck = decks.get(data.deck)
         if deck is None:
             description = to_html(config.description) if data.deck == config.name else ""
-            deck = genanki.Deck(subdeck_id(config, data.deck), data.deck, description)
+            deck = genanki.Deck(deck_id(config, data.deck), data.deck, description)
             decks[data.deck] = deck
         model = types.cloze if data.notetype == "cloze" else types.basic
         deck.add_note(
@@ -223,7 +250,7 @@ def _write_apkg(
                 add(str(i), media[name].read_bytes())
 
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Write via a temporary file beside ``path`` and move it into place only when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -242,22 +269,48 @@ def build(
     output: Path | None = None,
     shown_root: str | None = None,
     environ: Mapping[str, str] | None = None,
+    frozen: bool = False,
 ) -> BuildResult:
-    """Check ``cards_dir`` and, when it has no errors, write its deck to ``output``."""
+    """Check ``cards_dir`` and, when it has no errors, write its deck to ``output``.
+
+    Notes keep the ``mod`` recorded in ``deck.lock`` while their content is unchanged; changed
+    and new notes get ``SOURCE_DATE_EPOCH`` (else now), strictly newer than the lock. The lock
+    is then updated, unless ``frozen``, where a lock that would change is an error.
+    """
     environ = os.environ if environ is None else environ
     epoch = source_date_epoch(environ)
     sources, problems = check_directory(cards_dir, shown_root=shown_root)
     if has_errors(problems) or sources.config is None:
         raise SourcesError([p for p in problems if p.severity == "error"])
     config = sources.config
-    timestamp = epoch if epoch is not None else int(time.time())
+    now = epoch if epoch is not None else int(time.time())
     packed = {name: media_name(path) for name, path in sources.media.items()}
     notes = note_data(sources, packed)
     used = {
         name for data in notes for field in data.fields for name in _IMG_SRC_NAMES.findall(field)
     }
     media = {packed[name]: path for name, path in sources.media.items() if packed[name] in used}
-    mods = {data.card.id: timestamp for data in notes}
+
+    lock_path = cards_dir / LOCK_FILE
+    lock = read_lock(lock_path, sources.shown(LOCK_FILE))
+    entries: dict[str, LockedCard] = {}
+    for data in notes:
+        notetype = notetype_id(data.card)
+        digest = content_hash(data.fields, data.tags, notetype, data.deck)
+        mod = next_mod(lock.cards.get(data.card.id), digest, now)
+        entries[data.card.id] = LockedCard(data.guid, data.deck, notetype, digest, mod)
+    new_lock = updated_lock(lock, entries, current_notetypes())
+    changes = LockChanges.between(lock, new_lock)
+    lock_text = new_lock.render()
+    lock_changed = not lock_path.exists() or lock_path.read_text(encoding="utf-8") != lock_text
+    if frozen and lock_changed:
+        raise FlashgenError(
+            f"{sources.shown(LOCK_FILE)} is out of date ({changes}): run 'flashgen build' "
+            "and commit the lock"
+        )
+    # Every id Anki stores derives from the newest note, so unchanged sources give the same bytes.
+    timestamp = max((entry.mod for entry in entries.values()), default=now)
+    mods = {card_id: entry.mod for card_id, entry in entries.items()}
     target = output if output is not None else default_output(config)
     write_atomically(
         target,
@@ -265,9 +318,15 @@ def build(
             temporary, notes, mods, config, media, timestamp, notetypes()
         ),
     )
+    if lock_changed:
+        write_atomically(
+            lock_path, lambda temporary: temporary.write_text(lock_text, encoding="utf-8")
+        )
     return BuildResult(
         path=target,
         notes=len(notes),
         cards=sum(data.card_count for data in notes),
         media=len(media),
+        lock=sources.shown(LOCK_FILE) if lock_changed else None,
+        changes=changes,
     )

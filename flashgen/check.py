@@ -13,6 +13,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flashgen.ids import deck_name, note_guid, notetype_id
+from flashgen.lock import (
+    LOCK_FILE,
+    LockError,
+    Released,
+    current_notetypes,
+    read_lock,
+    release_problems,
+)
 from flashgen.markup import has_raw_html
 from flashgen.problems import Problem, Severity, Where, sort_problems
 from flashgen.sources import Card, DeckSources, load_sources
@@ -72,6 +81,14 @@ RULES: dict[str, Rule] = {
         Rule("raw-html", "warning", "Raw HTML in a field; write Markdown (HTML is shown as text)."),
         Rule("missing-source", "warning", "A card without a source."),
         Rule("unknown-reference", "error", "A source key not listed under 'references'."),
+        Rule("lock", "error", "deck.lock cannot be read."),
+        Rule(
+            "card-removed", "error", "A released card is gone: retire it or forget it explicitly."
+        ),
+        Rule("deck-changed", "error", "A released card moved deck; Anki will not move it."),
+        Rule("guid-changed", "error", "A released card would get a new note guid."),
+        Rule("notetype-changed", "error", "A notetype's fields or templates changed under its id."),
+        Rule("id-reused", "error", "A card id that was released and forgotten is used again."),
     )
 }
 
@@ -300,12 +317,34 @@ def check_sources(sources: DeckSources) -> list[Problem]:
     return found
 
 
+def released_cards(sources: DeckSources) -> list[Released]:
+    config = sources.config
+    assert config is not None
+    return [
+        Released(card, note_guid(config, card.id), deck_name(config, card), notetype_id(card))
+        for card in sources.cards
+    ]
+
+
+def release_safety(sources: DeckSources) -> list[Problem]:
+    """Compare the sources with what was released (deck.lock)."""
+    if sources.config is None:
+        return []
+    shown = sources.shown(LOCK_FILE)
+    try:
+        lock = read_lock(sources.root / LOCK_FILE, shown)
+    except LockError as exc:
+        return [exc.problem]
+    return list(release_problems(lock, released_cards(sources), current_notetypes(), shown))
+
+
 def check_directory(
     root: Path, *, shown_root: str | None = None
 ) -> tuple[DeckSources, list[Problem]]:
     """Load and check a cards directory: every problem, sorted, at once."""
     sources, problems = load_sources(root, shown_root=shown_root)
     problems.extend(check_sources(sources))
+    problems.extend(release_safety(sources))
     return sources, sort_problems(problems)
 
 

@@ -12,6 +12,7 @@ from typing import ParamSpec, TypeVar
 import click
 
 from flashgen import __version__
+from flashgen.lock import LockError
 from flashgen.problems import FlashgenError, Problem, SourcesError
 
 P = ParamSpec("P")
@@ -43,6 +44,9 @@ def _friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise click.ClickException(
                 f"{count} problem{'s' * (count != 1)} in the card sources; nothing was written"
             ) from None
+        except LockError as exc:
+            _report([exc.problem])
+            raise click.ClickException("the lock could not be used; nothing was written") from None
         except (FlashgenError, OSError) as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -67,8 +71,13 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the deck.  [default: build/<deck-name>.apkg]",
 )
+@click.option(
+    "--frozen",
+    is_flag=True,
+    help="Fail instead of updating deck.lock (for CI: the committed lock must be current).",
+)
 @_friendly_errors
-def build(cards_dir: Path, output: Path | None) -> None:
+def build(cards_dir: Path, output: Path | None, frozen: bool) -> None:
     """Check CARDS_DIR and build its Anki deck.
 
     \b
@@ -76,11 +85,13 @@ def build(cards_dir: Path, output: Path | None) -> None:
         flashgen build                  # cards/ -> build/<deck-name>.apkg
         flashgen build my-cards -o deck.apkg
 
-    Set SOURCE_DATE_EPOCH for a byte-identical, reproducible build.
+    Unchanged notes keep their modification time from CARDS_DIR/deck.lock, so
+    re-importing updates exactly the notes that changed; the build then updates
+    the lock. Set SOURCE_DATE_EPOCH to stamp changed notes with a fixed time.
     """
     from flashgen.build import build as build_deck
 
-    result = build_deck(cards_dir, output=output, shown_root=_shown(cards_dir))
+    result = build_deck(cards_dir, output=output, shown_root=_shown(cards_dir), frozen=frozen)
     click.echo(str(result))
 
 
@@ -142,6 +153,40 @@ def coverage(cards_dir: Path) -> None:
     click.echo(format_report(report))
     if not report.complete:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("card_ids", nargs=-1, required=True)
+@click.option("--reason", required=True, help="Why the cards are dropped (kept in the lock).")
+@click.option(
+    "-C",
+    "--cards-dir",
+    default="cards",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@_friendly_errors
+def forget(card_ids: tuple[str, ...], reason: str, cards_dir: Path) -> None:
+    """Remove released cards from deck.lock on purpose.
+
+    An .apkg cannot delete notes from learners' collections, so a released card
+    that disappears from the sources is an error. Keep it with 'retired: <reason>',
+    or forget it here: its id is then never used again.
+
+    \b
+    Example:
+        flashgen forget soleus-old-wording --reason "merged into soleus-depth"
+    """
+    from flashgen.build import write_atomically
+    from flashgen.lock import LOCK_FILE
+    from flashgen.lock import forget as forget_cards
+
+    lock_path = cards_dir / LOCK_FILE
+    shown = f"{_shown(cards_dir)}/{LOCK_FILE}"
+    lock = forget_cards(lock_path, shown, card_ids, reason)
+    text = lock.render()
+    write_atomically(lock_path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    click.echo(f"Forgot {len(card_ids)} card{'s' * (len(card_ids) != 1)} in {shown}")
 
 
 def main() -> None:

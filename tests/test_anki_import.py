@@ -9,6 +9,7 @@ from anki_collection import import_apkg, notes_by_card_id, open_collection
 from conftest import write_yaml
 
 from flashgen.build import build
+from flashgen.lock import forget
 
 CARDS = [
     {"id": "soleus-depth", "front": "Calf: which muscle lies **deep** to the gastrocnemius?",
@@ -93,6 +94,10 @@ def test_second_build_updates_in_place_and_keeps_every_review(make_cards, tmp_pa
             "source": "S23a",
         }
     )
+    # A released card cannot vanish silently (an .apkg cannot delete it): say so in the lock.
+    lock = tmp_path / "cards" / "deck.lock"
+    text = forget(lock, "deck.lock", ["gastroc-knee"], "merged into calf-cloze").render()
+    lock.write_text(text, encoding="utf-8")
     v2 = _build(make_cards, tmp_path, edited, 1_700_086_400, "v2.apkg")
 
     col = open_collection(tmp_path / "anki")
@@ -103,7 +108,7 @@ def test_second_build_updates_in_place_and_keeps_every_review(make_cards, tmp_pa
         assert len(studied) == 4
 
         log = import_apkg(col, v2)
-        assert "soleus-depth" in [n.fields[-1] for n in log.updated]
+        assert [n.fields[-1] for n in log.updated] == ["soleus-depth"]
         assert [n.fields[-1] for n in log.new] == ["achilles"]
         assert not log.conflicting and not log.missing_notetype
 

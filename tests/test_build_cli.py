@@ -22,7 +22,10 @@ def test_build_writes_default_output_and_prints_one_line(runner, make_cards, tmp
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli, ["build", str(cards)])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Wrote build/test-deck.apkg: 2 notes, 3 cards, 0 media files\n"
+    assert result.stdout == (
+        "Wrote build/test-deck.apkg: 2 notes, 3 cards, 0 media files\n"
+        f"Updated {cards}/deck.lock: 2 new, 0 changed, 0 unchanged\n"
+    )
     with zipfile.ZipFile(tmp_path / "build" / "test-deck.apkg") as archive:
         assert archive.namelist() == ["collection.anki2", "media"]
 
@@ -32,7 +35,7 @@ def test_build_defaults_to_cards_directory(runner, make_cards, tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli, ["build", "-o", "out/deck.apkg"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Wrote out/deck.apkg: 1 notes, 1 cards, 0 media files\n"
+    assert result.stdout.splitlines()[0] == "Wrote out/deck.apkg: 1 notes, 1 cards, 0 media files"
     assert (tmp_path / "out" / "deck.apkg").is_file()
 
 
@@ -188,7 +191,7 @@ def test_builds_are_byte_identical_with_source_date_epoch(runner, make_cards, tm
 def test_the_shipped_deck_builds_from_a_fresh_checkout(tmp_path):
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
     completed = subprocess.run(
-        [sys.executable, "-m", "flashgen", "build", "-o", str(tmp_path / "deck.apkg")],
+        [sys.executable, "-m", "flashgen", "build", "--frozen", "-o", str(tmp_path / "deck.apkg")],
         cwd=Path(__file__).resolve().parent.parent,
         capture_output=True,
         text=True,
@@ -196,9 +199,10 @@ def test_the_shipped_deck_builds_from_a_fresh_checkout(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith(f"Wrote {tmp_path / 'deck.apkg'}: ")
+    assert "Updated" not in completed.stdout, "the committed deck.lock is current"
 
 
-@pytest.mark.parametrize("command", ["build", "check", "coverage"])
+@pytest.mark.parametrize("command", ["build", "check", "coverage", "forget"])
 def test_every_command_has_help(runner, command):
     result = runner.invoke(cli, [command, "--help"])
     assert result.exit_code == 0

@@ -1,0 +1,31 @@
+"""Ids Anki stores, all derived from the sources: never random, never time-based."""
+
+from __future__ import annotations
+
+import hashlib
+
+import genanki
+
+from flashgen.notetypes import BASIC_ID, CLOZE_ID
+from flashgen.sources import Card, DeckConfig
+
+
+def note_guid(config: DeckConfig, card_id: str) -> str:
+    """The note's identity in Anki: the deck's own key and the card id, nothing else."""
+    return str(genanki.guid_for(config.key, card_id))
+
+
+def deck_name(config: DeckConfig, card: Card) -> str:
+    return f"{config.name}::{card.subdeck}" if card.subdeck else config.name
+
+
+def deck_id(config: DeckConfig, full_name: str) -> int:
+    """Subdeck ids derive from the deck id and their name, so they never change."""
+    if full_name == config.name:
+        return config.deck_id
+    digest = hashlib.sha256(f"{config.deck_id}:{full_name}".encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
+
+
+def notetype_id(card: Card) -> int:
+    return CLOZE_ID if card.is_cloze else BASIC_ID

@@ -1,0 +1,250 @@
+"""``cards/deck.lock``: what has been released, so that a release cannot silently hurt learners.
+
+For every released card the lock keeps its note guid, its deck, a hash of what Anki stores
+(fields, tags, notetype, deck) and the note's ``mod``. A build reuses the locked ``mod`` for
+unchanged notes, so re-importing leaves them alone (and keeps a learner's own tags on them),
+and gives changed notes a strictly newer one, so Anki updates exactly those.
+
+The lock is JSON with one card per line: diffs stay readable and problems can name a line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flashgen.notetypes import (
+    BASIC_FIELDS,
+    BASIC_ID,
+    BASIC_NAME,
+    BASIC_TEMPLATES,
+    CLOZE_FIELDS,
+    CLOZE_ID,
+    CLOZE_NAME,
+    CLOZE_TEMPLATES,
+)
+from flashgen.problems import Problem, Where
+from flashgen.sources import Card
+
+LOCK_FILE = "deck.lock"
+LOCK_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class LockedCard:
+    guid: str
+    deck: str
+    notetype: int
+    hash: str
+    mod: int
+
+
+@dataclass(frozen=True, slots=True)
+class Notetype:
+    name: str
+    fields: tuple[str, ...]
+    templates: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Lock:
+    cards: dict[str, LockedCard] = field(default_factory=dict)
+    notetypes: dict[int, Notetype] = field(default_factory=dict)
+    forgotten: dict[str, str] = field(default_factory=dict)
+    """Card ids removed from the lock on purpose, with the reason."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """The line of each card id in the file, for messages."""
+
+    def render(self) -> str:
+        def dump(value: object) -> str:
+            return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+        out = ["{", f'  "version": {LOCK_VERSION},', '  "notetypes": {']
+        types = sorted(self.notetypes.items())
+        for i, (type_id, nt) in enumerate(types):
+            signature = {"name": nt.name, "fields": nt.fields, "templates": nt.templates}
+            out.append(f'    "{type_id}": {dump(signature)}' + ("," if i < len(types) - 1 else ""))
+        out.append("  },")
+        out.append('  "forgotten": {')
+        forgotten = sorted(self.forgotten.items())
+        for i, (card_id, reason) in enumerate(forgotten):
+            out.append(
+                f"    {dump(card_id)}: {dump(reason)}" + ("," if i < len(forgotten) - 1 else "")
+            )
+        out.append("  },")
+        out.append('  "cards": {')
+        cards = sorted(self.cards.items())
+        for i, (card_id, c) in enumerate(cards):
+            entry = {
+                "guid": c.guid,
+                "deck": c.deck,
+                "notetype": c.notetype,
+                "hash": c.hash,
+                "mod": c.mod,
+            }
+            out.append(f"    {dump(card_id)}: {dump(entry)}" + ("," if i < len(cards) - 1 else ""))
+        out.append("  }")
+        out.append("}")
+        return "\n".join(out) + "\n"
+
+
+class LockError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def read_lock(path: Path, shown: str) -> Lock:
+    """The lock at ``path``; an empty lock when there is none yet."""
+    if not path.exists():
+        return Lock()
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LockError(
+            Problem(
+                Where(shown, exc.lineno, exc.colno), f"lock is not valid JSON: {exc.msg}", "lock"
+            )
+        ) from None
+    try:
+        if data.get("version") != LOCK_VERSION:
+            raise ValueError(f"unknown lock version {data.get('version')!r}")
+        lock = Lock(
+            cards={
+                card_id: LockedCard(
+                    guid=str(e["guid"]),
+                    deck=str(e["deck"]),
+                    notetype=int(e["notetype"]),
+                    hash=str(e["hash"]),
+                    mod=int(e["mod"]),
+                )
+                for card_id, e in data["cards"].items()
+            },
+            notetypes={
+                int(type_id): Notetype(str(e["name"]), tuple(e["fields"]), tuple(e["templates"]))
+                for type_id, e in data["notetypes"].items()
+            },
+            forgotten={str(k): str(v) for k, v in data.get("forgotten", {}).items()},
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise LockError(
+            Problem(
+                Where(shown), f"lock is malformed ({exc}); restore it from version control", "lock"
+            )
+        ) from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith('"') and '": {"' in stripped:
+            lock.lines[json.loads(stripped.split(": ", 1)[0])] = number
+    return lock
+
+
+def content_hash(fields: Iterable[str], tags: Iterable[str], notetype: int, deck: str) -> str:
+    payload = json.dumps([list(fields), sorted(tags), notetype, deck], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def next_mod(locked: LockedCard | None, new_hash: str, now: int) -> int:
+    """Unchanged notes keep their mod; changed or new ones get ``now``, strictly past the lock."""
+    if locked is None:
+        return now
+    if locked.hash == new_hash:
+        return locked.mod
+    return max(now, locked.mod + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """A card as this build would release it, for comparison with the lock."""
+
+    card: Card
+    guid: str
+    deck: str
+    notetype: int
+
+
+def release_problems(
+    lock: Lock,
+    released: Iterable[Released],
+    notetypes: Mapping[int, Notetype],
+    shown_lock: str,
+) -> Iterator[Problem]:
+    """What learners would get wrong if these sources were released over the lock."""
+    for type_id, locked_type in sorted(lock.notetypes.items()):
+        current = notetypes.get(type_id)
+        if current is not None and (current.fields, current.templates) != (
+            locked_type.fields,
+            locked_type.templates,
+        ):
+            yield Problem(
+                Where(shown_lock),
+                f"notetype '{locked_type.name}' ({type_id}) changed its fields or templates "
+                f"from {list(locked_type.fields)} {list(locked_type.templates)} to "
+                f"{list(current.fields)} {list(current.templates)} without a new id: Anki would "
+                "copy the notetype and never update learners' notes again",
+                "notetype-changed",
+            )
+    present = set()
+    for item in released:
+        present.add(item.card.id)
+        if item.card.id in lock.forgotten:
+            yield Problem(
+                item.card.at("id"),
+                f"card id '{item.card.id}' was released and forgotten "
+                f"({lock.forgotten[item.card.id]}); ids are never reused, choose a new one",
+                "id-reused",
+            )
+        locked = lock.cards.get(item.card.id)
+        if locked is None:
+            continue
+        if locked.guid != item.guid:
+            yield Problem(
+                item.card.at("id"),
+                f"card '{item.card.id}' would get a new note guid (was {locked.guid}, now "
+                f"{item.guid}; did the deck key change?): learners would get a duplicate note "
+                "and lose its reviews",
+                "guid-changed",
+            )
+        if locked.deck != item.deck:
+            yield Problem(
+                item.card.at("subdeck" if "subdeck" in item.card.fields_where else "id"),
+                f"card '{item.card.id}' moved from deck '{locked.deck}' to '{item.deck}': Anki "
+                "will not move learners' existing cards, only new learners would see the move",
+                "deck-changed",
+            )
+    for card_id in sorted(set(lock.cards) - present):
+        yield Problem(
+            Where(shown_lock, lock.lines.get(card_id, 1)),
+            f"released card '{card_id}' is gone from the sources: an .apkg cannot delete it, so "
+            "learners keep it as it was. Keep it with 'retired: <reason>', or run "
+            f"'flashgen forget {card_id} --reason ...'",
+            "card-removed",
+        )
+
+
+def current_notetypes() -> dict[int, Notetype]:
+    return {
+        BASIC_ID: Notetype(BASIC_NAME, BASIC_FIELDS, BASIC_TEMPLATES),
+        CLOZE_ID: Notetype(CLOZE_NAME, CLOZE_FIELDS, CLOZE_TEMPLATES),
+    }
+
+
+def updated_lock(
+    lock: Lock, entries: Mapping[str, LockedCard], notetypes: Mapping[int, Notetype]
+) -> Lock:
+    return Lock(cards=dict(entries), notetypes=dict(notetypes), forgotten=dict(lock.forgotten))
+
+
+def forget(lock_path: Path, shown: str, card_ids: Iterable[str], reason: str) -> Lock:
+    """Drop released cards from the lock on purpose, recording why; returns the new lock."""
+    lock = read_lock(lock_path, shown)
+    for card_id in card_ids:
+        if card_id not in lock.cards:
+            raise LockError(Problem(Where(shown), f"card '{card_id}' is not in the lock", "lock"))
+        del lock.cards[card_id]
+        lock.forgotten[card_id] = reason
+    return lock
