@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -29,6 +31,11 @@ class Problem:
     message: str
     rule: str
     severity: Severity = "error"
+
+    def __post_init__(self) -> None:
+        # Messages quote source text; keep each problem on one line whatever that text holds.
+        clean = _CONTROL.sub(lambda m: repr(m.group())[1:-1], self.message)
+        object.__setattr__(self, "message", clean)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.severity}: {self.message} [{self.rule}]"
