@@ -6,9 +6,9 @@ import string
 from pathlib import Path
 
 import yaml
+from html_safety import executable_parts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from html_safety import executable_parts
 
 from flashgen.build import build
 from flashgen.check import check_directory
