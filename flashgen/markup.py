@@ -26,6 +26,8 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
+# Text that Markdown would only escape: no markup characters, no line break, not a list item.
+_PLAIN = re.compile(r"\A(?![-+*>#=]|\d+[.)])[^*_`\[\]!<>&\\~\n\r\t\x00-\x08\x0b-\x1f\x7f]*\Z")
 _SINGLE_PARAGRAPH = re.compile(r"\A<p>((?:(?!</?p>).)*)</p>\n?\Z", re.DOTALL)
 RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 
@@ -54,6 +56,9 @@ def to_html(text: str) -> str:
     """Markdown to safe HTML; one paragraph is unwrapped so short answers stay inline."""
     if not text:
         return ""
+    if _PLAIN.match(text) and text == text.strip() and text.isprintable():
+        # Markdown would only escape this text; skipping the parser makes builds fast.
+        return text
     html = _markdown().render(text)
     single = _SINGLE_PARAGRAPH.match(html)
     if single:

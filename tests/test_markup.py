@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import string
+
 import pytest
 from html_safety import executable_parts
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flashgen.markup import to_html
 
@@ -44,3 +48,21 @@ def test_the_safety_probe_itself_finds_dangers():
         "img onerror=",
         "a href= JavaScript:x",
     ]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+    | st.text(
+        alphabet=st.sampled_from([*string.printable, "é", "–", "\xa0", "\u200b"]), max_size=40
+    )
+)
+def test_plain_text_fast_path_matches_the_markdown_parser(text):
+    from flashgen.markup import _PLAIN, _SINGLE_PARAGRAPH, _markdown, sanitize
+
+    if not (text and _PLAIN.match(text) and text == text.strip() and text.isprintable()):
+        return
+    html = _markdown().render(text)
+    single = _SINGLE_PARAGRAPH.match(html)
+    slow = sanitize((single.group(1) if single else html).strip())
+    assert to_html(text) == slow

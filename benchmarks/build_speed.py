@@ -1,0 +1,119 @@
+"""Speed and memory of `flashgen build` and `flashgen check` against a bare pipeline.
+
+Generates 50,000 cards in ten files, then times, alternating in one run and each in a fresh
+process (so peak memory is the process's own):
+
+- bare:  libyaml's C loader + genanki with a fixed model, no validation (the baseline)
+- build: `flashgen build`
+- check: `flashgen check`
+
+and the shipped deck's `flashgen build`. Figures are ratios against the baseline measured in
+the same run, so they hold on any machine.
+
+    python benchmarks/build_speed.py [--cards 50000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+BARE = textwrap.dedent(
+    """
+    import sys, pathlib, yaml, genanki
+    root = pathlib.Path(sys.argv[1])
+    model = genanki.Model(1607392319, "Bare", fields=[{"name": "Front"}, {"name": "Back"}],
+        templates=[{"name": "Card 1", "qfmt": "{{Front}}", "afmt": "{{Back}}"}])
+    deck = genanki.Deck(2059400110, "Bare")
+    for path in sorted(root.glob("part-*.yaml")):
+        for card in yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)["cards"]:
+            deck.add_note(genanki.Note(model=model, fields=[card["front"], card["back"]],
+                                       guid=genanki.guid_for(card["id"])))
+    genanki.Package(deck).write_to_file(sys.argv[2], timestamp=1700000000)
+    """
+)
+
+
+def generate(root: Path, cards: int, files: int = 10) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "deck.yaml").write_text(
+        "name: Benchmark\nid: 1500000003\nkey: benchmark\n", encoding="utf-8"
+    )
+    per_file = cards // files
+    for part in range(files):
+        lines = ["cards:"]
+        for n in range(part * per_file, (part + 1) * per_file):
+            lines.append(
+                f"  - id: card-{n}\n"
+                f"    front: 'Muscle {n}: which joint does it *cross*?'\n"
+                f"    back: Joint {n}\n"
+                f"    extra: An explanation of card {n}, with **emphasis**.\n"
+                f"    source: Reference {n % 37}\n"
+                f"    tags: [group::g{n % 9}, phase::p{n % 4}]"
+            )
+        (root / f"part-{part}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run(argv: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (KiB) of one fresh process."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv} failed")
+    return elapsed, usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    python = sys.executable
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        cards = work / "cards"
+        generate(cards, args.cards)
+        variants = {
+            "bare": [python, "-c", BARE, str(cards), str(work / "bare.apkg")],
+            "build": [python, "-m", "flashgen", "build", str(cards), "-o", str(work / "f.apkg")],
+            "check": [python, "-m", "flashgen", "check", str(cards)],
+        }
+        times: dict[str, list[float]] = {name: [] for name in variants}
+        memory: dict[str, list[int]] = {name: [] for name in variants}
+        for _ in range(args.rounds):
+            for name, argv in variants.items():
+                (cards / "deck.lock").unlink(missing_ok=True)
+                seconds, peak = run(argv, work)
+                times[name].append(seconds)
+                memory[name].append(peak)
+        shipped = [
+            run([python, "-m", "flashgen", "build", "-o", str(work / "s.apkg")], REPO)[0]
+            for _ in range(args.rounds)
+        ]
+
+    median = {name: statistics.median(values) for name, values in times.items()}
+    peak = {name: max(values) for name, values in memory.items()}
+    print(f"{args.cards} cards in 10 files, {args.rounds} alternating rounds, median wall time")
+    for name in variants:
+        print(
+            f"  {name:<6} {median[name]:6.2f} s  ({median[name] / median['bare']:.2f}x bare)   "
+            f"peak {peak[name] / 1024:6.0f} MiB  ({peak[name] / peak['bare']:.2f}x bare)"
+        )
+    print(f"  check / build time: {median['check'] / median['build']:.2f}")
+    print(f"shipped deck, flashgen build (whole process): {statistics.median(shipped):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
