@@ -156,6 +156,37 @@ def coverage(cards_dir: Path) -> None:
 
 
 @cli.command()
+@CARDS_DIR
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the page.  [default: build/<deck-name>.html]",
+)
+@click.option("--open", "open_page", is_flag=True, help="Open the page in a browser.")
+@_friendly_errors
+def preview(cards_dir: Path, output: Path | None, open_page: bool) -> None:
+    """Write one self-contained HTML page showing every card, front and back.
+
+    \b
+    Example:
+        flashgen preview --open
+
+    Cards are rendered with the deck's own templates and CSS, with a day/night
+    switch and a search box; the page works offline.
+    """
+    from flashgen.build import write_atomically
+    from flashgen.preview import preview as render_preview
+
+    result = render_preview(cards_dir, shown_root=_shown(cards_dir))
+    output = output or result.default_output
+    write_atomically(output, lambda temporary: temporary.write_text(result.page, encoding="utf-8"))
+    click.echo(f"Wrote {output}")
+    if open_page:
+        click.launch(str(output.resolve()))
+
+
+@cli.command()
 @click.argument("card_ids", nargs=-1, required=True)
 @click.option("--reason", required=True, help="Why the cards are dropped (kept in the lock).")
 @click.option(

@@ -1,0 +1,252 @@
+"""One self-contained HTML page showing every card's front and back, as Anki renders them.
+
+Card sides are rendered from the notetypes' own templates with the same rules Anki applies
+(field replacement, conditional sections, cloze deletions), so what a maintainer sees here is
+what learners see; ``tests/test_preview.py`` compares every side with the ``anki`` package.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import mimetypes
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from flashgen.build import NoteData, media_name, note_data, slug
+from flashgen.check import check_directory, cloze_numbers
+from flashgen.notetypes import (
+    BASIC_AFMT,
+    BASIC_FIELDS,
+    BASIC_QFMT,
+    CLOZE_AFMT,
+    CLOZE_FIELDS,
+    CLOZE_QFMT,
+    CSS,
+)
+from flashgen.problems import SourcesError, has_errors
+
+_SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
+_FIELD = re.compile(r"\{\{(cloze:)?([^#^/}][^}]*)\}\}")
+_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*))?\}\}", re.DOTALL)
+_IMG_SRC = re.compile(r'(<img\b[^>]*\bsrc=")([^"]+)(")')
+
+
+@dataclass(frozen=True, slots=True)
+class CardSides:
+    """One Anki card: a note and, for cloze notes, the deletion number it asks."""
+
+    note: NoteData
+    ordinal: int
+    question: str
+    answer: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.note.card.id}/{self.ordinal}"
+
+
+_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def _escape_attribute(text: str) -> str:
+    """Escape as Anki does for data-cloze: every Latin-1 character but ASCII letters and digits."""
+    out = []
+    for char in text:
+        if char.isascii() and char.isalnum():
+            out.append(char)
+        elif char in _NAMED:
+            out.append(_NAMED[char])
+        elif ord(char) < 0x100:
+            out.append(f"&#x{ord(char):X};")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _render_cloze(text: str, ordinal: int, question: bool) -> str:
+    def replace(match: re.Match[str]) -> str:
+        number, content, hint = int(match.group(1)), match.group(2), match.group(3)
+        if number != ordinal:
+            return f'<span class="cloze-inactive" data-ordinal="{number}">{content}</span>'
+        if not question:
+            return f'<span class="cloze" data-ordinal="{number}">{content}</span>'
+        shown = f"[{hint}]" if hint else "[...]"
+        escaped = _escape_attribute(content)
+        return f'<span class="cloze" data-cloze="{escaped}" data-ordinal="{number}">{shown}</span>'
+
+    return _CLOZE.sub(replace, text)
+
+
+def render_template(template: str, fields: Mapping[str, str], ordinal: int, question: bool) -> str:
+    """Render one of our templates as Anki does (the subset of its syntax they use)."""
+
+    def section(match: re.Match[str]) -> str:
+        kind, name, inner = match.group(1), match.group(2).strip(), match.group(3)
+        present = bool(fields.get(name, "").strip())
+        return inner if present == (kind == "#") else ""
+
+    text = _SECTION.sub(section, template)
+
+    def field(match: re.Match[str]) -> str:
+        value = fields.get(match.group(2).strip(), "")
+        return _render_cloze(value, ordinal, question) if match.group(1) else value
+
+    return _FIELD.sub(field, text)
+
+
+def card_sides(notes: list[NoteData]) -> list[CardSides]:
+    sides = []
+    for data in notes:
+        if data.notetype == "cloze":
+            fields = dict(zip(CLOZE_FIELDS, data.fields, strict=True))
+            ordinals = sorted(set(cloze_numbers(data.card.cloze or "")))
+            templates = (CLOZE_QFMT, CLOZE_AFMT)
+        else:
+            fields = dict(zip(BASIC_FIELDS, data.fields, strict=True))
+            ordinals = [1]
+            templates = (BASIC_QFMT, BASIC_AFMT)
+        for ordinal in ordinals:
+            sides.append(
+                CardSides(
+                    note=data,
+                    ordinal=ordinal,
+                    question=render_template(templates[0], fields, ordinal, question=True),
+                    answer=render_template(templates[1], fields, ordinal, question=False),
+                )
+            )
+    return sides
+
+
+def _inline_media(text: str, media: Mapping[str, Path]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        path = media.get(match.group(2))
+        if path is None:
+            return match.group(0)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        data = base64.b64encode(path.read_bytes()).decode()
+        return f"{match.group(1)}data:{kind};base64,{data}{match.group(3)}"
+
+    return _IMG_SRC.sub(replace, text)
+
+
+_PAGE_CSS = """
+html { background: #e5e7eb; }
+body.fg-preview { margin: 0; padding: 0; background: #e5e7eb; color: #111827;
+  font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, sans-serif; }
+body.fg-preview.nightMode { background: #0b0b0c; color: #ececec; }
+.fg-toolbar { position: sticky; top: 0; z-index: 1; display: flex; flex-wrap: wrap; gap: 8px;
+  align-items: center; padding: 10px 12px; background: #111827; color: #ffffff; }
+.fg-toolbar h1 { font-size: 18px; margin: 0 auto 0 0; }
+.fg-toolbar input { font-size: 16px; padding: 6px 8px; min-width: 0; flex: 1 1 160px;
+  border-radius: 6px; border: 1px solid #6b7280; }
+.fg-toolbar button { font-size: 16px; padding: 6px 10px; border-radius: 6px;
+  border: 1px solid #9ca3af; background: #1f2937; color: #ffffff; }
+.fg-count { font-size: 16px; color: #e5e7eb; }
+.fg-group > h2 { font-size: 18px; margin: 20px 12px 8px; }
+.fg-note { margin: 12px; display: grid; gap: 8px; grid-template-columns: 1fr; }
+@media (min-width: 900px) { .fg-note { grid-template-columns: 1fr 1fr; } }
+.fg-side { border-radius: 10px; overflow: hidden; box-shadow: 0 1px 3px rgba(0,0,0,.25); }
+.fg-side-label { font-size: 13px; padding: 4px 10px; background: #374151; color: #ffffff; }
+.fg-note[hidden], .fg-group[hidden] { display: none; }
+"""
+
+_PAGE_JS = """
+const body = document.body;
+const search = document.getElementById('fg-search');
+const count = document.getElementById('fg-count');
+function setNight(on) {
+  body.classList.toggle('nightMode', on);
+  body.classList.toggle('night_mode', on);
+  document.getElementById('fg-night').textContent = on ? 'Day mode' : 'Night mode';
+}
+document.getElementById('fg-night').addEventListener('click',
+  () => setNight(!body.classList.contains('nightMode')));
+function filter() {
+  const words = search.value.toLowerCase().split(/\\s+/).filter(Boolean);
+  let shown = 0;
+  for (const note of document.querySelectorAll('.fg-note')) {
+    const text = note.dataset.search;
+    const match = words.every(w => text.includes(w));
+    note.hidden = !match;
+    if (match) shown += 1;
+  }
+  for (const group of document.querySelectorAll('.fg-group')) {
+    group.hidden = !group.querySelector('.fg-note:not([hidden])');
+  }
+  count.textContent = shown + ' notes';
+}
+search.addEventListener('input', filter);
+if (new URLSearchParams(location.search).get('night') === '1') setNight(true);
+filter();
+"""
+
+
+def _search_text(sides: CardSides) -> str:
+    card = sides.note.card
+    raw = " ".join(
+        [card.id, card.front or "", card.back or "", card.cloze or "", card.extra, *card.tags]
+    )
+    return html.escape(raw.lower(), quote=True)
+
+
+def render_page(title: str, sides: list[CardSides], media: Mapping[str, Path]) -> str:
+    groups: dict[str, list[CardSides]] = {}
+    for item in sides:
+        group = item.note.deck + " \u203a " + Path(item.note.card.where.path).stem
+        groups.setdefault(group, []).append(item)
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}: preview</title>",
+        f"<style>{CSS}</style><style>{_PAGE_CSS}</style>",
+        '</head><body class="fg-preview">',
+        '<header class="fg-toolbar">',
+        f"<h1>{html.escape(title)}</h1>",
+        '<input id="fg-search" type="search" placeholder="Filter cards" aria-label="Filter cards">',
+        '<span id="fg-count" class="fg-count"></span>',
+        '<button id="fg-night" type="button">Night mode</button>',
+        "</header><main>",
+    ]
+    for group, items in groups.items():
+        out.append(f'<section class="fg-group"><h2>{html.escape(group)}</h2>')
+        for item in items:
+            out.append(
+                f'<article class="fg-note" id="{html.escape(item.key)}" '
+                f'data-search="{_search_text(item)}">'
+            )
+            for side, content in (("Front", item.question), ("Back", item.answer)):
+                out.append(
+                    f'<div class="fg-side"><div class="fg-side-label">{side} \u00b7 '
+                    f"{html.escape(item.key)}</div>"
+                    f'<div class="card" data-side="{side.lower()}" data-card="{html.escape(item.key)}">'
+                    f"{_inline_media(content, media)}</div><!--/side--></div>"
+                )
+            out.append("</article>")
+        out.append("</section>")
+    out.append(f"</main><script>{_PAGE_JS}</script></body></html>")
+    return "\n".join(out) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    deck_name: str
+    page: str
+
+    @property
+    def default_output(self) -> Path:
+        return Path("build") / f"{slug(self.deck_name)}.html"
+
+
+def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
+    """The preview page for ``cards_dir``, which must have no errors."""
+    sources, problems = check_directory(cards_dir, shown_root=shown_root)
+    if has_errors(problems) or sources.config is None:
+        raise SourcesError([p for p in problems if p.severity == "error"])
+    packed = {name: media_name(path) for name, path in sources.media.items()}
+    media = {packed[name]: path for name, path in sources.media.items()}
+    sides = card_sides(note_data(sources, packed))
+    return Preview(sources.config.name, render_page(sources.config.name, sides, media))
