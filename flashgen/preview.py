@@ -218,11 +218,11 @@ def render_page(title: str, sides: list[CardSides], media: Mapping[str, Path]) -
                 f'<article class="fg-note" id="{html.escape(item.key)}" '
                 f'data-search="{_search_text(item)}">'
             )
+            key = html.escape(item.key)
             for side, content in (("Front", item.question), ("Back", item.answer)):
                 out.append(
-                    f'<div class="fg-side"><div class="fg-side-label">{side} \u00b7 '
-                    f"{html.escape(item.key)}</div>"
-                    f'<div class="card" data-side="{side.lower()}" data-card="{html.escape(item.key)}">'
+                    f'<div class="fg-side"><div class="fg-side-label">{side} \u00b7 {key}</div>'
+                    f'<div class="card" data-side="{side.lower()}" data-card="{key}">'
                     f"{_inline_media(content, media)}</div><!--/side--></div>"
                 )
             out.append("</article>")
