@@ -127,3 +127,14 @@ def test_built_deck_imports_with_every_card_rendering(tmp_path, deck):
                 assert f'<div class="fg-topic">{group.name}</div>' in question, card.id
     finally:
         col.close()
+
+
+def test_every_muscle_group_has_an_integrative_card(deck):
+    sources, _ = deck
+    integrative = {c.subject for c in sources.cards if "integrative" in c.tags}
+    groups = {
+        key
+        for key, subject in sources.subjects.items()
+        if subject.kind == "group" and subject.named_in_source and subject.group is None
+    }
+    assert groups - integrative == set()
