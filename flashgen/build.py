@@ -17,7 +17,7 @@ from pathlib import Path
 
 import genanki
 
-from flashgen.check import check_directory, cloze_numbers
+from flashgen.check import check_directory
 from flashgen.ids import deck_id, deck_name, note_guid, notetype_id
 from flashgen.lock import (
     LOCK_FILE,
@@ -29,15 +29,13 @@ from flashgen.lock import (
     read_lock,
     updated_lock,
 )
-from flashgen.markup import to_html
+from flashgen.markup import cloze_numbers, picture_names, replace_picture_sources, to_html
 from flashgen.notetypes import Notetypes, notetypes
 from flashgen.problems import FlashgenError, SourcesError, has_errors
 from flashgen.sources import Card, DeckConfig, DeckSources
 
 # Zip entries carry a date; a fixed one keeps builds byte-identical.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-_IMG_SRC = re.compile(r'(<img\b[^>]*\bsrc=")([^"]+)(")')
-_IMG_SRC_NAMES = re.compile(r'<img\b[^>]*\bsrc="([^"]+)"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +140,7 @@ def _topic(sources: DeckSources, card: Card) -> str:
 
 
 def _html(text: str, packed: Mapping[str, str]) -> str:
-    html = to_html(text)
-    if "<img" not in html:
-        return html
-    return _IMG_SRC.sub(
-        lambda m: m.group(1) + packed.get(m.group(2), m.group(2)) + m.group(3), html
-    )
+    return replace_picture_sources(to_html(text), packed.get)
 
 
 def _source_html(config: DeckConfig, card: Card) -> str:
@@ -166,10 +159,7 @@ def note_data(sources: DeckSources, packed_media: Mapping[str, str]) -> list[Not
         if card.picture:
             subject = sources.subjects.get(card.subject or "")
             alt = subject.name if subject else card.picture
-            picture = to_html(f"![{alt}]({card.picture})")
-            picture = _IMG_SRC.sub(
-                lambda m: m.group(1) + packed_media[m.group(2)] + m.group(3), picture
-            )
+            picture = _html(f"![{alt}]({card.picture})", packed_media)
         extra, source = _html(card.extra, packed_media), _source_html(config, card)
         if card.retired:
             extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {card.retired}*")
@@ -289,9 +279,7 @@ def build(
     now = epoch if epoch is not None else int(time.time())
     packed = {name: media_name(path) for name, path in sources.media.items()}
     notes = note_data(sources, packed)
-    used = {
-        name for data in notes for field in data.fields for name in _IMG_SRC_NAMES.findall(field)
-    }
+    used = {name for data in notes for field in data.fields for name in picture_names(field)}
     media = {packed[name]: path for name, path in sources.media.items() if packed[name] in used}
 
     lock_path = cards_dir / LOCK_FILE

@@ -22,7 +22,7 @@ from flashgen.lock import (
     read_lock,
     release_problems,
 )
-from flashgen.markup import has_raw_html
+from flashgen.markup import cloze_numbers, has_raw_html
 from flashgen.problems import Problem, Severity, Where, sort_problems
 from flashgen.sources import Card, DeckSources, load_sources
 
@@ -99,7 +99,6 @@ def _problem(where: Where, message: str, rule: str) -> Problem:
 
 _SLUG = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
 _TAG = re.compile(r"\A[A-Za-z0-9_.+-]+(::[A-Za-z0-9_.+-]+)*\Z")
-_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
 _CONTEXT_CUE = re.compile(r"\A[^\s:][^:\n]{0,48}:\s")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _YES_NO_OPENERS = (
@@ -133,10 +132,6 @@ def is_list_answer(answer: str) -> bool:
         return True
     separators = answer.count(",") + len(re.findall(r"\band\b|&", answer))
     return separators >= 2
-
-
-def cloze_numbers(text: str) -> list[int]:
-    return [int(n) for n, _ in _CLOZE.findall(text)]
 
 
 def media_references(card: Card) -> list[str]:

@@ -26,6 +26,15 @@ CARDS_DIR = click.argument(
 )
 
 
+def _output_option(what: str, default: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Where to write the {what}.  [default: {default}]",
+    )
+
+
 def _report(problems: Iterable[Problem]) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
@@ -65,12 +74,7 @@ def cli() -> None:
 
 @cli.command()
 @CARDS_DIR
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the deck.  [default: build/<deck-name>.apkg]",
-)
+@_output_option("deck", "build/<deck-name>.apkg")
 @click.option(
     "--frozen",
     is_flag=True,
@@ -157,12 +161,7 @@ def coverage(cards_dir: Path) -> None:
 
 @cli.command()
 @CARDS_DIR
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the page.  [default: build/<deck-name>.html]",
-)
+@_output_option("page", "build/<deck-name>.html")
 @click.option("--open", "open_page", is_flag=True, help="Open the page in a browser.")
 @_friendly_errors
 def preview(cards_dir: Path, output: Path | None, open_page: bool) -> None:

@@ -8,6 +8,7 @@ reaches a card whatever the source holds.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import nh3
@@ -29,6 +30,9 @@ URL_SCHEMES = {"http", "https", "mailto"}
 # Text that Markdown would only escape: no markup characters, no line break, not a list item.
 _PLAIN = re.compile(r"\A(?![-+*>#=]|\d+[.)])[^*_`\[\]!<>&\\~\n\r\t\x00-\x08\x0b-\x1f\x7f]*\Z")
 _SINGLE_PARAGRAPH = re.compile(r"\A<p>((?:(?!</?p>).)*)</p>\n?\Z", re.DOTALL)
+_IMG_SRC = re.compile(r'(<img\b[^>]*\bsrc=")([^"]+)(")')
+# {{c1::answer}} or {{c1::answer::hint}}; the hint may not contain "}}".
+CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*))?\}\}", re.DOTALL)
 RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 
 
@@ -64,6 +68,27 @@ def to_html(text: str) -> str:
     if single:
         html = single.group(1)
     return sanitize(html.strip())
+
+
+def picture_names(html: str) -> list[str]:
+    """The ``src`` of every picture in rendered field HTML."""
+    return [match.group(2) for match in _IMG_SRC.finditer(html)]
+
+
+def replace_picture_sources(html: str, replace: Callable[[str], str | None]) -> str:
+    """Rewrite each picture's ``src`` with ``replace`` (``None`` leaves it as it is)."""
+    if "<img" not in html:
+        return html
+
+    def swap(match: re.Match[str]) -> str:
+        new = replace(match.group(2))
+        return match.group(0) if new is None else match.group(1) + new + match.group(3)
+
+    return _IMG_SRC.sub(swap, html)
+
+
+def cloze_numbers(text: str) -> list[int]:
+    return [int(match.group(1)) for match in CLOZE.finditer(text)]
 
 
 def has_raw_html(text: str) -> bool:

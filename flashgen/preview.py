@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flashgen.build import NoteData, media_name, note_data, slug
-from flashgen.check import check_directory, cloze_numbers
+from flashgen.check import check_directory
+from flashgen.markup import CLOZE, cloze_numbers, replace_picture_sources
 from flashgen.notetypes import (
     BASIC_AFMT,
     BASIC_FIELDS,
@@ -30,8 +31,6 @@ from flashgen.problems import SourcesError, has_errors
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _FIELD = re.compile(r"\{\{(cloze:)?([^#^/}][^}]*)\}\}")
-_CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*))?\}\}", re.DOTALL)
-_IMG_SRC = re.compile(r'(<img\b[^>]*\bsrc=")([^"]+)(")')
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +76,7 @@ def _render_cloze(text: str, ordinal: int, question: bool) -> str:
         escaped = _escape_attribute(content)
         return f'<span class="cloze" data-cloze="{escaped}" data-ordinal="{number}">{shown}</span>'
 
-    return _CLOZE.sub(replace, text)
+    return CLOZE.sub(replace, text)
 
 
 def render_template(template: str, fields: Mapping[str, str], ordinal: int, question: bool) -> str:
@@ -121,15 +120,14 @@ def card_sides(notes: list[NoteData]) -> list[CardSides]:
 
 
 def _inline_media(text: str, media: Mapping[str, Path]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        path = media.get(match.group(2))
+    def data_uri(name: str) -> str | None:
+        path = media.get(name)
         if path is None:
-            return match.group(0)
+            return None
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        data = base64.b64encode(path.read_bytes()).decode()
-        return f"{match.group(1)}data:{kind};base64,{data}{match.group(3)}"
+        return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
-    return _IMG_SRC.sub(replace, text)
+    return replace_picture_sources(text, data_uri)
 
 
 _PAGE_CSS = """
