@@ -71,7 +71,7 @@ CSS = """\
 .fg-picture { margin-top: 1em; }
 .fg-card img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
 .fg-card ul, .fg-card ol { padding-left: 1.3em; margin: 0.4em 0; }
-.cloze, .cloze-inactive { font-weight: 700; }
+.cloze { font-weight: 700; }
 .card .cloze {
   color: var(--fg-accent);
   background-color: var(--fg-cloze-bg);
