@@ -31,6 +31,13 @@ from flashgen.lock import (
 )
 from flashgen.markup import cloze_numbers, picture_names, replace_picture_sources, to_html
 from flashgen.notetypes import Notetypes, notetypes
+from flashgen.pictures import (
+    SubjectPictures,
+    all_pictures,
+    deck_pictures,
+    image_tag,
+    picture_cards,
+)
 from flashgen.problems import FlashgenError, SourcesError, has_errors
 from flashgen.sources import Card, DeckConfig, DeckSources
 
@@ -131,6 +138,15 @@ def media_name(path: Path) -> str:
     return f"{path.stem}-{digest}{path.suffix}"
 
 
+def deck_media(sources: DeckSources) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Media names by source name, and every media file's bytes by its packed name."""
+    packed = {name: media_name(path) for name, path in sources.media.items()}
+    available = {packed[name]: path.read_bytes() for name, path in sources.media.items()}
+    for picture in all_pictures(deck_pictures(sources)):
+        available[picture.name] = picture.data
+    return packed, available
+
+
 def _topic(sources: DeckSources, card: Card) -> str:
     subject = sources.subjects.get(card.subject or "")
     if subject is None:
@@ -149,17 +165,26 @@ def _source_html(config: DeckConfig, card: Card) -> str:
     return "<br>".join(to_html(config.references[key]) for key in card.source_keys)
 
 
-def note_data(sources: DeckSources, packed_media: Mapping[str, str]) -> list[NoteData]:
-    """Every card as the note Anki will store, in source order."""
+def note_data(
+    sources: DeckSources,
+    packed_media: Mapping[str, str],
+    pictures: Mapping[str, SubjectPictures] | None = None,
+) -> list[NoteData]:
+    """Every card as the note Anki will store: the sources' cards, then the picture cards."""
     config = sources.config
     assert config is not None
+    pictures = pictures or {}
     notes = []
-    for card in sources.cards:
+    for card in [*sources.cards, *picture_cards(sources, pictures)]:
         picture = ""
+        subject = sources.subjects.get(card.subject or "")
         if card.picture:
-            subject = sources.subjects.get(card.subject or "")
             alt = subject.name if subject else card.picture
             picture = _html(f"![{alt}]({card.picture})", packed_media)
+        elif subject is not None and subject.key in pictures and "picture" not in card.tags:
+            picture = image_tag(
+                pictures[subject.key].highlighted.name, f"{subject.name} highlighted"
+            )
         extra, source = _html(card.extra, packed_media), _source_html(config, card)
         if card.retired:
             extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {card.retired}*")
@@ -192,7 +217,7 @@ def _write_apkg(
     notes: list[NoteData],
     mods: Mapping[str, int],
     config: DeckConfig,
-    media: Mapping[str, Path],
+    media: Mapping[str, bytes],
     timestamp: int,
     types: Notetypes,
 ) -> None:
@@ -237,7 +262,7 @@ def _write_apkg(
             names = sorted(media)
             add("media", json.dumps({str(i): name for i, name in enumerate(names)}).encode())
             for i, name in enumerate(names):
-                add(str(i), media[name].read_bytes())
+                add(str(i), media[name])
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
@@ -277,10 +302,10 @@ def build(
         raise SourcesError([p for p in problems if p.severity == "error"])
     config = sources.config
     now = epoch if epoch is not None else int(time.time())
-    packed = {name: media_name(path) for name, path in sources.media.items()}
-    notes = note_data(sources, packed)
+    packed, available = deck_media(sources)
+    notes = note_data(sources, packed, deck_pictures(sources))
     used = {name for data in notes for field in data.fields for name in picture_names(field)}
-    media = {packed[name]: path for name, path in sources.media.items() if packed[name] in used}
+    media = {name: data for name, data in available.items() if name in used}
 
     lock_path = cards_dir / LOCK_FILE
     lock = read_lock(lock_path, sources.shown(LOCK_FILE))

@@ -23,6 +23,7 @@ from flashgen.lock import (
     release_problems,
 )
 from flashgen.markup import cloze_numbers, has_raw_html
+from flashgen.pictures import DIAGRAMS_DIR, deck_pictures, load_diagrams, picture_cards
 from flashgen.problems import Problem, Severity, Where, sort_problems
 from flashgen.sources import Card, DeckSources, load_sources
 
@@ -82,6 +83,7 @@ RULES: dict[str, Rule] = {
         Rule("missing-source", "warning", "A card without a source."),
         Rule("unknown-reference", "error", "A source key not listed under 'references'."),
         Rule("lock", "error", "deck.lock cannot be read."),
+        Rule("diagram", "error", "A diagram in diagrams/ that is not a readable SVG."),
         Rule(
             "card-removed", "error", "A released card is gone: retire it or forget it explicitly."
         ),
@@ -315,9 +317,10 @@ def check_sources(sources: DeckSources) -> list[Problem]:
 def released_cards(sources: DeckSources) -> list[Released]:
     config = sources.config
     assert config is not None
+    cards = [*sources.cards, *picture_cards(sources, deck_pictures(sources))]
     return [
         Released(card, note_guid(config, card.id), deck_name(config, card), notetype_id(card))
-        for card in sources.cards
+        for card in cards
     ]
 
 
@@ -340,6 +343,8 @@ def check_directory(
     sources, problems = load_sources(root, shown_root=shown_root)
     problems.extend(check_sources(sources))
     problems.extend(release_safety(sources))
+    _, diagram_problems = load_diagrams(root, sources.shown(DIAGRAMS_DIR), sources.subjects)
+    problems.extend(diagram_problems)
     return sources, sort_problems(problems)
 
 

@@ -69,7 +69,8 @@ CSS = """\
 .fg-extra, .fg-source { color: var(--fg-muted); font-size: 17px; margin-top: 1em; }
 .fg-source { font-size: 16px; font-style: italic; }
 .fg-picture { margin-top: 1em; }
-.fg-card img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
+.fg-card img { max-width: 100%; max-height: 55vh; width: auto; height: auto; display: block;
+  margin: 0.5em auto; }
 .fg-card ul, .fg-card ol { padding-left: 1.3em; margin: 0.4em 0; }
 .cloze { font-weight: 700; }
 .card .cloze {

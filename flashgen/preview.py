@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.build import NoteData, media_name, note_data, slug
+from flashgen.build import NoteData, deck_media, note_data, slug
 from flashgen.check import check_directory
 from flashgen.markup import CLOZE, cloze_numbers, replace_picture_sources
 from flashgen.notetypes import (
@@ -27,6 +27,7 @@ from flashgen.notetypes import (
     CLOZE_QFMT,
     CSS,
 )
+from flashgen.pictures import deck_pictures
 from flashgen.problems import SourcesError, has_errors
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
@@ -119,13 +120,13 @@ def card_sides(notes: list[NoteData]) -> list[CardSides]:
     return sides
 
 
-def _inline_media(text: str, media: Mapping[str, Path]) -> str:
+def _inline_media(text: str, media: Mapping[str, bytes]) -> str:
     def data_uri(name: str) -> str | None:
-        path = media.get(name)
-        if path is None:
+        data = media.get(name)
+        if data is None:
             return None
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return f"data:{kind};base64,{base64.b64encode(data).decode()}"
 
     return replace_picture_sources(text, data_uri)
 
@@ -190,7 +191,7 @@ def _search_text(sides: CardSides) -> str:
     return html.escape(raw.lower(), quote=True)
 
 
-def render_page(title: str, sides: list[CardSides], media: Mapping[str, Path]) -> str:
+def render_page(title: str, sides: list[CardSides], media: Mapping[str, bytes]) -> str:
     groups: dict[str, list[CardSides]] = {}
     for item in sides:
         group = item.note.deck + " \u203a " + Path(item.note.card.where.path).stem
@@ -244,7 +245,6 @@ def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
     sources, problems = check_directory(cards_dir, shown_root=shown_root)
     if has_errors(problems) or sources.config is None:
         raise SourcesError([p for p in problems if p.severity == "error"])
-    packed = {name: media_name(path) for name, path in sources.media.items()}
-    media = {packed[name]: path for name, path in sources.media.items()}
-    sides = card_sides(note_data(sources, packed))
+    packed, media = deck_media(sources)
+    sides = card_sides(note_data(sources, packed, deck_pictures(sources)))
     return Preview(sources.config.name, render_page(sources.config.name, sides, media))

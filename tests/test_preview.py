@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 from anki_collection import import_apkg, notes_by_card_id, open_collection
 
-from flashgen.build import build
+from flashgen.build import build, deck_media
 from flashgen.cli import cli
 from flashgen.preview import preview
+from flashgen.sources import load_sources
 
 _SIDE = re.compile(
     r'<div class="card" data-side="(front|back)" data-card="([^"]+)">(.*?)</div><!--/side-->',
@@ -21,8 +23,22 @@ def _without_wrapper(rendered: str) -> str:
     return re.sub(r"\A<style>.*?</style>", "", rendered, count=1, flags=re.DOTALL)
 
 
-def _preview_sides(page: str) -> dict[tuple[str, str], str]:
-    return {(card, side): html for side, card, html in _SIDE.findall(page)}
+def _preview_sides(page: str, media: dict[str, bytes]) -> dict[tuple[str, str], str]:
+    """Each side's HTML, with inlined pictures named again as the .apkg names them."""
+    names = {base64.b64encode(data).decode(): name for name, data in media.items()}
+
+    def rename(match: re.Match[str]) -> str:
+        return f'src="{names[match.group(1)]}"'
+
+    return {
+        (card, side): re.sub(r'src="data:[^;"]+;base64,([^"]+)"', rename, html)
+        for side, card, html in _SIDE.findall(page)
+    }
+
+
+def _media(cards_dir) -> dict[str, bytes]:
+    sources, _ = load_sources(cards_dir)
+    return deck_media(sources)[1]
 
 
 def _anki_sides(cards_dir, tmp_path) -> dict[tuple[str, str], str]:
@@ -43,7 +59,7 @@ def _anki_sides(cards_dir, tmp_path) -> dict[tuple[str, str], str]:
 
 
 def test_every_side_of_the_shipped_deck_matches_anki(shipped_cards, tmp_path):
-    ours = _preview_sides(preview(shipped_cards).page)
+    ours = _preview_sides(preview(shipped_cards).page, _media(shipped_cards))
     theirs = _anki_sides(shipped_cards, tmp_path)
     assert len(theirs) > 300
     assert set(ours) == set(theirs)
@@ -62,7 +78,7 @@ def test_cloze_hints_markup_and_empty_fields_match_anki(make_cards, tmp_path):
             ]
         }
     )  # fmt: skip
-    ours = _preview_sides(preview(cards).page)
+    ours = _preview_sides(preview(cards).page, _media(cards))
     theirs = _anki_sides(cards, tmp_path)
     assert set(ours) == set(theirs)
     for key, html in theirs.items():

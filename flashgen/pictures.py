@@ -1,0 +1,222 @@
+"""Pictures derived from hand-drawn diagrams: one per subject, its region highlighted.
+
+A diagram is an SVG in ``cards/diagrams/`` whose regions carry ``data-subjects`` (manifest keys;
+a group's picture highlights every region of its members) and ``class="region"``, plus
+``deep`` for muscles that lie under others. The derived pictures mute every region and
+highlight the subject's by lightness and a heavy outline (not hue alone), and bring deep
+regions to the front with a dashed outline, so depth stays clear. Each picture is named after
+its content, so a changed drawing reaches learners as a new file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from flashgen.problems import Problem, Where
+from flashgen.sources import Card, DeckSources, Subject
+
+DIAGRAMS_DIR = "diagrams"
+SVG_NS = "http://www.w3.org/2000/svg"
+ET.register_namespace("", SVG_NS)
+
+PICTURE_CSS = """
+.panel { fill: #f8fafc; }
+.outline { fill: #efe3d6; stroke: #374151; stroke-width: 2; }
+.region { fill: #e5e7eb; stroke: #6b7280; stroke-width: 1.2; }
+.region.deep { fill: none; stroke-dasharray: 5 3; }
+.region.hl { fill: #9a3412; stroke: #000000; stroke-width: 3.5; }
+.region.deep.hl { fill: #9a3412; fill-opacity: 0.8; stroke-dasharray: 7 4; }
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    subjects: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Diagram:
+    name: str
+    text: str
+    regions: tuple[Region, ...]
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A derived picture: its media name and SVG bytes."""
+
+    name: str
+    data: bytes
+
+
+def _line_of(text: str, needle: str, start: int = 0) -> tuple[int, int]:
+    at = text.find(needle, start)
+    return (text.count("\n", 0, at) + 1, at + 1) if at >= 0 else (1, start)
+
+
+def load_diagrams(
+    root: Path, shown_dir: str, subjects: Mapping[str, Subject]
+) -> tuple[list[Diagram], list[Problem]]:
+    folder = root / DIAGRAMS_DIR
+    diagrams: list[Diagram] = []
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        return diagrams, problems
+    for path in sorted(folder.glob("*.svg")):
+        shown = f"{shown_dir}/{path.name}"
+        try:
+            text = path.read_text(encoding="utf-8")
+            if "<!DOCTYPE" in text or "<!ENTITY" in text:
+                raise ValueError("DOCTYPE and entities are not allowed in diagrams")
+            tree = ET.fromstring(text)
+        except (ET.ParseError, ValueError, UnicodeDecodeError) as exc:
+            line = getattr(exc, "position", (1, 0))[0]
+            problems.append(
+                Problem(Where(shown, line), f"diagram cannot be read: {exc}", "diagram")
+            )
+            continue
+        regions = []
+        cursor = 0
+        for element in tree.iter():
+            keys = tuple((element.get("data-subjects") or "").split())
+            if not keys:
+                continue
+            line, cursor = _line_of(text, f'data-subjects="{element.get("data-subjects")}"', cursor)
+            for key in keys:
+                if key not in subjects:
+                    problems.append(
+                        Problem(
+                            Where(shown, line),
+                            f"diagram region names unknown subject '{key}'",
+                            "unknown-subject",
+                        )
+                    )
+            regions.append(Region(keys, line))
+        diagrams.append(Diagram(path.stem, text, tuple(regions), Where(shown)))
+    return diagrams, problems
+
+
+def _covers(subjects: Mapping[str, Subject]) -> dict[str, set[str]]:
+    """For each subject, itself and every subject below it through ``group``."""
+    covers: dict[str, set[str]] = {key: {key} for key in subjects}
+    for key in subjects:
+        seen = {key}
+        parent = subjects[key].group
+        while parent is not None and parent in subjects and parent not in seen:
+            covers[parent].add(key)
+            seen.add(parent)
+            parent = subjects[parent].group
+    return covers
+
+
+def _render(diagram: Diagram, highlighted: set[int]) -> bytes:
+    root = ET.fromstring(diagram.text)
+    style = ET.SubElement(root, f"{{{SVG_NS}}}style")
+    style.text = PICTURE_CSS
+    root.remove(style)
+    root.insert(0, style)
+    parents = {child: parent for parent in root.iter() for child in parent}
+    regions = [element for element in root.iter() if element.get("data-subjects")]
+    lifted = []
+    for index, element in enumerate(regions):
+        if index not in highlighted:
+            continue
+        classes = element.get("class", "").split()
+        element.set("class", " ".join([*classes, "hl"]))
+        if "deep" in classes:
+            parents[element].remove(element)
+            lifted.append(element)
+    root.extend(lifted)  # deep regions come to the front when they are the answer
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+    return data
+
+
+def _named(stem: str, data: bytes) -> Picture:
+    return Picture(f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.svg", data)
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectPictures:
+    """For one subject: its highlighted picture and the same view with nothing highlighted."""
+
+    highlighted: Picture
+    blank: Picture
+
+
+def subject_pictures(
+    diagrams: list[Diagram], subjects: Mapping[str, Subject]
+) -> dict[str, SubjectPictures]:
+    covers = _covers(subjects)
+    blanks = {d.name: _named(f"{d.name}-all", _render(d, set())) for d in diagrams}
+    pictures: dict[str, SubjectPictures] = {}
+    for key in subjects:
+        best: tuple[int, Diagram, set[int]] | None = None
+        for diagram in diagrams:
+            hits = {
+                i for i, region in enumerate(diagram.regions) if covers[key] & set(region.subjects)
+            }
+            if hits and (best is None or len(hits) > best[0]):
+                best = (len(hits), diagram, hits)
+        if best is not None:
+            _, diagram, hits = best
+            pictures[key] = SubjectPictures(
+                highlighted=_named(f"{diagram.name}-{key}", _render(diagram, hits)),
+                blank=blanks[diagram.name],
+            )
+    return pictures
+
+
+def all_pictures(pictures: Mapping[str, SubjectPictures]) -> Iterator[Picture]:
+    seen: set[str] = set()
+    for item in pictures.values():
+        for picture in (item.highlighted, item.blank):
+            if picture.name not in seen:
+                seen.add(picture.name)
+                yield picture
+
+
+def image_tag(name: str, alt: str) -> str:
+    safe_alt = re.sub(r'[<>&"]', "", alt)
+    return f'<img src="{name}" alt="{safe_alt}">'
+
+
+def deck_pictures(sources: DeckSources) -> dict[str, SubjectPictures]:
+    diagrams, _ = load_diagrams(sources.root, sources.shown(DIAGRAMS_DIR), sources.subjects)
+    return subject_pictures(diagrams, sources.subjects)
+
+
+def picture_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Card]:
+    """For every subject with a picture: name the highlighted region, and point to a named one."""
+    cards = []
+    for key, subject in sources.subjects.items():
+        if key not in pictures:
+            continue
+        where = Where(sources.shown(f"{DIAGRAMS_DIR}/"), subject.where.line)
+        highlighted, blank = pictures[key].highlighted.name, pictures[key].blank.name
+        common = {"where": where, "subject": key, "tags": ("picture",), "source": ""}
+        cards.append(
+            Card(
+                id=f"picture-which-{key}",
+                front=f"Picture: which muscle or structure is highlighted?\n\n![]({highlighted})",
+                back=subject.name,
+                aspects=("location",),
+                **common,  # type: ignore[arg-type]
+            )
+        )
+        cards.append(
+            Card(
+                id=f"picture-point-{key}",
+                front=f"Picture: point to the {subject.name.lower()}.\n\n![]({blank})",
+                back=f"![{subject.name}]({highlighted})",
+                aspects=("location",),
+                **common,  # type: ignore[arg-type]
+            )
+        )
+    return cards
