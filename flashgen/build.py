@@ -138,11 +138,13 @@ def media_name(path: Path) -> str:
     return f"{path.stem}-{digest}{path.suffix}"
 
 
-def deck_media(sources: DeckSources) -> tuple[dict[str, str], dict[str, bytes]]:
+def deck_media(
+    sources: DeckSources, pictures: Mapping[str, SubjectPictures]
+) -> tuple[dict[str, str], dict[str, bytes]]:
     """Media names by source name, and every media file's bytes by its packed name."""
     packed = {name: media_name(path) for name, path in sources.media.items()}
     available = {packed[name]: path.read_bytes() for name, path in sources.media.items()}
-    for picture in all_pictures(deck_pictures(sources)):
+    for picture in all_pictures(pictures):
         available[picture.name] = picture.data
     return packed, available
 
@@ -302,8 +304,9 @@ def build(
         raise SourcesError([p for p in problems if p.severity == "error"])
     config = sources.config
     now = epoch if epoch is not None else int(time.time())
-    packed, available = deck_media(sources)
-    notes = note_data(sources, packed, deck_pictures(sources))
+    pictures = deck_pictures(sources)
+    packed, available = deck_media(sources, pictures)
+    notes = note_data(sources, packed, pictures)
     used = {name for data in notes for field in data.fields for name in picture_names(field)}
     media = {name: data for name, data in available.items() if name in used}
 

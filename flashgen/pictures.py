@@ -193,30 +193,36 @@ def deck_pictures(sources: DeckSources) -> dict[str, SubjectPictures]:
 
 
 def picture_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Card]:
-    """For every subject with a picture: name the highlighted region, and point to a named one."""
+    """For every subject with a picture: name the highlighted region, and point to a named one.
+
+    Each card is placed at its subject's manifest entry, which is what makes it exist.
+    """
     cards = []
     for key, subject in sources.subjects.items():
         if key not in pictures:
             continue
-        where = Where(sources.shown(f"{DIAGRAMS_DIR}/"), subject.where.line)
         highlighted, blank = pictures[key].highlighted.name, pictures[key].blank.name
-        common = {"where": where, "subject": key, "tags": ("picture",), "source": ""}
-        cards.append(
-            Card(
-                id=f"picture-which-{key}",
-                front=f"Picture: which muscle or structure is highlighted?\n\n![]({highlighted})",
-                back=subject.name,
-                aspects=("location",),
-                **common,  # type: ignore[arg-type]
+        for card_id, front, back in (
+            (
+                f"picture-which-{key}",
+                f"Picture: which muscle or structure is highlighted?\n\n![]({highlighted})",
+                subject.name,
+            ),
+            (
+                f"picture-point-{key}",
+                f"Picture: point to **{subject.name}**.\n\n![]({blank})",
+                f"![{subject.name}]({highlighted})",
+            ),
+        ):
+            cards.append(
+                Card(
+                    id=card_id,
+                    where=subject.where,
+                    front=front,
+                    back=back,
+                    subject=key,
+                    aspects=("location",),
+                    tags=("picture",),
+                )
             )
-        )
-        cards.append(
-            Card(
-                id=f"picture-point-{key}",
-                front=f"Picture: point to the {subject.name.lower()}.\n\n![]({blank})",
-                back=f"![{subject.name}]({highlighted})",
-                aspects=("location",),
-                **common,  # type: ignore[arg-type]
-            )
-        )
     return cards

@@ -245,6 +245,7 @@ def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
     sources, problems = check_directory(cards_dir, shown_root=shown_root)
     if has_errors(problems) or sources.config is None:
         raise SourcesError([p for p in problems if p.severity == "error"])
-    packed, media = deck_media(sources)
-    sides = card_sides(note_data(sources, packed, deck_pictures(sources)))
+    pictures = deck_pictures(sources)
+    packed, media = deck_media(sources, pictures)
+    sides = card_sides(note_data(sources, packed, pictures))
     return Preview(sources.config.name, render_page(sources.config.name, sides, media))

@@ -9,6 +9,7 @@ from anki_collection import import_apkg, notes_by_card_id, open_collection
 
 from flashgen.build import build, deck_media
 from flashgen.cli import cli
+from flashgen.pictures import deck_pictures
 from flashgen.preview import preview
 from flashgen.sources import load_sources
 
@@ -38,7 +39,7 @@ def _preview_sides(page: str, media: dict[str, bytes]) -> dict[tuple[str, str], 
 
 def _media(cards_dir) -> dict[str, bytes]:
     sources, _ = load_sources(cards_dir)
-    return deck_media(sources)[1]
+    return deck_media(sources, deck_pictures(sources))[1]
 
 
 def _anki_sides(cards_dir, tmp_path) -> dict[tuple[str, str], str]:
