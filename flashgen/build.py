@@ -17,7 +17,7 @@ from pathlib import Path
 
 import genanki
 
-from flashgen.check import check_directory
+from flashgen.check import inspect_directory
 from flashgen.ids import deck_id, deck_name, note_guid, notetype_id
 from flashgen.lock import (
     LOCK_FILE,
@@ -34,7 +34,6 @@ from flashgen.notetypes import Notetypes, notetypes
 from flashgen.pictures import (
     SubjectPictures,
     all_pictures,
-    deck_pictures,
     image_tag,
     picture_cards,
 )
@@ -267,6 +266,30 @@ def _write_apkg(
                 add(str(i), media[name])
 
 
+@dataclass(frozen=True, slots=True)
+class CompiledDeck:
+    """Checked sources turned into the notes and media Anki will store."""
+
+    sources: DeckSources
+    config: DeckConfig
+    notes: list[NoteData]
+    media: dict[str, bytes]
+    """The media files the notes use, by their packed name."""
+
+
+def compile_deck(cards_dir: Path, *, shown_root: str | None = None) -> CompiledDeck:
+    """Check ``cards_dir`` and, when it has no errors, compile its notes and media."""
+    inspection = inspect_directory(cards_dir, shown_root=shown_root)
+    sources = inspection.sources
+    if has_errors(inspection.problems) or sources.config is None:
+        raise SourcesError([p for p in inspection.problems if p.severity == "error"])
+    packed, available = deck_media(sources, inspection.pictures)
+    notes = note_data(sources, packed, inspection.pictures)
+    used = {name for data in notes for field in data.fields for name in picture_names(field)}
+    media = {name: data for name, data in available.items() if name in used}
+    return CompiledDeck(sources, sources.config, notes, media)
+
+
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Write via a temporary file beside ``path`` and move it into place only when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -299,16 +322,9 @@ def build(
     """
     environ = os.environ if environ is None else environ
     epoch = source_date_epoch(environ)
-    sources, problems = check_directory(cards_dir, shown_root=shown_root)
-    if has_errors(problems) or sources.config is None:
-        raise SourcesError([p for p in problems if p.severity == "error"])
-    config = sources.config
+    deck = compile_deck(cards_dir, shown_root=shown_root)
+    sources, config, notes, media = deck.sources, deck.config, deck.notes, deck.media
     now = epoch if epoch is not None else int(time.time())
-    pictures = deck_pictures(sources)
-    packed, available = deck_media(sources, pictures)
-    notes = note_data(sources, packed, pictures)
-    used = {name for data in notes for field in data.fields for name in picture_names(field)}
-    media = {name: data for name, data in available.items() if name in used}
 
     lock_path = cards_dir / LOCK_FILE
     lock = read_lock(lock_path, sources.shown(LOCK_FILE))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,13 @@ from flashgen.lock import (
     release_problems,
 )
 from flashgen.markup import cloze_numbers, has_raw_html
-from flashgen.pictures import DIAGRAMS_DIR, deck_pictures, load_diagrams, picture_cards
+from flashgen.pictures import (
+    DIAGRAMS_DIR,
+    SubjectPictures,
+    load_diagrams,
+    picture_cards,
+    subject_pictures,
+)
 from flashgen.problems import Problem, Severity, Where, sort_problems
 from flashgen.sources import Card, DeckSources, load_sources
 
@@ -314,17 +320,17 @@ def check_sources(sources: DeckSources) -> list[Problem]:
     return found
 
 
-def released_cards(sources: DeckSources) -> list[Released]:
+def released_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Released]:
     config = sources.config
     assert config is not None
-    cards = [*sources.cards, *picture_cards(sources, deck_pictures(sources))]
+    cards = [*sources.cards, *picture_cards(sources, pictures)]
     return [
         Released(card, note_guid(config, card.id), deck_name(config, card), notetype_id(card))
         for card in cards
     ]
 
 
-def release_safety(sources: DeckSources) -> list[Problem]:
+def release_safety(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Problem]:
     """Compare the sources with what was released (deck.lock)."""
     if sources.config is None:
         return []
@@ -333,19 +339,37 @@ def release_safety(sources: DeckSources) -> list[Problem]:
         lock = read_lock(sources.root / LOCK_FILE, shown)
     except LockError as exc:
         return [exc.problem]
-    return list(release_problems(lock, released_cards(sources), current_notetypes(), shown))
+    released = released_cards(sources, pictures)
+    return list(release_problems(lock, released, current_notetypes(), shown))
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """A cards directory loaded and checked, with the pictures derived on the way."""
+
+    sources: DeckSources
+    problems: list[Problem]
+    """Every problem, sorted."""
+    pictures: dict[str, SubjectPictures]
+
+
+def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspection:
+    """Load and check a cards directory: every problem at once, and the pictures derived."""
+    sources, problems = load_sources(root, shown_root=shown_root)
+    problems.extend(check_sources(sources))
+    diagrams, diagram_problems = load_diagrams(root, sources.shown(DIAGRAMS_DIR), sources.subjects)
+    problems.extend(diagram_problems)
+    pictures = subject_pictures(diagrams, sources.subjects)
+    problems.extend(release_safety(sources, pictures))
+    return Inspection(sources, sort_problems(problems), pictures)
 
 
 def check_directory(
     root: Path, *, shown_root: str | None = None
 ) -> tuple[DeckSources, list[Problem]]:
     """Load and check a cards directory: every problem, sorted, at once."""
-    sources, problems = load_sources(root, shown_root=shown_root)
-    problems.extend(check_sources(sources))
-    problems.extend(release_safety(sources))
-    _, diagram_problems = load_diagrams(root, sources.shown(DIAGRAMS_DIR), sources.subjects)
-    problems.extend(diagram_problems)
-    return sources, sort_problems(problems)
+    inspection = inspect_directory(root, shown_root=shown_root)
+    return inspection.sources, inspection.problems
 
 
 def summary(problems: Iterable[Problem]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,32 +62,29 @@ class Lock:
         def dump(value: object) -> str:
             return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
-        out = ["{", f'  "version": {LOCK_VERSION},', '  "notetypes": {']
-        types = sorted(self.notetypes.items())
-        for i, (type_id, nt) in enumerate(types):
-            signature = {"name": nt.name, "fields": nt.fields, "templates": nt.templates}
-            out.append(f'    "{type_id}": {dump(signature)}' + ("," if i < len(types) - 1 else ""))
-        out.append("  },")
-        out.append('  "forgotten": {')
-        forgotten = sorted(self.forgotten.items())
-        for i, (card_id, reason) in enumerate(forgotten):
-            out.append(
-                f"    {dump(card_id)}: {dump(reason)}" + ("," if i < len(forgotten) - 1 else "")
-            )
-        out.append("  },")
-        out.append('  "cards": {')
-        cards = sorted(self.cards.items())
-        for i, (card_id, c) in enumerate(cards):
-            entry = {
-                "guid": c.guid,
-                "deck": c.deck,
-                "notetype": c.notetype,
-                "hash": c.hash,
-                "mod": c.mod,
-            }
-            out.append(f"    {dump(card_id)}: {dump(entry)}" + ("," if i < len(cards) - 1 else ""))
-        out.append("  }")
-        out.append("}")
+        def block(name: str, rows: Sequence[tuple[str, object]], last: bool = False) -> list[str]:
+            lines = [f"    {dump(key)}: {dump(value)}," for key, value in rows]
+            if lines:
+                lines[-1] = lines[-1][:-1]
+            return [f'  "{name}": {{', *lines, "  }" if last else "  },"]
+
+        types = [
+            (str(type_id), {"name": t.name, "fields": t.fields, "templates": t.templates})
+            for type_id, t in sorted(self.notetypes.items())
+        ]
+        cards = [
+            (card_id, {"guid": c.guid, "deck": c.deck, "notetype": c.notetype, "hash": c.hash,
+                       "mod": c.mod})
+            for card_id, c in sorted(self.cards.items())
+        ]  # fmt: skip
+        out = [
+            "{",
+            f'  "version": {LOCK_VERSION},',
+            *block("notetypes", types),
+            *block("forgotten", sorted(self.forgotten.items())),
+            *block("cards", cards, last=True),
+            "}",
+        ]
         return "\n".join(out) + "\n"
 
 

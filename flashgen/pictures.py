@@ -35,17 +35,11 @@ PICTURE_CSS = """
 
 
 @dataclass(frozen=True, slots=True)
-class Region:
-    subjects: tuple[str, ...]
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
 class Diagram:
     name: str
     text: str
-    regions: tuple[Region, ...]
-    where: Where
+    regions: tuple[tuple[str, ...], ...]
+    """The subject keys of each region, in document order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +92,8 @@ def load_diagrams(
                             "unknown-subject",
                         )
                     )
-            regions.append(Region(keys, line))
-        diagrams.append(Diagram(path.stem, text, tuple(regions), Where(shown)))
+            regions.append(keys)
+        diagrams.append(Diagram(path.stem, text, tuple(regions)))
     return diagrams, problems
 
 
@@ -118,9 +112,8 @@ def _covers(subjects: Mapping[str, Subject]) -> dict[str, set[str]]:
 
 def _render(diagram: Diagram, highlighted: set[int]) -> bytes:
     root = ET.fromstring(diagram.text)
-    style = ET.SubElement(root, f"{{{SVG_NS}}}style")
+    style = ET.Element(f"{{{SVG_NS}}}style")
     style.text = PICTURE_CSS
-    root.remove(style)
     root.insert(0, style)
     parents = {child: parent for parent in root.iter() for child in parent}
     regions = [element for element in root.iter() if element.get("data-subjects")]
@@ -160,7 +153,7 @@ def subject_pictures(
         best: tuple[int, Diagram, set[int]] | None = None
         for diagram in diagrams:
             hits = {
-                i for i, region in enumerate(diagram.regions) if covers[key] & set(region.subjects)
+                i for i, region in enumerate(diagram.regions) if covers[key].intersection(region)
             }
             if hits and (best is None or len(hits) > best[0]):
                 best = (len(hits), diagram, hits)

@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.build import NoteData, deck_media, note_data, slug
-from flashgen.check import check_directory
+from flashgen.build import NoteData, compile_deck, slug
 from flashgen.markup import CLOZE, cloze_numbers, replace_picture_sources
 from flashgen.notetypes import (
     BASIC_AFMT,
@@ -27,8 +26,6 @@ from flashgen.notetypes import (
     CLOZE_QFMT,
     CSS,
 )
-from flashgen.pictures import deck_pictures
-from flashgen.problems import SourcesError, has_errors
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _FIELD = re.compile(r"\{\{(cloze:)?([^#^/}][^}]*)\}\}")
@@ -242,10 +239,6 @@ class Preview:
 
 def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
     """The preview page for ``cards_dir``, which must have no errors."""
-    sources, problems = check_directory(cards_dir, shown_root=shown_root)
-    if has_errors(problems) or sources.config is None:
-        raise SourcesError([p for p in problems if p.severity == "error"])
-    pictures = deck_pictures(sources)
-    packed, media = deck_media(sources, pictures)
-    sides = card_sides(note_data(sources, packed, pictures))
-    return Preview(sources.config.name, render_page(sources.config.name, sides, media))
+    deck = compile_deck(cards_dir, shown_root=shown_root)
+    name = deck.config.name
+    return Preview(name, render_page(name, card_sides(deck.notes), deck.media))
