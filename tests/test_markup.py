@@ -66,3 +66,59 @@ def test_plain_text_fast_path_matches_the_markdown_parser(text):
     single = _SINGLE_PARAGRAPH.match(html)
     slow = sanitize((single.group(1) if single else html).strip())
     assert to_html(text) == slow
+
+
+def _parser_html(text: str) -> str:
+    """What the full parser and sanitiser make of ``text``: the fast paths' reference."""
+    from flashgen.markup import _SINGLE_PARAGRAPH, _markdown, sanitize
+
+    html = _markdown().render(text)
+    single = _SINGLE_PARAGRAPH.match(html)
+    return sanitize((single.group(1) if single else html).strip())
+
+
+_WORDS = st.text(alphabet=st.sampled_from("aZé9² .,:;'\"()/?-+#=%$@^|{}–"), min_size=0, max_size=8)
+_SPAN_TEXT = st.builds(
+    lambda first, middle, last: first + middle + last,
+    st.sampled_from("aZé9²ß"),
+    _WORDS,
+    st.sampled_from(["", "b", "Ω", "7"]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(
+        st.one_of(_WORDS, st.builds(lambda stars, inner: stars + inner + stars,
+                                    st.sampled_from(["*", "**"]), _SPAN_TEXT)),
+        min_size=1,
+        max_size=6,
+    ).map("".join)
+    | st.text(alphabet=st.sampled_from("**  ab,.-_!é2\"'#"), max_size=24)
+)
+def test_emphasis_fast_path_matches_the_markdown_parser(text):
+    from flashgen.markup import _PLAIN_WITH_EMPHASIS
+
+    if not (text and _PLAIN_WITH_EMPHASIS.match(text) and text == text.strip()):
+        return
+    assert to_html(text) == _parser_html(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["*a*", "**deep** to the *gastrocnemius*", "x*y*z", "a (*b*) c", "**1st** and *2*", "é*ß*"],
+)
+def test_emphasis_fast_path_takes_simple_emphasis(text):
+    from flashgen.markup import _PLAIN_WITH_EMPHASIS
+
+    assert _PLAIN_WITH_EMPHASIS.match(text)
+    assert to_html(text) == _parser_html(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["*a**b*", "* a*", "***a***", "*a *", "- *a*", "1. *a*", "*a_b*", "*a*\n*b*"]
+)
+def test_emphasis_fast_path_leaves_the_rest_to_the_parser(text):
+    from flashgen.markup import _PLAIN_WITH_EMPHASIS
+
+    assert not _PLAIN_WITH_EMPHASIS.match(text)
