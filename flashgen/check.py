@@ -184,7 +184,7 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
                 "cloze-numbering",
             )
     if card.subject is not None and card.subject not in sources.subjects:
-        where_key = "subject" if "subject" in card.fields_where else "id"
+        where_key = "subject" if card.written("subject") else "id"
         if sources.subjects:
             yield _problem(
                 card.at(where_key),

@@ -208,7 +208,7 @@ def release_problems(
             )
         if locked.deck != item.deck:
             yield Problem(
-                item.card.at("subdeck" if "subdeck" in item.card.fields_where else "id"),
+                item.card.at("subdeck" if item.card.written("subdeck") else "id"),
                 f"card '{item.card.id}' moved from deck '{locked.deck}' to '{item.deck}': Anki "
                 "will not move learners' existing cards, only new learners would see the move",
                 "deck-changed",

@@ -7,10 +7,15 @@ problem, so that one run reports everything. Rules about content live in :mod:`f
 from __future__ import annotations
 
 import difflib
+import gc
 import re
-from collections.abc import Iterator
+import struct
+from collections.abc import Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import TypeVar
 
 from flashgen.problems import Problem, Where
 from flashgen.yamlsource import YamlProblem, YMap, YNode, YScalar, YSeq, parse, read_text
@@ -18,6 +23,7 @@ from flashgen.yamlsource import YamlProblem, YMap, YNode, YScalar, YSeq, parse, 
 DECK_FILE = "deck.yaml"
 SUBJECTS_FILE = "subjects.yaml"
 MEDIA_DIR = "media"
+_NO_ALLOW: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +81,12 @@ class Card:
     aspects: tuple[str, ...] = ()
     picture: str | None = None
     subdeck: str | None = None
-    allow: dict[str, str] = field(default_factory=dict)
+    allow: Mapping[str, str] = field(default_factory=lambda: _NO_ALLOW)
     """Lint rules silenced on this card, each with the reason."""
     retired: str | None = None
     """Why the card was retired; it still builds, tagged ``retired``."""
-    fields_where: dict[str, Where] = field(default_factory=dict)
+    places: bytes = b""
+    """Where each key's value was written, packed by :func:`_pack_places`."""
 
     @property
     def is_cloze(self) -> bool:
@@ -95,7 +102,16 @@ class Card:
         return self.cloze if self.cloze is not None else (self.front or "")
 
     def at(self, key: str) -> Where:
-        return self.fields_where.get(key, self.where)
+        """Where ``key``'s value was written; the card itself when it has no such key."""
+        slot = _CARD_KEY_SLOTS.get(key)
+        if slot is None or not self.places:
+            return self.where
+        line, col = _PLACE.unpack_from(self.places, _PLACE.size * slot)
+        return Where(self.where.path, line, col) if line else self.where
+
+    def written(self, key: str) -> bool:
+        """Whether the card's own mapping has ``key`` (not inherited from its file)."""
+        return self.at(key) is not self.where
 
 
 @dataclass(slots=True)
@@ -121,6 +137,23 @@ CARD_KEYS = (
     "picture", "subdeck", "allow", "retired",
 )  # fmt: skip
 CARD_FILE_KEYS = ("cards", "tags", "subject", "subdeck")
+_CARD_KEY_SLOTS = {key: slot for slot, key in enumerate(CARD_KEYS)}
+_PLACE = struct.Struct("=II")
+_CARD_PLACES = struct.Struct(f"={2 * len(CARD_KEYS)}I")
+_Shared = TypeVar("_Shared", bound=Hashable)
+
+
+def _pack_places(node: YMap) -> bytes:
+    """Line and column of each card key's value, in a few bytes: decks hold 100,000s of cards."""
+    numbers = [0] * (2 * len(CARD_KEYS))
+    for key, value in node.items.items():
+        slot = _CARD_KEY_SLOTS.get(key)
+        if slot is not None:
+            numbers[2 * slot] = value.line
+            numbers[2 * slot + 1] = value.col
+    return _CARD_PLACES.pack(*numbers)
+
+
 DECK_KEYS = (
     "name", "id", "key", "description", "context_cue", "max_answer_words", "aspects",
     "required_aspects", "references",
@@ -134,17 +167,22 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self._shared: dict[Hashable, Hashable] = {}
+
+    def shared(self, value: _Shared) -> _Shared:
+        """One copy of a value many cards repeat (tags, sources, subjects), not one per card."""
+        return self._shared.setdefault(value, value)  # type: ignore[return-value]
 
     def error(self, where: Where, message: str, rule: str) -> None:
         self.problems.append(Problem(where, message, rule))
 
     def check_keys(self, node: YMap, allowed: tuple[str, ...], what: str) -> None:
-        for key, where in node.keys.items():
+        for key, key_node in node.keys.items():
             if key in allowed:
                 continue
             close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(allowed)})"
-            self.error(where, f"unknown key '{key}' in {what}{hint}", "unknown-key")
+            self.error(key_node.where, f"unknown key '{key}' in {what}{hint}", "unknown-key")
 
     def string(
         self, node: YMap, key: str, what: str, *, required: bool = False, empty_ok: bool = False
@@ -376,9 +414,6 @@ def _read_card(
         return None
     file_tags = defaults.get("tags", ())
     assert isinstance(file_tags, tuple)
-    fields_where = dict(node.keys)
-    for key, value in node.items.items():
-        fields_where[key] = value.where
     return Card(
         id=card_id,
         where=node.where,
@@ -386,15 +421,15 @@ def _read_card(
         back=text["back"],
         cloze=text["cloze"],
         extra=extra,
-        source=source,
-        tags=tuple(dict.fromkeys([*file_tags, *tags])),
-        subject=subject if isinstance(subject, str) else None,
-        aspects=tuple(aspects),
+        source=reader.shared(source),
+        tags=reader.shared(tuple(dict.fromkeys([*file_tags, *tags]))),
+        subject=reader.shared(subject) if isinstance(subject, str) else None,
+        aspects=reader.shared(tuple(aspects)),
         picture=picture,
-        subdeck=subdeck if isinstance(subdeck, str) else None,
-        allow=allow,
+        subdeck=reader.shared(subdeck) if isinstance(subdeck, str) else None,
+        allow=allow or _NO_ALLOW,
         retired=retired,
-        fields_where=fields_where,
+        places=_pack_places(node),
     )
 
 
@@ -427,6 +462,40 @@ def _yaml_files(root: Path) -> Iterator[Path]:
             yield path
 
 
+def _load_file(path: Path, sources: DeckSources, reader: _Reader) -> None:
+    shown = sources.shown(path.name)
+    sources.files.append(shown)
+    parsed, node = _load_yaml(path, shown, reader)
+    if not parsed:
+        return
+    if path.name == DECK_FILE:
+        top = _top_mapping(node, shown, reader, "name, id and key")
+        if top is not None:
+            sources.config = _read_deck(top, reader)
+    elif path.name == SUBJECTS_FILE:
+        sources.subjects_file = shown
+        top = _top_mapping(node, shown, reader, "a 'subjects:' list")
+        if top is not None:
+            sources.subjects = _read_subjects(top, shown, reader)
+    else:
+        top = _top_mapping(node, shown, reader, "a 'cards:' list")
+        if top is not None:
+            sources.cards.extend(_read_card_file(top, shown, reader))
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Loaded values hold no reference cycles, so the cycle collector has nothing to find; left
+    running, it walks the growing heap again and again (a third of a large deck's load time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSources, list[Problem]]:
     """Load every source file under ``root``; the problems say what could not be read."""
     shown_root = str(root) if shown_root is None else shown_root
@@ -442,25 +511,9 @@ def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSour
             f"no {DECK_FILE}: a deck needs one with its name, id and key",
             "missing-file",
         )
-    for path in _yaml_files(root):
-        shown = sources.shown(path.name)
-        sources.files.append(shown)
-        parsed, node = _load_yaml(path, shown, reader)
-        if not parsed:
-            continue
-        if path.name == DECK_FILE:
-            top = _top_mapping(node, shown, reader, "name, id and key")
-            if top is not None:
-                sources.config = _read_deck(top, reader)
-        elif path.name == SUBJECTS_FILE:
-            sources.subjects_file = shown
-            top = _top_mapping(node, shown, reader, "a 'subjects:' list")
-            if top is not None:
-                sources.subjects = _read_subjects(top, shown, reader)
-        else:
-            top = _top_mapping(node, shown, reader, "a 'cards:' list")
-            if top is not None:
-                sources.cards.extend(_read_card_file(top, shown, reader))
+    with _cycle_collector_paused():
+        for path in _yaml_files(root):
+            _load_file(path, sources, reader)
     media_dir = root / MEDIA_DIR
     if media_dir.is_dir():
         sources.media = {p.name: p for p in sorted(media_dir.iterdir()) if p.is_file()}

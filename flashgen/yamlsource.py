@@ -7,7 +7,6 @@ and anchors, aliases and explicit tags are refused before they can expand or run
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -39,25 +38,47 @@ _constructor = yaml.constructor.SafeConstructor()
 Scalar = str | int | float | bool | None
 
 
-@dataclass(slots=True)
-class YScalar:
-    value: Scalar
-    where: Where
+class _Node:
+    """Where a node was written. Positions stay plain numbers (a deck can hold hundreds of
+    thousands of values); a :class:`Where` is made only when something asks for one."""
+
+    __slots__ = ("path", "line", "col")
+
+    def __init__(self, path: str, line: int, col: int) -> None:
+        self.path = path
+        self.line = line
+        self.col = col
+
+    @property
+    def where(self) -> Where:
+        return Where(self.path, self.line, self.col)
 
 
-@dataclass(slots=True)
-class YSeq:
-    items: list[YNode]
-    where: Where
+class YScalar(_Node):
+    __slots__ = ("value",)
+
+    def __init__(self, value: Scalar, path: str, line: int, col: int) -> None:
+        super().__init__(path, line, col)
+        self.value = value
 
 
-@dataclass(slots=True)
-class YMap:
-    """A mapping with string keys; ``keys`` keeps where each key was written."""
+class YSeq(_Node):
+    __slots__ = ("items",)
 
-    items: dict[str, YNode]
-    where: Where
-    keys: dict[str, Where] = field(default_factory=dict)
+    def __init__(self, path: str, line: int, col: int) -> None:
+        super().__init__(path, line, col)
+        self.items: list[YNode] = []
+
+
+class YMap(_Node):
+    """A mapping with string keys; ``keys`` keeps each key's own node, for where it was written."""
+
+    __slots__ = ("items", "keys")
+
+    def __init__(self, path: str, line: int, col: int) -> None:
+        super().__init__(path, line, col)
+        self.items: dict[str, YNode] = {}
+        self.keys: dict[str, YScalar] = {}
 
 
 YNode = YScalar | YSeq | YMap
@@ -80,17 +101,38 @@ def _where(path: str, mark: _Mark | None) -> Where:
     return Where(path, mark.line + 1, mark.column + 1)
 
 
-def _scalar_value(event: yaml.ScalarEvent) -> Scalar:
-    plain = event.implicit[0]
-    if not plain:
-        return event.value
-    tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
-    if tag in {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"}:
-        return event.value
-    value = _constructor.construct_object(yaml.ScalarNode(tag, event.value))
-    if isinstance(value, (int, float, bool)) or value is None:
+# First characters of the plain scalars YAML 1.1 may read as something other than text (bools,
+# numbers, null, timestamps, merge keys); any other plain scalar is text as written.
+_MAYBE_NOT_TEXT = frozenset(
+    first for first in yaml.resolver.Resolver.yaml_implicit_resolvers if first
+)
+
+
+def _scalar_value(value: str) -> Scalar:
+    """A plain scalar's value as YAML's safe loader reads it (dates and times stay text)."""
+    if value and value[0] not in _MAYBE_NOT_TEXT:
         return value
-    return event.value  # pragma: no cover - every other implicit tag is listed above
+    tag = _resolver.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    if tag in {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"}:
+        return value
+    constructed = _constructor.construct_object(yaml.ScalarNode(tag, value))
+    if isinstance(constructed, (int, float, bool)) or constructed is None:
+        return constructed
+    return value  # pragma: no cover - every other implicit tag is listed above
+
+
+def _mapping_key(mapping: YMap, node: YNode) -> tuple[str, YScalar]:
+    if not isinstance(node, YScalar) or isinstance(node.value, (bool, float)):
+        raise YamlProblem(Problem(node.where, "mapping keys must be plain words", "yaml"))
+    name = "" if node.value is None else str(node.value)
+    if name in mapping.items:
+        first = mapping.keys[name]
+        raise YamlProblem(
+            Problem(
+                node.where, f"duplicate key '{name}' (first at line {first.line})", "duplicate-key"
+            )
+        )
+    return name, node
 
 
 def read_text(path: Path, shown: str) -> str:
@@ -122,47 +164,27 @@ def read_text(path: Path, shown: str) -> str:
 
 def parse(text: str, shown: str) -> YNode | None:
     """Parse one YAML document into located nodes; ``None`` for an empty document."""
+    parser = _Loader(text)
     stack: list[YMap | YSeq] = []
-    pending_key: list[tuple[str, Where] | None] = []
+    # For each open mapping, its key still waiting for a value.
+    waiting: list[tuple[str, YScalar] | None] = []
     root: YNode | None = None
     documents = 0
 
     def refuse(message: str, rule: str, mark: _Mark | None) -> YamlProblem:
         return YamlProblem(Problem(_where(shown, mark), message, rule))
 
-    def attach(node: YNode) -> None:
-        nonlocal root
-        if not stack:
-            root = node
-            return
-        parent = stack[-1]
-        if isinstance(parent, YSeq):
-            parent.items.append(node)
-            return
-        key = pending_key[-1]
-        if key is None:
-            if not isinstance(node, YScalar) or isinstance(node.value, (bool, float)):
-                raise YamlProblem(Problem(node.where, "mapping keys must be plain words", "yaml"))
-            name = "" if node.value is None else str(node.value)
-            if name in parent.items:
-                first = parent.keys[name]
-                raise YamlProblem(
-                    Problem(
-                        node.where,
-                        f"duplicate key '{name}' (first at line {first.line})",
-                        "duplicate-key",
-                    )
-                )
-            pending_key[-1] = (name, node.where)
-            return
-        name, key_where = key
-        parent.items[name] = node
-        parent.keys[name] = key_where
-        pending_key[-1] = None
-
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+                waiting.pop()
+                continue
+            if kind is yaml.StreamEndEvent or event is None:
+                break
+            if kind is yaml.AliasEvent or getattr(event, "anchor", None):
                 raise refuse(
                     "anchors and aliases (&, *) are not supported; write the value out",
                     "yaml",
@@ -176,34 +198,49 @@ def parse(text: str, shown: str) -> YNode | None:
                     "yaml-tag",
                     event.start_mark,
                 )
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise refuse(
-                        "only one YAML document per file (remove the second '---')",
-                        "yaml",
-                        event.start_mark,
-                    )
-            elif isinstance(event, yaml.ScalarEvent):
-                value: Scalar = event.value if tag is not None else _scalar_value(event)
-                attach(YScalar(value, _where(shown, event.start_mark)))
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            mark = event.start_mark
+            assert mark is not None  # both parsers mark every event
+            node: YNode
+            if isinstance(event, yaml.ScalarEvent):
+                plain = tag is None and event.implicit[0]
+                value = _scalar_value(event.value) if plain else event.value
+                node = YScalar(value, shown, mark.line + 1, mark.column + 1)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
-                    raise refuse(
-                        f"nested more than {MAX_DEPTH} levels deep", "too-deep", event.start_mark
-                    )
-                where = _where(shown, event.start_mark)
-                node: YMap | YSeq = (
-                    YMap({}, where)
-                    if isinstance(event, yaml.MappingStartEvent)
-                    else YSeq([], where)
-                )
-                attach(node)
+                    raise refuse(f"nested more than {MAX_DEPTH} levels deep", "too-deep", mark)
+                collection = YMap if kind is yaml.MappingStartEvent else YSeq
+                node = collection(shown, mark.line + 1, mark.column + 1)
+            else:
+                if kind is yaml.DocumentStartEvent:
+                    documents += 1
+                    if documents > 1:
+                        raise refuse(
+                            "only one YAML document per file (remove the second '---')",
+                            "yaml",
+                            mark,
+                        )
+                continue
+
+            if not stack:
+                root = node
+            else:
+                parent = stack[-1]
+                if type(parent) is YSeq:
+                    parent.items.append(node)
+                else:
+                    assert isinstance(parent, YMap)
+                    key = waiting[-1]
+                    if key is None:
+                        waiting[-1] = _mapping_key(parent, node)
+                        continue  # a key is never a collection, so nothing to open
+                    name, key_node = key
+                    parent.items[name] = node
+                    parent.keys[name] = key_node
+                    waiting[-1] = None
+            if kind is not yaml.ScalarEvent:
+                assert isinstance(node, (YMap, YSeq))
                 stack.append(node)
-                pending_key.append(None)
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                stack.pop()
-                pending_key.pop()
+                waiting.append(None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
