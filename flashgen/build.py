@@ -7,13 +7,15 @@ import itertools
 import json
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import genanki
 
@@ -42,6 +44,8 @@ from flashgen.sources import Card, DeckConfig, DeckSources
 
 # Zip entries carry a date; a fixed one keeps builds byte-identical.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_Result = TypeVar("_Result")
+_PROVISIONAL_FIRST_ID = -(1 << 62)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,19 +105,6 @@ class NoteData:
     card_count: int
 
 
-class _Note(genanki.Note):  # type: ignore[misc]
-    """A genanki note that carries its own modification time."""
-
-    def __init__(self, *, mod: int, **kwargs: object) -> None:
-        super().__init__(**kwargs)
-        self.mod = mod
-
-    def write_to_db(
-        self, cursor: sqlite3.Cursor, timestamp: float, deck_id: int, id_gen: object
-    ) -> None:
-        super().write_to_db(cursor, self.mod, deck_id, id_gen)
-
-
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "deck"
 
@@ -166,16 +157,16 @@ def _source_html(config: DeckConfig, card: Card) -> str:
     return "<br>".join(to_html(config.references[key]) for key in card.source_keys)
 
 
-def note_data(
+def iter_notes(
     sources: DeckSources,
     packed_media: Mapping[str, str],
     pictures: Mapping[str, SubjectPictures] | None = None,
-) -> list[NoteData]:
-    """Every card as the note Anki will store: the sources' cards, then the picture cards."""
+) -> Iterator[NoteData]:
+    """Every card as the note Anki will store, one at a time: the sources' cards, then the
+    picture cards."""
     config = sources.config
     assert config is not None
     pictures = pictures or {}
-    notes = []
     for card in [*sources.cards, *picture_cards(sources, pictures)]:
         picture = ""
         subject = sources.subjects.get(card.subject or "")
@@ -197,106 +188,141 @@ def note_data(
             front, back = card.front or "", card.back or ""
             fields = (_html(front, packed_media), _html(back, packed_media), *tail)
             count = 1
-        tags = (*card.tags, "retired") if card.retired else card.tags
-        deck = deck_name(config, card)
-        notes.append(
-            NoteData(
-                card=card,
-                guid=note_guid(config, card.id),
-                notetype="cloze" if card.cloze is not None else "basic",
-                fields=fields,
-                tags=tags,
-                deck=deck,
-                card_count=count,
-            )
+        yield NoteData(
+            card=card,
+            guid=note_guid(config, card.id),
+            notetype="cloze" if card.cloze is not None else "basic",
+            fields=fields,
+            tags=(*card.tags, "retired") if card.retired else card.tags,
+            deck=deck_name(config, card),
+            card_count=count,
         )
-    return notes
 
 
-def _write_apkg(
-    path: Path,
-    notes: list[NoteData],
-    mods: Mapping[str, int],
-    config: DeckConfig,
-    media: Mapping[str, bytes],
-    timestamp: int,
-    types: Notetypes,
-) -> None:
-    decks: dict[str, genanki.Deck] = {}
-    for data in notes:
-        deck = decks.get(data.deck)
-        if deck is None:
-            description = to_html(config.description) if data.deck == config.name else ""
-            deck = genanki.Deck(deck_id(config, data.deck), data.deck, description)
-            decks[data.deck] = deck
-        model = types.cloze if data.notetype == "cloze" else types.basic
-        deck.add_note(
-            _Note(
-                model=model,
-                fields=list(data.fields),
-                tags=list(data.tags),
-                guid=data.guid,
-                mod=mods[data.card.id],
-            )
-        )
-    if config.name not in decks:
-        decks[config.name] = genanki.Deck(config.deck_id, config.name, to_html(config.description))
-    package = genanki.Package(sorted(decks.values(), key=lambda d: d.name))
-
-    with tempfile.TemporaryDirectory() as scratch:
-        db_path = Path(scratch) / "collection.anki2"
-        connection = sqlite3.connect(db_path)
-        try:
-            package.write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
-            connection.commit()
-        finally:
-            connection.close()
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-
-            def add(name: str, data: bytes) -> None:
-                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, data)
-
-            add("collection.anki2", db_path.read_bytes())
-            names = sorted(media)
-            add("media", json.dumps({str(i): name for i, name in enumerate(names)}).encode())
-            for i, name in enumerate(names):
-                add(str(i), media[name])
+def media_used(note: NoteData) -> list[str]:
+    """The packed names of the media files a note shows."""
+    return [name for field in note.fields for name in picture_names(field)]
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledDeck:
-    """Checked sources turned into the notes and media Anki will store."""
+    """Checked sources, ready to become the notes and media Anki will store."""
 
     sources: DeckSources
     config: DeckConfig
-    notes: list[NoteData]
-    media: dict[str, bytes]
-    """The media files the notes use, by their packed name."""
+    pictures: dict[str, SubjectPictures]
+    packed_media: dict[str, str]
+    """Packed media name by source name."""
+    available_media: dict[str, bytes]
+    """Every media file a note may use, by its packed name."""
+
+    def notes(self) -> Iterator[NoteData]:
+        """The notes, rendered as they are asked for, so a large deck is never all in memory."""
+        return iter_notes(self.sources, self.packed_media, self.pictures)
+
+    def media(self, used: Iterable[str]) -> dict[str, bytes]:
+        """The media files among ``used``, by packed name."""
+        return {name: self.available_media[name] for name in sorted(set(used))}
 
 
 def compile_deck(cards_dir: Path, *, shown_root: str | None = None) -> CompiledDeck:
-    """Check ``cards_dir`` and, when it has no errors, compile its notes and media."""
+    """Check ``cards_dir`` and, when it has no errors, get it ready to compile."""
     inspection = inspect_directory(cards_dir, shown_root=shown_root)
     sources = inspection.sources
     if has_errors(inspection.problems) or sources.config is None:
         raise SourcesError([p for p in inspection.problems if p.severity == "error"])
     packed, available = deck_media(sources, inspection.pictures)
-    notes = note_data(sources, packed, inspection.pictures)
-    used = {name for data in notes for field in data.fields for name in picture_names(field)}
-    media = {name: data for name, data in available.items() if name in used}
-    return CompiledDeck(sources, sources.config, notes, media)
+    return CompiledDeck(sources, sources.config, inspection.pictures, packed, available)
 
 
-def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """Write via a temporary file beside ``path`` and move it into place only when complete."""
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """What went into an .apkg, and the lock entries of its notes."""
+
+    entries: dict[str, LockedCard]
+    notes: int
+    cards: int
+    media: int
+
+
+def _write_apkg(path: Path, deck: CompiledDeck, lock: Lock, now: int, types: Notetypes) -> _Written:
+    """Write every note straight into the collection as it is rendered.
+
+    Note and card ids count up from the newest note's ``mod``, which is known only once every
+    note has been compared with the lock: they are written counting from far below zero (so the
+    two ranges never meet) and moved up at the end, the same ids as counting from there at once.
+    """
+    config = deck.config
+    entries: dict[str, LockedCard] = {}
+    decks: dict[str, genanki.Deck] = {}
+    used: set[str] = set()
+    cards = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        db_path = Path(scratch) / "collection.anki2"
+        connection = sqlite3.connect(db_path)
+        try:
+            cursor = connection.cursor()
+            genanki.Package([]).write_to_db(cursor, now, None)  # the schema and collection row
+            provisional_ids = itertools.count(_PROVISIONAL_FIRST_ID)
+            for data in deck.notes():
+                notetype = notetype_id(data.card)
+                digest = content_hash(data.fields, data.tags, notetype, data.deck)
+                mod = next_mod(lock.cards.get(data.card.id), digest, now)
+                entries[data.card.id] = LockedCard(data.guid, data.deck, notetype, digest, mod)
+                target = decks.get(data.deck)
+                if target is None:
+                    description = to_html(config.description) if data.deck == config.name else ""
+                    target = genanki.Deck(deck_id(config, data.deck), data.deck, description)
+                    decks[data.deck] = target
+                model = types.cloze if data.notetype == "cloze" else types.basic
+                target.add_model(model)
+                genanki_note = genanki.Note(
+                    model=model, fields=list(data.fields), tags=list(data.tags), guid=data.guid
+                )
+                genanki_note.write_to_db(cursor, mod, target.deck_id, provisional_ids)
+                used.update(media_used(data))
+                cards += data.card_count
+            if config.name not in decks:
+                decks[config.name] = genanki.Deck(
+                    config.deck_id, config.name, to_html(config.description)
+                )
+            # Every id Anki stores derives from the newest note: unchanged sources, same bytes.
+            timestamp = max((entry.mod for entry in entries.values()), default=now)
+            shift = timestamp * 1000 - _PROVISIONAL_FIRST_ID
+            cursor.execute("UPDATE notes SET id = id + ?", (shift,))
+            cursor.execute("UPDATE cards SET id = id + ?, nid = nid + ?", (shift, shift))
+            for target in sorted(decks.values(), key=lambda d: d.name):
+                target.write_to_db(cursor, timestamp, None)  # the deck and its notetypes
+            connection.commit()
+        finally:
+            connection.close()
+        media = deck.media(used)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+
+            def entry(name: str) -> zipfile.ZipInfo:
+                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                return info
+
+            with db_path.open("rb") as db, archive.open(entry("collection.anki2"), "w") as out:
+                shutil.copyfileobj(db, out, 1 << 20)
+            names = list(media)
+            index = {str(i): name for i, name in enumerate(names)}
+            archive.writestr(entry("media"), json.dumps(index).encode())
+            for i, name in enumerate(names):
+                archive.writestr(entry(str(i)), media[name])
+    return _Written(entries, len(entries), cards, len(media))
+
+
+def write_atomically(path: Path, write: Callable[[Path], _Result]) -> _Result:
+    """Write via a temporary file beside ``path`` and move it into place only when complete;
+    returns what ``write`` returns."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
     try:
-        write(Path(temporary))
+        result = write(Path(temporary))
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; a deck is not
@@ -304,6 +330,19 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return result
+
+
+def write_lines(path: Path, lines: Iterable[str]) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.writelines(lines)
+
+
+def _file_digest(path: Path) -> bytes | None:
+    if not path.exists():
+        return None
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").digest()
 
 
 def build(
@@ -323,45 +362,33 @@ def build(
     environ = os.environ if environ is None else environ
     epoch = source_date_epoch(environ)
     deck = compile_deck(cards_dir, shown_root=shown_root)
-    sources, config, notes, media = deck.sources, deck.config, deck.notes, deck.media
+    sources, config = deck.sources, deck.config
     now = epoch if epoch is not None else int(time.time())
-
     lock_path = cards_dir / LOCK_FILE
     lock = read_lock(lock_path, sources.shown(LOCK_FILE))
-    entries: dict[str, LockedCard] = {}
-    for data in notes:
-        notetype = notetype_id(data.card)
-        digest = content_hash(data.fields, data.tags, notetype, data.deck)
-        mod = next_mod(lock.cards.get(data.card.id), digest, now)
-        entries[data.card.id] = LockedCard(data.guid, data.deck, notetype, digest, mod)
-    new_lock = updated_lock(lock, entries, current_notetypes())
-    changes = LockChanges.between(lock, new_lock)
-    lock_text = new_lock.render()
-    lock_changed = not lock_path.exists() or lock_path.read_text(encoding="utf-8") != lock_text
-    if frozen and lock_changed:
-        raise FlashgenError(
-            f"{sources.shown(LOCK_FILE)} is out of date ({changes}): run 'flashgen build' "
-            "and commit the lock"
-        )
-    # Every id Anki stores derives from the newest note, so unchanged sources give the same bytes.
-    timestamp = max((entry.mod for entry in entries.values()), default=now)
-    mods = {card_id: entry.mod for card_id, entry in entries.items()}
+
+    def write(temporary: Path) -> tuple[_Written, Lock, bool]:
+        written = _write_apkg(temporary, deck, lock, now, notetypes())
+        new_lock = updated_lock(lock, written.entries, current_notetypes())
+        lock_changed = _file_digest(lock_path) != new_lock.digest()
+        if frozen and lock_changed:
+            raise FlashgenError(
+                f"{sources.shown(LOCK_FILE)} is out of date "
+                f"({LockChanges.between(lock, new_lock)}): run 'flashgen build' and commit the lock"
+            )
+        return written, new_lock, lock_changed
+
     target = output if output is not None else default_output(config)
-    write_atomically(
-        target,
-        lambda temporary: _write_apkg(
-            temporary, notes, mods, config, media, timestamp, notetypes()
-        ),
-    )
+    written, new_lock, lock_changed = write_atomically(target, write)
     if lock_changed:
         write_atomically(
-            lock_path, lambda temporary: temporary.write_text(lock_text, encoding="utf-8")
+            lock_path, lambda temporary: write_lines(temporary, new_lock.render_lines())
         )
     return BuildResult(
         path=target,
-        notes=len(notes),
-        cards=sum(data.card_count for data in notes),
-        media=len(media),
+        notes=written.notes,
+        cards=written.cards,
+        media=written.media,
         lock=sources.shown(LOCK_FILE) if lock_changed else None,
-        changes=changes,
+        changes=LockChanges.between(lock, new_lock),
     )

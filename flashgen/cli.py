@@ -207,15 +207,14 @@ def forget(card_ids: tuple[str, ...], reason: str, cards_dir: Path) -> None:
     Example:
         flashgen forget soleus-old-wording --reason "merged into soleus-depth"
     """
-    from flashgen.build import write_atomically
+    from flashgen.build import write_atomically, write_lines
     from flashgen.lock import LOCK_FILE
     from flashgen.lock import forget as forget_cards
 
     lock_path = cards_dir / LOCK_FILE
     shown = f"{_shown(cards_dir)}/{LOCK_FILE}"
     lock = forget_cards(lock_path, shown, card_ids, reason)
-    text = lock.render()
-    write_atomically(lock_path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    write_atomically(lock_path, lambda temporary: write_lines(temporary, lock.render_lines()))
     click.echo(f"Forgot {len(card_ids)} card{'s' * (len(card_ids) != 1)} in {shown}")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,33 +59,60 @@ class Lock:
     """The line of each card id in the file, for messages."""
 
     def render(self) -> str:
+        return "".join(self.render_lines())
+
+    def render_lines(self) -> Iterator[str]:
+        """The lock file, line by line: a large deck's lock need never be one string."""
+
         def dump(value: object) -> str:
             return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
-        def block(name: str, rows: Sequence[tuple[str, object]], last: bool = False) -> list[str]:
-            lines = [f"    {dump(key)}: {dump(value)}," for key, value in rows]
-            if lines:
-                lines[-1] = lines[-1][:-1]
-            return [f'  "{name}": {{', *lines, "  }" if last else "  },"]
+        def block(name: str, rows: Iterable[str], last: bool = False) -> Iterator[str]:
+            yield f'  "{name}": {{\n'
+            previous = None
+            for row in rows:
+                if previous is not None:
+                    yield f"    {previous},\n"
+                previous = row
+            if previous is not None:
+                yield f"    {previous}\n"
+            yield "  }\n" if last else "  },\n"
 
-        types = [
-            (str(type_id), {"name": t.name, "fields": t.fields, "templates": t.templates})
-            for type_id, t in sorted(self.notetypes.items())
-        ]
-        cards = [
-            (card_id, {"guid": c.guid, "deck": c.deck, "notetype": c.notetype, "hash": c.hash,
-                       "mod": c.mod})
-            for card_id, c in sorted(self.cards.items())
-        ]  # fmt: skip
-        out = [
-            "{",
-            f'  "version": {LOCK_VERSION},',
-            *block("notetypes", types),
-            *block("forgotten", sorted(self.forgotten.items())),
-            *block("cards", cards, last=True),
-            "}",
-        ]
-        return "\n".join(out) + "\n"
+        yield "{\n"
+        yield f'  "version": {LOCK_VERSION},\n'
+        yield from block(
+            "notetypes",
+            (
+                f"{dump(str(type_id))}: "
+                f"{dump({'name': t.name, 'fields': t.fields, 'templates': t.templates})}"
+                for type_id, t in sorted(self.notetypes.items())
+            ),
+        )
+        yield from block(
+            "forgotten",
+            (
+                f"{dump(card_id)}: {dump(reason)}"
+                for card_id, reason in sorted(self.forgotten.items())
+            ),
+        )
+        # The same text json.dumps(sort_keys=True) gives, without a dict per card.
+        yield from block(
+            "cards",
+            (
+                f'{dump(card_id)}: {{"deck": {dump(c.deck)}, "guid": {dump(c.guid)}, '
+                f'"hash": {dump(c.hash)}, "mod": {c.mod}, "notetype": {c.notetype}}}'
+                for card_id, c in sorted(self.cards.items())
+            ),
+            last=True,
+        )
+        yield "}\n"
+
+    def digest(self) -> bytes:
+        """A hash of the lock file's text, to compare with a file on disk."""
+        hasher = hashlib.sha256()
+        for line in self.render_lines():
+            hasher.update(line.encode())
+        return hasher.digest()
 
 
 class LockError(Exception):

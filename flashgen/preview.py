@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.build import NoteData, compile_deck, slug
+from flashgen.build import NoteData, compile_deck, media_used, slug
 from flashgen.markup import CLOZE, cloze_numbers, replace_picture_sources
 from flashgen.notetypes import (
     BASIC_AFMT,
@@ -240,5 +240,6 @@ class Preview:
 def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
     """The preview page for ``cards_dir``, which must have no errors."""
     deck = compile_deck(cards_dir, shown_root=shown_root)
-    name = deck.config.name
-    return Preview(name, render_page(name, card_sides(deck.notes), deck.media))
+    notes = list(deck.notes())
+    media = deck.media(name for note in notes for name in media_used(note))
+    return Preview(deck.config.name, render_page(deck.config.name, card_sides(notes), media))

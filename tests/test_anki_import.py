@@ -60,6 +60,9 @@ def test_import_creates_notes_decks_tags_and_renders(make_cards, tmp_path):
         (swing,) = notes["hamstring-swing"].cards()
         assert col.decks.name(swing.did) == "Test deck::Thigh"
         assert col.card_count() == 5
+        # Anki dates a note by its id: the build's date, in the order the sources give.
+        assert {note.id // 1000 for note in notes.values()} == {1_700_000_000}
+        assert sorted(notes, key=lambda card_id: notes[card_id].id) == [c["id"] for c in CARDS]
     finally:
         col.close()
 
