@@ -201,7 +201,7 @@ def iter_notes(
 
 def media_used(note: NoteData) -> list[str]:
     """The packed names of the media files a note shows."""
-    return [name for field in note.fields for name in picture_names(field)]
+    return [name for field in note.fields if "<img" in field for name in picture_names(field)]
 
 
 @dataclass(frozen=True, slots=True)

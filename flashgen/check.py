@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.ids import deck_name, note_guid, notetype_id
+from flashgen.ids import deck_name, notetype_id
 from flashgen.lock import (
     LOCK_FILE,
     LockError,
@@ -324,10 +324,7 @@ def released_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures]
     config = sources.config
     assert config is not None
     cards = [*sources.cards, *picture_cards(sources, pictures)]
-    return [
-        Released(card, note_guid(config, card.id), deck_name(config, card), notetype_id(card))
-        for card in cards
-    ]
+    return [Released(card, config, deck_name(config, card), notetype_id(card)) for card in cards]
 
 
 def release_safety(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Problem]:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flashgen.ids import note_guid
 from flashgen.notetypes import (
     BASIC_FIELDS,
     BASIC_ID,
@@ -27,7 +28,7 @@ from flashgen.notetypes import (
     CLOZE_TEMPLATES,
 )
 from flashgen.problems import Problem, Where
-from flashgen.sources import Card
+from flashgen.sources import Card, DeckConfig
 
 LOCK_FILE = "deck.lock"
 LOCK_VERSION = 1
@@ -95,12 +96,13 @@ class Lock:
                 for card_id, reason in sorted(self.forgotten.items())
             ),
         )
-        # The same text json.dumps(sort_keys=True) gives, without a dict per card.
+        # The text json.dumps(sort_keys=True) gives, without a dict or a dumps call per card.
+        quote = json.encoder.encode_basestring  # what dumps uses for a str when not ensure_ascii
         yield from block(
             "cards",
             (
-                f'{dump(card_id)}: {{"deck": {dump(c.deck)}, "guid": {dump(c.guid)}, '
-                f'"hash": {dump(c.hash)}, "mod": {c.mod}, "notetype": {c.notetype}}}'
+                f'{quote(card_id)}: {{"deck": {quote(c.deck)}, "guid": {quote(c.guid)}, '
+                f'"hash": {quote(c.hash)}, "mod": {c.mod}, "notetype": {c.notetype}}}'
                 for card_id, c in sorted(self.cards.items())
             ),
             last=True,
@@ -186,9 +188,14 @@ class Released:
     """A card as this build would release it, for comparison with the lock."""
 
     card: Card
-    guid: str
+    config: DeckConfig
     deck: str
     notetype: int
+
+    @property
+    def guid(self) -> str:
+        # Worked out only for cards the lock has: hashing every card's id costs a large deck.
+        return note_guid(self.config, self.card.id)
 
 
 def release_problems(
@@ -225,11 +232,12 @@ def release_problems(
         locked = lock.cards.get(item.card.id)
         if locked is None:
             continue
-        if locked.guid != item.guid:
+        guid = item.guid
+        if locked.guid != guid:
             yield Problem(
                 item.card.at("id"),
                 f"card '{item.card.id}' would get a new note guid (was {locked.guid}, now "
-                f"{item.guid}; did the deck key change?): learners would get a duplicate note "
+                f"{guid}; did the deck key change?): learners would get a duplicate note "
                 "and lose its reviews",
                 "guid-changed",
             )
