@@ -240,13 +240,14 @@ class _Written:
     """What went into an .apkg, and the lock entries of its notes."""
 
     entries: dict[str, LockedCard]
-    notes: int
     cards: int
-    media: int
+    media: dict[str, bytes]
 
 
-def _write_apkg(path: Path, deck: CompiledDeck, lock: Lock, now: int, types: Notetypes) -> _Written:
-    """Write every note straight into the collection as it is rendered.
+def _write_collection(
+    cursor: sqlite3.Cursor, deck: CompiledDeck, lock: Lock, now: int, types: Notetypes
+) -> _Written:
+    """Write every note into the collection as it is rendered, with its lock entry's mod.
 
     Note and card ids count up from the newest note's ``mod``, which is known only once every
     note has been compared with the lock: they are written counting from far below zero (so the
@@ -257,62 +258,68 @@ def _write_apkg(path: Path, deck: CompiledDeck, lock: Lock, now: int, types: Not
     decks: dict[str, genanki.Deck] = {}
     used: set[str] = set()
     cards = 0
+    genanki.Package([]).write_to_db(cursor, now, None)  # the schema and the collection row
+    provisional_ids = itertools.count(_PROVISIONAL_FIRST_ID)
+    for data in deck.notes():
+        notetype = notetype_id(data.card)
+        digest = content_hash(data.fields, data.tags, notetype, data.deck)
+        mod = next_mod(lock.cards.get(data.card.id), digest, now)
+        entries[data.card.id] = LockedCard(data.guid, data.deck, notetype, digest, mod)
+        target = decks.get(data.deck)
+        if target is None:
+            description = to_html(config.description) if data.deck == config.name else ""
+            target = genanki.Deck(deck_id(config, data.deck), data.deck, description)
+            decks[data.deck] = target
+        model = types.cloze if data.notetype == "cloze" else types.basic
+        target.add_model(model)
+        note = genanki.Note(
+            model=model, fields=list(data.fields), tags=list(data.tags), guid=data.guid
+        )
+        note.write_to_db(cursor, mod, target.deck_id, provisional_ids)
+        used.update(media_used(data))
+        cards += data.card_count
+    if config.name not in decks:
+        decks[config.name] = genanki.Deck(config.deck_id, config.name, to_html(config.description))
+    # Every id Anki stores derives from the newest note: unchanged sources, same bytes.
+    timestamp = max((entry.mod for entry in entries.values()), default=now)
+    shift = timestamp * 1000 - _PROVISIONAL_FIRST_ID
+    cursor.execute("UPDATE notes SET id = id + ?", (shift,))
+    cursor.execute("UPDATE cards SET id = id + ?, nid = nid + ?", (shift, shift))
+    for target in sorted(decks.values(), key=lambda d: d.name):
+        target.write_to_db(cursor, timestamp, None)  # the deck and its notetypes
+    return _Written(entries, cards, deck.media(used))
+
+
+def _zip_package(path: Path, collection: Path, media: Mapping[str, bytes]) -> None:
+    """The .apkg: the collection, the media index and the media, with fixed dates and order."""
+
+    def entry(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        with collection.open("rb") as db, archive.open(entry("collection.anki2"), "w") as out:
+            shutil.copyfileobj(db, out, 1 << 20)
+        names = list(media)
+        index = {str(i): name for i, name in enumerate(names)}
+        archive.writestr(entry("media"), json.dumps(index).encode())
+        for i, name in enumerate(names):
+            archive.writestr(entry(str(i)), media[name])
+
+
+def _write_apkg(path: Path, deck: CompiledDeck, lock: Lock, now: int, types: Notetypes) -> _Written:
     with tempfile.TemporaryDirectory() as scratch:
-        db_path = Path(scratch) / "collection.anki2"
-        connection = sqlite3.connect(db_path)
+        collection = Path(scratch) / "collection.anki2"
+        connection = sqlite3.connect(collection)
         try:
-            cursor = connection.cursor()
-            genanki.Package([]).write_to_db(cursor, now, None)  # the schema and collection row
-            provisional_ids = itertools.count(_PROVISIONAL_FIRST_ID)
-            for data in deck.notes():
-                notetype = notetype_id(data.card)
-                digest = content_hash(data.fields, data.tags, notetype, data.deck)
-                mod = next_mod(lock.cards.get(data.card.id), digest, now)
-                entries[data.card.id] = LockedCard(data.guid, data.deck, notetype, digest, mod)
-                target = decks.get(data.deck)
-                if target is None:
-                    description = to_html(config.description) if data.deck == config.name else ""
-                    target = genanki.Deck(deck_id(config, data.deck), data.deck, description)
-                    decks[data.deck] = target
-                model = types.cloze if data.notetype == "cloze" else types.basic
-                target.add_model(model)
-                genanki_note = genanki.Note(
-                    model=model, fields=list(data.fields), tags=list(data.tags), guid=data.guid
-                )
-                genanki_note.write_to_db(cursor, mod, target.deck_id, provisional_ids)
-                used.update(media_used(data))
-                cards += data.card_count
-            if config.name not in decks:
-                decks[config.name] = genanki.Deck(
-                    config.deck_id, config.name, to_html(config.description)
-                )
-            # Every id Anki stores derives from the newest note: unchanged sources, same bytes.
-            timestamp = max((entry.mod for entry in entries.values()), default=now)
-            shift = timestamp * 1000 - _PROVISIONAL_FIRST_ID
-            cursor.execute("UPDATE notes SET id = id + ?", (shift,))
-            cursor.execute("UPDATE cards SET id = id + ?, nid = nid + ?", (shift, shift))
-            for target in sorted(decks.values(), key=lambda d: d.name):
-                target.write_to_db(cursor, timestamp, None)  # the deck and its notetypes
+            written = _write_collection(connection.cursor(), deck, lock, now, types)
             connection.commit()
         finally:
             connection.close()
-        media = deck.media(used)
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-
-            def entry(name: str) -> zipfile.ZipInfo:
-                info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                return info
-
-            with db_path.open("rb") as db, archive.open(entry("collection.anki2"), "w") as out:
-                shutil.copyfileobj(db, out, 1 << 20)
-            names = list(media)
-            index = {str(i): name for i, name in enumerate(names)}
-            archive.writestr(entry("media"), json.dumps(index).encode())
-            for i, name in enumerate(names):
-                archive.writestr(entry(str(i)), media[name])
-    return _Written(entries, len(entries), cards, len(media))
+        _zip_package(path, collection, written.media)
+    return written
 
 
 def write_atomically(path: Path, write: Callable[[Path], _Result]) -> _Result:
@@ -386,9 +393,9 @@ def build(
         )
     return BuildResult(
         path=target,
-        notes=written.notes,
+        notes=len(written.entries),
         cards=written.cards,
-        media=written.media,
+        media=len(written.media),
         lock=sources.shown(LOCK_FILE) if lock_changed else None,
         changes=LockChanges.between(lock, new_lock),
     )
