@@ -7,8 +7,10 @@ process (so peak memory is the process's own):
 - build: `flashgen build`
 - check: `flashgen check`
 
-and the shipped deck's `flashgen build`. Figures are ratios against the baseline measured in
-the same run, so they hold on any machine.
+on cards whose fields are plain text or simple emphasis (what most cards hold), then bare and
+build again on the same cards with every explanation a Markdown list, which only the full
+Markdown parser renders; and the shipped deck's `flashgen build`. Figures are ratios against
+the baseline measured in the same run, so they hold on any machine.
 
     python benchmarks/build_speed.py [--cards 50000] [--rounds 3]
 """
@@ -43,7 +45,7 @@ BARE = textwrap.dedent(
 )
 
 
-def generate(root: Path, cards: int, files: int = 10) -> None:
+def generate(root: Path, cards: int, files: int = 10, *, lists: bool = False) -> None:
     root.mkdir(parents=True, exist_ok=True)
     (root / "deck.yaml").write_text(
         "name: Benchmark\nid: 1500000003\nkey: benchmark\n", encoding="utf-8"
@@ -52,11 +54,16 @@ def generate(root: Path, cards: int, files: int = 10) -> None:
     for part in range(files):
         lines = ["cards:"]
         for n in range(part * per_file, (part + 1) * per_file):
+            extra = (
+                f'"Card {n} in short:\\n\\n- it crosses a joint\\n- it acts in stance {n % 4}"'
+                if lists
+                else f"An explanation of card {n}, with **emphasis**."
+            )
             lines.append(
                 f"  - id: card-{n}\n"
                 f"    front: 'Muscle {n}: which joint does it *cross*?'\n"
                 f"    back: Joint {n}\n"
-                f"    extra: An explanation of card {n}, with **emphasis**.\n"
+                f"    extra: {extra}\n"
                 f"    source: Reference {n % 37}\n"
                 f"    tags: [group::g{n % 9}, phase::p{n % 4}]"
             )
@@ -83,18 +90,27 @@ def main() -> None:
     python = sys.executable
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        cards = work / "cards"
+        cards, listed = work / "cards", work / "lists"
         generate(cards, args.cards)
+        generate(listed, args.cards, lists=True)
         variants = {
-            "bare": [python, "-c", BARE, str(cards), str(work / "bare.apkg")],
-            "build": [python, "-m", "flashgen", "build", str(cards), "-o", str(work / "f.apkg")],
-            "check": [python, "-m", "flashgen", "check", str(cards)],
+            "bare": (cards, [python, "-c", BARE, str(cards), str(work / "bare.apkg")]),
+            "build": (
+                cards,
+                [python, "-m", "flashgen", "build", str(cards), "-o", str(work / "f.apkg")],
+            ),
+            "check": (cards, [python, "-m", "flashgen", "check", str(cards)]),
+            "bare, lists": (listed, [python, "-c", BARE, str(listed), str(work / "bare.apkg")]),
+            "build, lists": (
+                listed,
+                [python, "-m", "flashgen", "build", str(listed), "-o", str(work / "f.apkg")],
+            ),
         }
         times: dict[str, list[float]] = {name: [] for name in variants}
         memory: dict[str, list[int]] = {name: [] for name in variants}
         for _ in range(args.rounds):
-            for name, argv in variants.items():
-                (cards / "deck.lock").unlink(missing_ok=True)
+            for name, (deck, argv) in variants.items():
+                (deck / "deck.lock").unlink(missing_ok=True)
                 seconds, peak = run(argv, work)
                 times[name].append(seconds)
                 memory[name].append(peak)
@@ -107,9 +123,10 @@ def main() -> None:
     peak = {name: max(values) for name, values in memory.items()}
     print(f"{args.cards} cards in 10 files, {args.rounds} alternating rounds, median wall time")
     for name in variants:
+        base = "bare, lists" if name.endswith("lists") else "bare"
         print(
-            f"  {name:<6} {median[name]:6.2f} s  ({median[name] / median['bare']:.2f}x bare)   "
-            f"peak {peak[name] / 1024:6.0f} MiB  ({peak[name] / peak['bare']:.2f}x bare)"
+            f"  {name:<12} {median[name]:6.2f} s  ({median[name] / median[base]:.2f}x {base})   "
+            f"peak {peak[name] / 1024:4.0f} MiB  ({peak[name] / peak[base]:.2f}x {base})"
         )
     print(f"  check / build time: {median['check'] / median['build']:.2f}")
     print(f"shipped deck, flashgen build (whole process): {statistics.median(shipped):.2f} s")
