@@ -28,7 +28,6 @@ from flashgen.lock import (
     content_hash,
     current_notetypes,
     next_mod,
-    read_lock,
     updated_lock,
 )
 from flashgen.markup import cloze_numbers, picture_names, replace_picture_sources, to_html
@@ -215,6 +214,8 @@ class CompiledDeck:
     """Packed media name by source name."""
     available_media: dict[str, bytes]
     """Every media file a note may use, by its packed name."""
+    lock: Lock
+    """``deck.lock`` as it was before this build."""
 
     def notes(self) -> Iterator[NoteData]:
         """The notes, rendered as they are asked for, so a large deck is never all in memory."""
@@ -228,11 +229,11 @@ class CompiledDeck:
 def compile_deck(cards_dir: Path, *, shown_root: str | None = None) -> CompiledDeck:
     """Check ``cards_dir`` and, when it has no errors, get it ready to compile."""
     inspection = inspect_directory(cards_dir, shown_root=shown_root)
-    sources = inspection.sources
-    if has_errors(inspection.problems) or sources.config is None:
+    sources, lock = inspection.sources, inspection.lock
+    if has_errors(inspection.problems) or sources.config is None or lock is None:
         raise SourcesError([p for p in inspection.problems if p.severity == "error"])
     packed, available = deck_media(sources, inspection.pictures)
-    return CompiledDeck(sources, sources.config, inspection.pictures, packed, available)
+    return CompiledDeck(sources, sources.config, inspection.pictures, packed, available, lock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +246,7 @@ class _Written:
 
 
 def _write_collection(
-    cursor: sqlite3.Cursor, deck: CompiledDeck, lock: Lock, now: int, types: Notetypes
+    cursor: sqlite3.Cursor, deck: CompiledDeck, now: int, types: Notetypes
 ) -> _Written:
     """Write every note into the collection as it is rendered, with its lock entry's mod.
 
@@ -263,8 +264,10 @@ def _write_collection(
     for data in deck.notes():
         notetype = notetype_id(data.card)
         digest = content_hash(data.fields, data.tags, notetype, data.deck)
-        mod = next_mod(lock.cards.get(data.card.id), digest, now)
-        entries[data.card.id] = LockedCard(data.guid, data.deck, notetype, digest, mod)
+        locked = deck.lock.cards.get(data.card.id)
+        entry = LockedCard(data.guid, data.deck, notetype, digest, next_mod(locked, digest, now))
+        entries[data.card.id] = locked if entry == locked else entry  # one copy when unchanged
+        mod = entry.mod
         target = decks.get(data.deck)
         if target is None:
             description = to_html(config.description) if data.deck == config.name else ""
@@ -309,12 +312,12 @@ def _zip_package(path: Path, collection: Path, media: Mapping[str, bytes]) -> No
             archive.writestr(entry(str(i)), media[name])
 
 
-def _write_apkg(path: Path, deck: CompiledDeck, lock: Lock, now: int, types: Notetypes) -> _Written:
+def _write_apkg(path: Path, deck: CompiledDeck, now: int, types: Notetypes) -> _Written:
     with tempfile.TemporaryDirectory() as scratch:
         collection = Path(scratch) / "collection.anki2"
         connection = sqlite3.connect(collection)
         try:
-            written = _write_collection(connection.cursor(), deck, lock, now, types)
+            written = _write_collection(connection.cursor(), deck, now, types)
             connection.commit()
         finally:
             connection.close()
@@ -371,11 +374,10 @@ def build(
     deck = compile_deck(cards_dir, shown_root=shown_root)
     sources, config = deck.sources, deck.config
     now = epoch if epoch is not None else int(time.time())
-    lock_path = cards_dir / LOCK_FILE
-    lock = read_lock(lock_path, sources.shown(LOCK_FILE))
+    lock_path, lock = cards_dir / LOCK_FILE, deck.lock
 
     def write(temporary: Path) -> tuple[_Written, Lock, bool]:
-        written = _write_apkg(temporary, deck, lock, now, notetypes())
+        written = _write_apkg(temporary, deck, now, notetypes())
         new_lock = updated_lock(lock, written.entries, current_notetypes())
         lock_changed = _file_digest(lock_path) != new_lock.digest()
         if frozen and lock_changed:

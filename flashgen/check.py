@@ -16,6 +16,7 @@ from pathlib import Path
 from flashgen.ids import deck_name, notetype_id
 from flashgen.lock import (
     LOCK_FILE,
+    Lock,
     LockError,
     Released,
     current_notetypes,
@@ -327,17 +328,20 @@ def released_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures]
     return [Released(card, config, deck_name(config, card), notetype_id(card)) for card in cards]
 
 
-def release_safety(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Problem]:
-    """Compare the sources with what was released (deck.lock)."""
+def release_safety(
+    sources: DeckSources, pictures: Mapping[str, SubjectPictures]
+) -> tuple[list[Problem], Lock | None]:
+    """Compare the sources with what was released: the problems, and the lock read (``None``
+    when it cannot be)."""
     if sources.config is None:
-        return []
+        return [], None
     shown = sources.shown(LOCK_FILE)
     try:
         lock = read_lock(sources.root / LOCK_FILE, shown)
     except LockError as exc:
-        return [exc.problem]
+        return [exc.problem], None
     released = released_cards(sources, pictures)
-    return list(release_problems(lock, released, current_notetypes(), shown))
+    return list(release_problems(lock, released, current_notetypes(), shown)), lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,6 +352,8 @@ class Inspection:
     problems: list[Problem]
     """Every problem, sorted."""
     pictures: dict[str, SubjectPictures]
+    lock: Lock | None
+    """``deck.lock`` as read (empty when there is none); ``None`` when it could not be read."""
 
 
 def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspection:
@@ -357,8 +363,9 @@ def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspectio
     diagrams, diagram_problems = load_diagrams(root, sources.shown(DIAGRAMS_DIR), sources.subjects)
     problems.extend(diagram_problems)
     pictures = subject_pictures(diagrams, sources.subjects)
-    problems.extend(release_safety(sources, pictures))
-    return Inspection(sources, sort_problems(problems), pictures)
+    release, lock = release_safety(sources, pictures)
+    problems.extend(release)
+    return Inspection(sources, sort_problems(problems), pictures, lock)
 
 
 def check_directory(

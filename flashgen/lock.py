@@ -10,11 +10,13 @@ The lock is JSON with one card per line: diffs stay readable and problems can na
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flashgen.ids import note_guid
 from flashgen.notetypes import (
@@ -56,8 +58,24 @@ class Lock:
     notetypes: dict[int, Notetype] = field(default_factory=dict)
     forgotten: dict[str, str] = field(default_factory=dict)
     """Card ids removed from the lock on purpose, with the reason."""
-    lines: dict[str, int] = field(default_factory=dict)
-    """The line of each card id in the file, for messages."""
+    path: Path | None = None
+    """The file this lock was read from."""
+    _lines: dict[str, int] | None = None
+
+    def line_of(self, card_id: str) -> int:
+        """The line of ``card_id`` in the file read, for messages (1 when unknown).
+
+        Worked out from the file only when a message needs it, not kept for every card."""
+        if self._lines is None:
+            self._lines = {}
+            if self.path is not None and self.path.exists():
+                with self.path.open(encoding="utf-8") as lines:
+                    for number, line in enumerate(lines, start=1):
+                        key, separator, rest = line.strip().partition(": ")
+                        if separator and key.startswith('"') and rest.startswith("{"):
+                            with contextlib.suppress(ValueError):
+                                self._lines.setdefault(json.loads(key), number)
+        return self._lines.get(card_id, 1)
 
     def render(self) -> str:
         return "".join(self.render_lines())
@@ -123,13 +141,38 @@ class LockError(Exception):
         self.problem = problem
 
 
+_ENTRY_KEYS = {"guid", "deck", "notetype", "hash", "mod"}
+
+
+def _locked_card(entry: Any, shared: dict[Any, Any]) -> LockedCard:
+    """A lock entry; decks and mods repeat across cards, so each is kept once."""
+    deck, notetype, mod = str(entry["deck"]), int(entry["notetype"]), int(entry["mod"])
+    return LockedCard(
+        guid=str(entry["guid"]),
+        deck=shared.setdefault(deck, deck),
+        notetype=shared.setdefault(notetype, notetype),
+        hash=str(entry["hash"]),
+        mod=shared.setdefault(mod, mod),
+    )
+
+
 def read_lock(path: Path, shown: str) -> Lock:
     """The lock at ``path``; an empty lock when there is none yet."""
     if not path.exists():
         return Lock()
     text = path.read_text(encoding="utf-8")
+    shared: dict[Any, Any] = {}
+
+    def compact(entry: dict[str, Any]) -> Any:
+        # Each card's entry becomes a LockedCard as soon as it is parsed, so the whole lock
+        # never sits in memory as dicts.
+        if entry.keys() == _ENTRY_KEYS:
+            with contextlib.suppress(KeyError, TypeError, ValueError):
+                return _locked_card(entry, shared)
+        return entry
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_hook=compact)
     except json.JSONDecodeError as exc:
         raise LockError(
             Problem(
@@ -139,15 +182,9 @@ def read_lock(path: Path, shown: str) -> Lock:
     try:
         if data.get("version") != LOCK_VERSION:
             raise ValueError(f"unknown lock version {data.get('version')!r}")
-        lock = Lock(
+        return Lock(
             cards={
-                card_id: LockedCard(
-                    guid=str(e["guid"]),
-                    deck=str(e["deck"]),
-                    notetype=int(e["notetype"]),
-                    hash=str(e["hash"]),
-                    mod=int(e["mod"]),
-                )
+                str(card_id): e if isinstance(e, LockedCard) else _locked_card(e, shared)
                 for card_id, e in data["cards"].items()
             },
             notetypes={
@@ -155,6 +192,7 @@ def read_lock(path: Path, shown: str) -> Lock:
                 for type_id, e in data["notetypes"].items()
             },
             forgotten={str(k): str(v) for k, v in data.get("forgotten", {}).items()},
+            path=path,
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise LockError(
@@ -162,11 +200,6 @@ def read_lock(path: Path, shown: str) -> Lock:
                 Where(shown), f"lock is malformed ({exc}); restore it from version control", "lock"
             )
         ) from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped.startswith('"') and '": {"' in stripped:
-            lock.lines[json.loads(stripped.split(": ", 1)[0])] = number
-    return lock
 
 
 def content_hash(fields: Iterable[str], tags: Iterable[str], notetype: int, deck: str) -> str:
@@ -250,7 +283,7 @@ def release_problems(
             )
     for card_id in sorted(set(lock.cards) - present):
         yield Problem(
-            Where(shown_lock, lock.lines.get(card_id, 1)),
+            Where(shown_lock, lock.line_of(card_id)),
             f"released card '{card_id}' is gone from the sources: an .apkg cannot delete it, so "
             "learners keep it as it was. Keep it with 'retired: <reason>', or run "
             f"'flashgen forget {card_id} --reason ...'",
