@@ -3,9 +3,10 @@
 Generates 50,000 cards in ten files, then times, alternating in one run and each in a fresh
 process (so peak memory is the process's own):
 
-- bare:  libyaml's C loader + genanki with a fixed model, no validation (the baseline)
-- build: `flashgen build`
-- check: `flashgen check`
+- bare:    libyaml's C loader + genanki with a fixed model, no validation (the baseline)
+- build:   `flashgen build`, the first time (no deck.lock yet)
+- rebuild: `flashgen build` again, nothing changed (deck.lock read and compared)
+- check:   `flashgen check`, with that deck.lock
 
 on cards whose fields are plain text or simple emphasis (what most cards hold), then bare and
 build again on the same cards with every explanation a Markdown list, which only the full
@@ -93,24 +94,29 @@ def main() -> None:
         cards, listed = work / "cards", work / "lists"
         generate(cards, args.cards)
         generate(listed, args.cards, lists=True)
+
+        def build(deck: Path) -> list[str]:
+            return [python, "-m", "flashgen", "build", str(deck), "-o", str(work / "f.apkg")]
+
+        # name: (cards directory, command, whether deck.lock is removed first)
         variants = {
-            "bare": (cards, [python, "-c", BARE, str(cards), str(work / "bare.apkg")]),
-            "build": (
-                cards,
-                [python, "-m", "flashgen", "build", str(cards), "-o", str(work / "f.apkg")],
-            ),
-            "check": (cards, [python, "-m", "flashgen", "check", str(cards)]),
-            "bare, lists": (listed, [python, "-c", BARE, str(listed), str(work / "bare.apkg")]),
-            "build, lists": (
+            "bare": (cards, [python, "-c", BARE, str(cards), str(work / "bare.apkg")], True),
+            "build": (cards, build(cards), True),
+            "rebuild": (cards, build(cards), False),
+            "check": (cards, [python, "-m", "flashgen", "check", str(cards)], False),
+            "bare, lists": (
                 listed,
-                [python, "-m", "flashgen", "build", str(listed), "-o", str(work / "f.apkg")],
+                [python, "-c", BARE, str(listed), str(work / "bare.apkg")],
+                True,
             ),
+            "build, lists": (listed, build(listed), True),
         }
         times: dict[str, list[float]] = {name: [] for name in variants}
         memory: dict[str, list[int]] = {name: [] for name in variants}
         for _ in range(args.rounds):
-            for name, (deck, argv) in variants.items():
-                (deck / "deck.lock").unlink(missing_ok=True)
+            for name, (deck, argv, fresh) in variants.items():
+                if fresh:
+                    (deck / "deck.lock").unlink(missing_ok=True)
                 seconds, peak = run(argv, work)
                 times[name].append(seconds)
                 memory[name].append(peak)
