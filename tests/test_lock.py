@@ -121,6 +121,33 @@ def test_removed_card_is_an_error_naming_the_lock_line(runner, make_cards, tmp_p
     ]
 
 
+def test_a_lock_reformatted_by_hand_still_reads_and_names_lines(runner, make_cards, tmp_path):
+    root = _released(runner, make_cards, tmp_path)
+    lock_path = root / "deck.lock"
+    data = json.loads(lock_path.read_text(encoding="utf-8"))
+    lock_path.write_text(json.dumps(data, indent=4), encoding="utf-8")
+    assert runner.invoke(cli, ["check", str(root)]).exit_code == 0
+    _write(root, CARDS[:5])
+    (line,) = _check_errors(runner, root)
+    lock_line = lock_path.read_text(encoding="utf-8").splitlines().index('        "card-5": {') + 1
+    assert line.startswith(f"{root}/deck.lock:{lock_line}:1: error: released card 'card-5'")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [('"mod": ', '"mod": "soon", "x": '), ('"hash": ', '"hush": ')]
+)
+def test_a_lock_entry_of_the_wrong_shape_is_a_clear_error(runner, make_cards, tmp_path, old, new):
+    root = _released(runner, make_cards, tmp_path)
+    lock_path = root / "deck.lock"
+    lock_path.write_text(lock_path.read_text(encoding="utf-8").replace(old, new, 1), "utf-8")
+    (line,) = _check_errors(runner, root)
+    assert line.startswith(f"{root}/deck.lock:1:1: error: lock is malformed (")
+    assert line.endswith("restore it from version control [lock]")
+    result = runner.invoke(cli, ["build", str(root), "-o", str(tmp_path / "out.apkg")])
+    assert result.exit_code == 1 and "lock is malformed" in result.stderr
+    assert not (tmp_path / "out.apkg").exists()
+
+
 def test_retiring_a_card_builds_it_tagged_retired(runner, make_cards, tmp_path):
     root = _released(runner, make_cards, tmp_path)
     _write(root, [*CARDS[:5], {**CARDS[5], "retired": "merged into card-4"}])
