@@ -172,7 +172,7 @@ def iter_notes(
         if card.picture:
             alt = subject.name if subject else card.picture
             picture = _html(f"![{alt}]({card.picture})", packed_media)
-        elif subject is not None and subject.key in pictures and "picture" not in card.tags:
+        elif subject is not None and subject.key in pictures and not card.generated:
             picture = image_tag(
                 pictures[subject.key].highlighted.name, f"{subject.name} highlighted"
             )

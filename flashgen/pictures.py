@@ -216,6 +216,7 @@ def picture_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures])
                     subject=key,
                     aspects=("location",),
                     tags=("picture",),
+                    generated=True,
                 )
             )
     return cards

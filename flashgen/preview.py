@@ -191,7 +191,12 @@ def _search_text(sides: CardSides) -> str:
 def render_page(title: str, sides: list[CardSides], media: Mapping[str, bytes]) -> str:
     groups: dict[str, list[CardSides]] = {}
     for item in sides:
-        group = item.note.deck + " \u203a " + Path(item.note.card.where.path).stem
+        card = item.note.card
+        group = (
+            item.note.deck
+            + " \u203a "
+            + ("pictures" if card.generated else Path(card.where.path).stem)
+        )
         groups.setdefault(group, []).append(item)
     out = [
         "<!DOCTYPE html>",

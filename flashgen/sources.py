@@ -87,6 +87,8 @@ class Card:
     """Why the card was retired; it still builds, tagged ``retired``."""
     places: bytes = b""
     """Where each key's value was written, packed by :func:`_pack_places`."""
+    generated: bool = False
+    """Made by flashgen (the picture cards), not written in a card file."""
 
     @property
     def is_cloze(self) -> bool:

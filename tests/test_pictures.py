@@ -159,3 +159,21 @@ def test_each_highlight_is_visible_where_the_region_is(browser, shipped):  # noq
             assert x1 <= expected[2] + margin and y1 <= expected[3] + margin, key
     finally:
         page.close()
+
+
+def test_a_card_tagged_picture_by_its_author_still_shows_its_subjects_picture(shipped_cards):
+    from conftest import write_yaml
+
+    from flashgen.build import compile_deck
+
+    card = {
+        "id": "soleus-extra", "subject": "soleus", "aspect": "location", "tags": ["picture"],
+        "front": "Calf: which muscle lies under the gastrocnemius?", "back": "Soleus",
+        "source": "S23c",
+    }  # fmt: skip
+    write_yaml(shipped_cards / "mine.yaml", {"cards": [card]})
+    deck = compile_deck(shipped_cards)
+    notes = {note.card.id: note for note in deck.notes()}
+    picture = notes["soleus-extra"].fields[3]
+    assert f'src="{deck.pictures["soleus"].highlighted.name}"' in picture
+    assert notes["picture-which-soleus"].fields[3] == ""  # its picture is the question itself

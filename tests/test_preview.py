@@ -94,6 +94,9 @@ def test_preview_command_writes_one_self_contained_page(runner, shipped_cards, t
     page = output.read_text(encoding="utf-8")
     assert "<link" not in page and 'src="http' not in page and "@import" not in page
     assert page.count('data-side="front"') == page.count('data-side="back"') > 150
+    headings = re.findall(r"<h2>([^<]*)</h2>", page)
+    assert "Leg muscles in running › pictures" in headings
+    assert not any(heading.endswith("subjects") for heading in headings)
 
 
 def test_preview_refuses_sources_with_errors(runner, make_cards, tmp_path):
