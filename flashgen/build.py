@@ -150,10 +150,11 @@ def _html(text: str, packed: Mapping[str, str]) -> str:
     return replace_picture_sources(to_html(text), packed.get)
 
 
-def _source_html(config: DeckConfig, card: Card) -> str:
-    if not config.references:
+def _source_html(card: Card, references: Mapping[str, str]) -> str:
+    """The card's source; with a deck's ``references``, each cited one in full."""
+    if not references:
         return to_html(card.source)
-    return "<br>".join(to_html(config.references[key]) for key in card.source_keys)
+    return "<br>".join(references[key] for key in card.source_keys)
 
 
 def iter_notes(
@@ -166,6 +167,8 @@ def iter_notes(
     config = sources.config
     assert config is not None
     pictures = pictures or {}
+    # Rendered once: a deck cites the same few references on every card.
+    references = {key: to_html(text) for key, text in config.references.items()}
     for card in [*sources.cards, *picture_cards(sources, pictures)]:
         picture = ""
         subject = sources.subjects.get(card.subject or "")
@@ -176,7 +179,7 @@ def iter_notes(
             picture = image_tag(
                 pictures[subject.key].highlighted.name, f"{subject.name} highlighted"
             )
-        extra, source = _html(card.extra, packed_media), _source_html(config, card)
+        extra, source = _html(card.extra, packed_media), _source_html(card, references)
         if card.retired:
             extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {card.retired}*")
         tail = (extra, picture, source, _topic(sources, card), card.id)
