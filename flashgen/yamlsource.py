@@ -243,6 +243,10 @@ def parse(text: str, shown: str) -> YNode | None:
                 waiting.append(None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.problem and "maximum nesting depth" in exc.problem:
+            # libyaml 0.2.6 stops at its own depth limit while scanning ahead, before an event
+            # reaches ours: the same problem, so the same message.
+            raise refuse(f"nested more than {MAX_DEPTH} levels deep", "too-deep", mark) from None
         message = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             message = f"{exc.problem} ({exc.context})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
+import pytest
 import yaml
 from html_safety import executable_parts
 from hypothesis import HealthCheck, given, settings
@@ -129,8 +130,8 @@ def test_billion_laughs_is_refused_at_the_first_anchor(tmp_path):
     assert [(p.rule, p.where.line) for p in problems] == [("yaml", 1)]
 
 
-def test_deep_nesting_is_refused_without_recursion(tmp_path):
-    depth = 100_000
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 2_000, 100_000])
+def test_deep_nesting_is_refused_without_recursion(tmp_path, depth):
     root = _cards_dir(tmp_path, b"cards: " + b"[" * depth + b"]" * depth + b"\n")
     _, problems = check_directory(root)
     assert [p.rule for p in problems] == ["too-deep"]
