@@ -58,9 +58,9 @@ class Lock:
     notetypes: dict[int, Notetype] = field(default_factory=dict)
     forgotten: dict[str, str] = field(default_factory=dict)
     """Card ids removed from the lock on purpose, with the reason."""
-    path: Path | None = None
+    path: Path | None = field(default=None, compare=False)
     """The file this lock was read from."""
-    _lines: dict[str, int] | None = None
+    _lines: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def line_of(self, card_id: str) -> int:
         """The line of ``card_id`` in the file read, for messages (1 when unknown).

@@ -192,12 +192,8 @@ def render_page(title: str, sides: list[CardSides], media: Mapping[str, bytes]) 
     groups: dict[str, list[CardSides]] = {}
     for item in sides:
         card = item.note.card
-        group = (
-            item.note.deck
-            + " \u203a "
-            + ("pictures" if card.generated else Path(card.where.path).stem)
-        )
-        groups.setdefault(group, []).append(item)
+        place = "pictures" if card.generated else Path(card.where.path).stem
+        groups.setdefault(f"{item.note.deck} \u203a {place}", []).append(item)
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
