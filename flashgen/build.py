@@ -351,13 +351,6 @@ def write_lines(path: Path, lines: Iterable[str]) -> None:
         out.writelines(lines)
 
 
-def _file_digest(path: Path) -> bytes | None:
-    if not path.exists():
-        return None
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").digest()
-
-
 def build(
     cards_dir: Path,
     *,
@@ -382,7 +375,7 @@ def build(
     def write(temporary: Path) -> tuple[_Written, Lock, bool]:
         written = _write_apkg(temporary, deck, now, notetypes())
         new_lock = updated_lock(lock, written.entries, current_notetypes())
-        lock_changed = _file_digest(lock_path) != new_lock.digest()
+        lock_changed = lock.file_digest != new_lock.digest()
         if frozen and lock_changed:
             raise FlashgenError(
                 f"{sources.shown(LOCK_FILE)} is out of date "

@@ -29,7 +29,7 @@ from flashgen.notetypes import (
     CLOZE_NAME,
     CLOZE_TEMPLATES,
 )
-from flashgen.problems import Problem, Where
+from flashgen.problems import Problem, Where, undecodable_at
 from flashgen.sources import Card, DeckConfig
 
 LOCK_FILE = "deck.lock"
@@ -60,6 +60,8 @@ class Lock:
     """Card ids removed from the lock on purpose, with the reason."""
     path: Path | None = field(default=None, compare=False)
     """The file this lock was read from."""
+    file_digest: bytes | None = field(default=None, compare=False)
+    """The SHA-256 of that file's bytes, to tell whether a rendered lock differs from it."""
     _lines: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def line_of(self, card_id: str) -> int:
@@ -128,7 +130,7 @@ class Lock:
         yield "}\n"
 
     def digest(self) -> bytes:
-        """A hash of the lock file's text, to compare with a file on disk."""
+        """The SHA-256 of the file :meth:`render_lines` writes, to compare with ``file_digest``."""
         hasher = hashlib.sha256()
         for line in self.render_lines():
             hasher.update(line.encode())
@@ -160,7 +162,18 @@ def read_lock(path: Path, shown: str) -> Lock:
     """The lock at ``path``; an empty lock when there is none yet."""
     if not path.exists():
         return Lock()
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LockError(
+            Problem(
+                undecodable_at(raw, exc, shown),
+                f"lock is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); restore it from "
+                "version control",
+                "lock",
+            )
+        ) from None
     shared: dict[Any, Any] = {}
 
     def compact(entry: dict[str, Any]) -> Any:
@@ -193,6 +206,7 @@ def read_lock(path: Path, shown: str) -> Lock:
             },
             forgotten={str(k): str(v) for k, v in data.get("forgotten", {}).items()},
             path=path,
+            file_digest=hashlib.sha256(raw).digest(),
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise LockError(

@@ -70,3 +70,9 @@ class SourcesError(Exception):
 
 class FlashgenError(Exception):
     """A problem outside the card sources (a path, an environment variable), one line long."""
+
+
+def undecodable_at(data: bytes, error: UnicodeDecodeError, shown: str) -> Where:
+    """Where in ``data`` (the file ``shown``) the first byte that is not UTF-8 sits."""
+    before = data[: error.start]
+    return Where(shown, before.count(b"\n") + 1, error.start - (before.rfind(b"\n") + 1) + 1)

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import yaml
 
-from flashgen.problems import Problem, Where
+from flashgen.problems import Problem, Where, undecodable_at
 
 try:  # libyaml's C parser when present; the pure-Python one otherwise.
     from yaml import CSafeLoader as _Loader
@@ -150,12 +150,9 @@ def read_text(path: Path, shown: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
         raise YamlProblem(
             Problem(
-                Where(shown, line, col),
+                undecodable_at(data, exc, shown),
                 f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
                 "encoding",
             )

@@ -133,6 +133,19 @@ def test_a_lock_reformatted_by_hand_still_reads_and_names_lines(runner, make_car
     assert line.startswith(f"{root}/deck.lock:{lock_line}:1: error: released card 'card-5'")
 
 
+def test_a_lock_that_is_not_utf8_is_a_clear_error(runner, make_cards, tmp_path):
+    root = _released(runner, make_cards, tmp_path)
+    (root / "deck.lock").write_bytes(b'{\n  "version": 1,\n  \xff\n}\n')
+    (line,) = _check_errors(runner, root)
+    assert line == (
+        f"{root}/deck.lock:3:3: error: lock is not valid UTF-8 (byte 0xff); restore it from "
+        "version control [lock]"
+    )
+    result = runner.invoke(cli, ["build", str(root), "-o", str(tmp_path / "out.apkg")])
+    assert result.exit_code == 1 and "lock is not valid UTF-8" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 @pytest.mark.parametrize(
     ("old", "new"), [('"mod": ', '"mod": "soon", "x": '), ('"hash": ', '"hush": ')]
 )
