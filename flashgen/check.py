@@ -24,13 +24,7 @@ from flashgen.lock import (
     release_problems,
 )
 from flashgen.markup import cloze_numbers, has_raw_html
-from flashgen.pictures import (
-    DIAGRAMS_DIR,
-    SubjectPictures,
-    load_diagrams,
-    picture_cards,
-    subject_pictures,
-)
+from flashgen.pictures import SubjectPictures, derive_pictures, picture_cards
 from flashgen.problems import Problem, Severity, Where, sort_problems
 from flashgen.sources import Card, DeckSources, load_sources
 
@@ -360,9 +354,8 @@ def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspectio
     """Load and check a cards directory: every problem at once, and the pictures derived."""
     sources, problems = load_sources(root, shown_root=shown_root)
     problems.extend(check_sources(sources))
-    diagrams, diagram_problems = load_diagrams(root, sources.shown(DIAGRAMS_DIR), sources.subjects)
-    problems.extend(diagram_problems)
-    pictures = subject_pictures(diagrams, sources.subjects)
+    pictures, picture_problems = derive_pictures(sources)
+    problems.extend(picture_problems)
     release, lock = release_safety(sources, pictures)
     problems.extend(release)
     return Inspection(sources, sort_problems(problems), pictures, lock)

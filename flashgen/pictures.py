@@ -180,9 +180,14 @@ def image_tag(name: str, alt: str) -> str:
     return f'<img src="{name}" alt="{safe_alt}">'
 
 
+def derive_pictures(sources: DeckSources) -> tuple[dict[str, SubjectPictures], list[Problem]]:
+    """Every subject's pictures from the deck's diagrams, and the diagrams' problems."""
+    diagrams, problems = load_diagrams(sources.root, sources.shown(DIAGRAMS_DIR), sources.subjects)
+    return subject_pictures(diagrams, sources.subjects), problems
+
+
 def deck_pictures(sources: DeckSources) -> dict[str, SubjectPictures]:
-    diagrams, _ = load_diagrams(sources.root, sources.shown(DIAGRAMS_DIR), sources.subjects)
-    return subject_pictures(diagrams, sources.subjects)
+    return derive_pictures(sources)[0]
 
 
 def picture_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Card]:
