@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
@@ -35,6 +34,7 @@ from flashgen.notetypes import Notetypes, notetypes
 from flashgen.pictures import (
     SubjectPictures,
     all_pictures,
+    content_name,
     image_tag,
     picture_cards,
 )
@@ -121,18 +121,16 @@ def source_date_epoch(environ: Mapping[str, str]) -> int | None:
     return int(raw)
 
 
-def media_name(path: Path) -> str:
-    """A content-derived name: a changed file gets a new name, which Anki then imports."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return f"{path.stem}-{digest}{path.suffix}"
-
-
 def deck_media(
     sources: DeckSources, pictures: Mapping[str, SubjectPictures]
 ) -> tuple[dict[str, str], dict[str, bytes]]:
     """Media names by source name, and every media file's bytes by its packed name."""
-    packed = {name: media_name(path) for name, path in sources.media.items()}
-    available = {packed[name]: path.read_bytes() for name, path in sources.media.items()}
+    packed: dict[str, str] = {}
+    available: dict[str, bytes] = {}
+    for name, path in sources.media.items():
+        data = path.read_bytes()
+        packed[name] = content_name(path.stem, path.suffix, data)
+        available[packed[name]] = data
     for picture in all_pictures(pictures):
         available[picture.name] = picture.data
     return packed, available

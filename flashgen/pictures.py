@@ -131,8 +131,14 @@ def _render(diagram: Diagram, highlighted: set[int]) -> bytes:
     return data
 
 
+def content_name(stem: str, suffix: str, data: bytes) -> str:
+    """A media name derived from the content: a changed file gets a new name, which Anki
+    then imports (it keeps a file it already has under the same name)."""
+    return f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}{suffix}"
+
+
 def _named(stem: str, data: bytes) -> Picture:
-    return Picture(f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}.svg", data)
+    return Picture(content_name(stem, ".svg", data), data)
 
 
 @dataclass(frozen=True, slots=True)
