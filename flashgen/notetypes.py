@@ -92,9 +92,10 @@ _AFTER_ANSWER = (
     '{{#Source}}<div class="fg-source">Source: {{Source}}</div>{{/Source}}'
 )
 
-BASIC_QFMT = f"""<div class="fg-card">
-{_HEADER}
-<div class="fg-question">{{{{Front}}}}</div>
+# The front names its context once, through the question's own cue ("Calf: ..."); the topic
+# header joins on the answer side, where it can no longer give the answer away.
+BASIC_QFMT = """<div class="fg-card">
+<div class="fg-question">{{Front}}</div>
 </div>"""
 
 BASIC_AFMT = f"""<div class="fg-card">
@@ -105,9 +106,8 @@ BASIC_AFMT = f"""<div class="fg-card">
 {_AFTER_ANSWER}
 </div>"""
 
-CLOZE_QFMT = f"""<div class="fg-card">
-{_HEADER}
-<div class="fg-question">{{{{cloze:Text}}}}</div>
+CLOZE_QFMT = """<div class="fg-card">
+<div class="fg-question">{{cloze:Text}}</div>
 </div>"""
 
 CLOZE_AFMT = f"""<div class="fg-card">

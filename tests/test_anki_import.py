@@ -149,3 +149,38 @@ def test_media_check_is_clean(make_cards, tmp_path):
         assert len(list(Path(col.media.dir()).iterdir())) == 1
     finally:
         col.close()
+
+
+def test_topic_header_shows_on_the_answer_side_only(make_cards, tmp_path):
+    """The front names its context once, through the question's cue; Anki shows the group
+    header only after the answer, so a header such as "Calf muscles" cannot answer the card."""
+    subjects = {
+        "subjects": [
+            {"key": "calf", "name": "Calf muscles", "kind": "group"},
+            {"key": "soleus", "name": "Soleus", "kind": "muscle", "group": "calf"},
+        ]
+    }
+    cards = [
+        {**CARDS[0], "subject": "soleus"},
+        {**CARDS[2], "subject": "soleus"},
+        {"id": "calf-group", "front": "Running gait: which group leads propulsion late in stance?",
+         "back": "Calf muscles", "subject": "calf", "source": "S1"},
+    ]  # fmt: skip
+    root = make_cards(subjects=subjects, calf={"cards": cards})
+    output = tmp_path / "topic.apkg"
+    build(root, output=output, environ={"SOURCE_DATE_EPOCH": "1700000000"})
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, output)
+        notes = notes_by_card_id(col)
+        header = '<div class="fg-topic">Calf muscles</div>'
+        for card_id in ("soleus-depth", "calf-cloze", "calf-group"):
+            assert notes[card_id]["Topic"] == "Calf muscles"
+            for card in notes[card_id].cards():
+                front = card.question().split("</style>", 1)[1]
+                assert "fg-topic" not in front and "Calf muscles" not in front, card_id
+                assert header in card.answer(), card_id
+        (group_card,) = notes["calf-group"].cards()
+        assert "Running gait: which group" in group_card.question()
+    finally:
+        col.close()
