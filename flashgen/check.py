@@ -23,10 +23,11 @@ from flashgen.lock import (
     read_lock,
     release_problems,
 )
-from flashgen.markup import cloze_numbers, has_raw_html
+from flashgen.markup import CLOZE, cloze_numbers, has_raw_html
+from flashgen.notetypes import BASIC_QFMT, CLOZE_QFMT
 from flashgen.pictures import SubjectPictures, derive_pictures, picture_cards
 from flashgen.problems import Problem, Severity, Where, sort_problems
-from flashgen.sources import Card, DeckSources, load_sources
+from flashgen.sources import Card, DeckSources, Subject, load_sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,11 @@ RULES: dict[str, Rule] = {
             "A front/back answer that is a list: use cloze or one card each.",
         ),
         Rule("yes-no-question", "warning", "A question answered by yes or no."),
+        Rule(
+            "give-away",
+            "warning",
+            "A card's answer (or a name of the subject it names) shows on the card's front.",
+        ),
         Rule(
             "context-cue",
             "warning",
@@ -143,6 +149,147 @@ def media_references(card: Card) -> list[str]:
         if text:
             names.extend(_IMAGE.findall(text))
     return names
+
+
+# --- give-away: what the front shows must not hold the answer ---------------------------------
+_MARKDOWN_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+_ARTICLES = frozenset({"the", "a", "an"})
+# Answer phrases made only of these say nothing on their own ("it", "one of them").
+_FILLER = frozenset(
+    {*_ARTICLES, "it", "they", "them", "one", "of", "and", "or", "to", "in", "on", "at", "by",
+     "with", "is", "are", "its", "their", "from", "for", "as"}
+)  # fmt: skip
+
+
+def _singular(word: str) -> str:
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def comparable(text: str) -> tuple[str, ...]:
+    """Text as a reader compares it: the words of its Markdown (picture alt text and link text
+    included), lower-cased, without punctuation, each word in a simple singular."""
+    text = _MARKDOWN_IMAGE.sub(r" \1 ", text)
+    text = _MARKDOWN_LINK.sub(r" \1 ", text)
+    return tuple(_singular(w) for w in re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    size = len(needle)
+    return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
+
+
+def answer_phrases(answer: str) -> list[tuple[str, tuple[str, ...]]]:
+    """What a learner would say, as written and as compared: the answer without its
+    parentheses, and each parenthesis on its own ("Calcaneus (heel bone)" -> "Calcaneus",
+    "heel bone"); leading articles dropped; phrases of filler words only ("it", "one") left
+    out. A picture in an answer is no text."""
+    answer = _MARKDOWN_IMAGE.sub(" ", answer)
+    phrases: list[tuple[str, tuple[str, ...]]] = []
+    for part in [_PARENTHESES.sub(" ", answer), *_PARENTHESES.findall(answer)]:
+        words = comparable(part)
+        while words and words[0] in _ARTICLES:
+            words = words[1:]
+        if words and not set(words) <= _FILLER and words not in [w for _, w in phrases]:
+            phrases.append((" ".join(part.split()), words))
+    return phrases
+
+
+def subject_names(subject: Subject) -> list[tuple[str, ...]]:
+    """Every way the deck names a subject: its name (and the parts of a name such as
+    "Vasti (vastus lateralis, medialis, intermedius)"), its key as words, its aliases."""
+    outside = _PARENTHESES.sub(" ", subject.name)
+    inside = [part for group in _PARENTHESES.findall(subject.name) for part in group.split(",")]
+    texts = [subject.name, outside, *inside, subject.key.replace("-", " "), *subject.aliases]
+    names = []
+    for text in texts:
+        words = comparable(text)
+        if words and words not in names:
+            names.append(words)
+    return names
+
+
+def topic_name(sources: DeckSources, card: Card) -> str:
+    """The card's Topic field, as the build fills it: its subject's group, else its subject."""
+    subject = sources.subjects.get(card.subject or "")
+    if subject is None:
+        return ""
+    group = sources.subjects.get(subject.group or "")
+    return (group or subject).name
+
+
+def _cloze_sides(cloze: str) -> Iterator[tuple[int, str, str, str]]:
+    """For each card of a cloze note: its number, its answer, the text its front shows (that
+    deletion hidden behind its hint, if any; the other deletions shown), and that text without
+    the other deletions (the answer's siblings in a list, not names of it)."""
+    matches = list(CLOZE.finditer(cloze))
+    for number in sorted(set(cloze_numbers(cloze))):
+        answer, front, alone, at = [], [], [], 0
+        for match in matches:
+            front.append(cloze[at : match.start()])
+            alone.append(cloze[at : match.start()])
+            at = match.end()
+            if int(match.group(1)) == number:
+                answer.append(match.group(2))
+                front.append(f" {match.group(3) or ''} ")
+                alone.append(f" {match.group(3) or ''} ")
+            else:
+                front.append(match.group(2))
+                alone.append(" , ")
+        front.append(cloze[at:])
+        alone.append(cloze[at:])
+        yield number, " ".join(answer), "".join(front), "".join(alone)
+
+
+def _give_aways(card: Card, sources: DeckSources) -> Iterator[str]:
+    """Why the card's front gives its answer away, once per card side and reason."""
+    subject = sources.subjects.get(card.subject or "")
+    group = sources.subjects.get(subject.group or "") if subject else None
+    named = [s for s in (subject, group) if s is not None]
+    template = CLOZE_QFMT if card.is_cloze else BASIC_QFMT
+    topic = topic_name(sources, card) if "{{Topic}}" in template else ""
+    if card.cloze is not None:
+        sides = [
+            (f"c{n}'s answer", answer, front, alone)
+            for n, answer, front, alone in _cloze_sides(card.cloze)
+        ]
+    else:
+        front = card.front or ""
+        sides = [("the answer", card.back or "", front, front)]
+    for label, answer, front, alone in sides:
+        shown = comparable(f"{topic} {front}")
+        without_siblings = comparable(f"{topic} {alone}")
+        for text, phrase in answer_phrases(answer):
+            if _contains(shown, phrase):
+                yield f"{label} '{text}' shows on the front; ask without it"
+                break
+            reason = _names_shown(phrase, named, without_siblings)
+            if reason is not None:
+                yield f"{label} '{text}' {reason}"
+                break
+
+
+def _names_shown(
+    phrase: tuple[str, ...], named: list[Subject], shown: tuple[str, ...]
+) -> str | None:
+    """When the answer is a name of the card's subject or group and the front shows another
+    of its names: why. A question that merely names its subject is fine."""
+    for entity in named:
+        names = subject_names(entity)
+        if phrase not in names:
+            continue
+        for name in names:
+            if _contains(shown, name):
+                return (
+                    f"names {entity.name}, which the front already names; "
+                    "use a neutral cue or wording"
+                )
+    return None
 
 
 def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
@@ -245,6 +392,9 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
             "yes/no question; ask for the thing itself (what, which, where, how)",
             "yes-no-question",
         )
+    if not card.retired:
+        for reason in _give_aways(card, sources):
+            yield _problem(card.at("cloze" if card.is_cloze else "front"), reason, "give-away")
     if config is not None and config.context_cue and not _CONTEXT_CUE.match(card.question):
         key = "cloze" if card.is_cloze else "front"
         yield _problem(

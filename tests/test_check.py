@@ -24,11 +24,14 @@ LINT_EXAMPLES = {
     "duplicate-question": [GOOD, {**GOOD, "id": "again", "front": "calf: Which muscle lies DEEP"}],
     "long-answer": [{**GOOD, "back": "The soleus, a flat muscle under the gastrocnemius"}],
     "list-answer": [{**GOOD, "back": "Soleus, gastrocnemius, plantaris"}],
-    "yes-no-question": [{**GOOD, "front": "Calf: is the soleus deep to the gastrocnemius?"}],
+    "yes-no-question": [
+        {**GOOD, "front": "Calf: is the soleus deep to the gastrocnemius?", "back": "Yes"}
+    ],
     "context-cue": [{**GOOD, "front": "Which muscle lies deep to the gastrocnemius?"}],
     "raw-html": [{**GOOD, "extra": "<b>flat</b> muscle"}],
     "missing-source": [{k: v for k, v in GOOD.items() if k != "source"}],
     "cloze-numbering": [{"id": "c", "cloze": "Calf: {{c1::a}} and {{c3::b}}", "source": "S1"}],
+    "give-away": [{**GOOD, "front": "Calf: which muscle, the soleus or a heel muscle, lies deep?"}],
 }
 
 
@@ -146,3 +149,94 @@ def test_unknown_reference_suggests_the_close_one(runner, make_cards):
         "error: source 'S23x' is not under 'references' in deck.yaml; did you mean 'S23c'? "
         "[unknown-reference]"
     )
+
+
+SUBJECTS = {
+    "subjects": [
+        {"key": "quadriceps", "name": "Quadriceps", "kind": "group", "aliases": ["quads"]},
+        {"key": "vasti", "name": "Vasti", "kind": "muscle", "group": "quadriceps",
+         "aliases": ["vastus lateralis"]},
+        {"key": "soleus", "name": "Soleus", "kind": "muscle", "aliases": ["inner calf"]},
+    ]
+}  # fmt: skip
+
+GIVE_AWAYS = {
+    # The answer itself on the front: case, punctuation and a simple plural do not hide it.
+    "in-the-question": {"front": "Calf: which muscle — SOLEUS? — lies deep to the gastrocnemius?",
+                        "back": "The soleus"},
+    "plural": {"front": "Thigh: which muscles, the hamstring group, brake the swinging leg?",
+               "back": "Hamstrings"},
+    "in-a-parenthesis": {"front": "Calf: on which bone, the heel bone, does the Achilles insert?",
+                         "back": "Calcaneus (heel bone)"},
+    "in-the-cue": {"front": "Quadriceps: which group brakes most in early stance?",
+                   "back": "Quadriceps", "subject": "quadriceps"},
+    # The answer is the subject's (or its group's) name, and the front uses another of them.
+    "alias-in-the-cue": {"front": "Quads: which group brakes most in early stance?",
+                         "back": "Quadriceps", "subject": "quadriceps"},
+    "group-alias": {"front": "Thigh: which group, the quads, brakes most in early stance?",
+                    "back": "Quadriceps", "subject": "vasti"},
+    "picture-alt": {"front": "Calf: which muscle is this?\n\n![Soleus, deep calf](soleus.svg)",
+                    "back": "Soleus"},
+    # A cloze: the text of another deletion is shown on this deletion's card.
+    "cloze-sibling": {"cloze": "Calf: the {{c1::soleus}} is flat; the {{c2::soleus}} is deep."},
+    "cloze-hint": {"cloze": "Calf: the {{c1::soleus::soleus or gastrocnemius?}} lies deep."},
+}  # fmt: skip
+
+FAIR = {
+    "about-its-subject": {"front": "Quadriceps: which joint do they extend?", "back": "The knee",
+                          "subject": "quadriceps"},
+    "neutral-cue": {"front": "Running gait: which group brakes most in early stance?",
+                    "back": "Quadriceps", "subject": "quadriceps"},
+    "member-under-its-group": {"front": "Quadriceps: which head lies deepest?",
+                               "back": "Vastus intermedius", "subject": "vasti"},
+    "cloze-list": {"cloze": "Calf: the {{c1::soleus}} lies under the {{c2::gastrocnemius}}."},
+    "a-part-of-the-answer": {"front": "Hamstrings: which knee movement do they decelerate?",
+                             "back": "Knee extension"},
+    "filler-answer": {"front": "Quadriceps: how many heads flex the hip, one or four?",
+                      "back": "One (rectus femoris)", "allow": {"yes-no-question": "n/a here"}},
+}  # fmt: skip
+
+
+def _give_away_cards(make_cards, examples):
+    cards = [{"id": key, "source": "S1", **card} for key, card in examples.items()]
+    root = make_cards(deck=DECK, subjects=SUBJECTS, calf={"cards": cards})
+    if any("soleus.svg" in card.get("front", "") for card in cards):
+        (root / "media").mkdir(exist_ok=True)
+        (root / "media" / "soleus.svg").write_text("<svg/>", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("example", sorted(GIVE_AWAYS))
+def test_give_away_flags_an_answer_the_front_shows(runner, make_cards, example):
+    cards = _give_away_cards(make_cards, {example: GIVE_AWAYS[example]})
+    result = _check(runner, cards, "--strict")
+    assert result.exit_code == 1
+    flagged = [line for line in result.stderr.splitlines() if line.endswith("[give-away]")]
+    assert len(flagged) >= 1, result.stderr
+    assert all(": warning: " in line for line in flagged)
+    assert flagged[0].startswith(f"{cards}/calf.yaml:")
+
+
+def test_give_away_names_the_answer_and_the_cloze_card(runner, make_cards):
+    examples = {k: GIVE_AWAYS[k] for k in ("in-the-question", "alias-in-the-cue", "cloze-sibling")}
+    result = _check(runner, _give_away_cards(make_cards, examples))
+    messages = [line.split(": warning: ", 1)[1] for line in result.stderr.splitlines()[:-1]]
+    assert messages == [
+        "the answer 'The soleus' shows on the front; ask without it [give-away]",
+        "the answer 'Quadriceps' names Quadriceps, which the front already names; "
+        "use a neutral cue or wording [give-away]",
+        "c1's answer 'soleus' shows on the front; ask without it [give-away]",
+        "c2's answer 'soleus' shows on the front; ask without it [give-away]",
+    ]
+
+
+def test_give_away_leaves_fair_questions_alone(runner, make_cards):
+    result = _check(runner, _give_away_cards(make_cards, FAIR), "--strict")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "no problems\n"
+
+
+def test_give_away_skips_retired_cards(runner, make_cards):
+    retired = {**GIVE_AWAYS["in-the-cue"], "retired": "merged into another card"}
+    result = _check(runner, _give_away_cards(make_cards, {"old": retired}), "--strict")
+    assert result.exit_code == 0, result.stderr
