@@ -268,6 +268,10 @@ def _give_aways(card: Card, sources: DeckSources) -> Iterator[str]:
             if _contains(shown, phrase):
                 yield f"{label} '{text}' shows on the front; ask without it"
                 break
+            if len(phrase) > 1 and set(phrase) - _FILLER <= set(shown):
+                # "of gluteus maximus and medius, which ...?": a choice that holds its answer.
+                yield f"every word of {label} '{text}' shows on the front; ask without them"
+                break
             reason = _names_shown(phrase, named, without_siblings)
             if reason is not None:
                 yield f"{label} '{text}' {reason}"

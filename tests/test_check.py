@@ -168,6 +168,8 @@ GIVE_AWAYS = {
                "back": "Hamstrings"},
     "in-a-parenthesis": {"front": "Calf: on which bone, the heel bone, does the Achilles insert?",
                          "back": "Calcaneus (heel bone)"},
+    "binary-choice": {"front": "Glutes: of gluteus maximus and medius, which abducts the hip?",
+                      "back": "Gluteus medius"},
     "in-the-cue": {"front": "Quadriceps: which group brakes most in early stance?",
                    "back": "Quadriceps", "subject": "quadriceps"},
     # The answer is the subject's (or its group's) name, and the front uses another of them.
