@@ -176,7 +176,7 @@ def comparable(text: str) -> tuple[str, ...]:
     included), lower-cased, without punctuation, each word in a simple singular."""
     text = _MARKDOWN_IMAGE.sub(r" \1 ", text)
     text = _MARKDOWN_LINK.sub(r" \1 ", text)
-    return tuple(_singular(w) for w in re.findall(r"[a-z0-9]+", text.lower()))
+    return tuple(_singular(w) for w in re.findall(r"[^\W_]+", text.lower()))
 
 
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
