@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import genanki
 
-from flashgen.check import inspect_directory
+from flashgen.check import inspect_directory, topic_name
 from flashgen.ids import deck_id, deck_name, note_guid, notetype_id
 from flashgen.lock import (
     LOCK_FILE,
@@ -136,14 +136,6 @@ def deck_media(
     return packed, available
 
 
-def _topic(sources: DeckSources, card: Card) -> str:
-    subject = sources.subjects.get(card.subject or "")
-    if subject is None:
-        return ""
-    group = sources.subjects.get(subject.group or "")
-    return (group or subject).name
-
-
 def _html(text: str, packed: Mapping[str, str]) -> str:
     return replace_picture_sources(to_html(text), packed.get)
 
@@ -180,7 +172,7 @@ def iter_notes(
         extra, source = _html(card.extra, packed_media), _source_html(card, references)
         if card.retired:
             extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {card.retired}*")
-        tail = (extra, picture, source, _topic(sources, card), card.id)
+        tail = (extra, picture, source, topic_name(sources, card), card.id)
         if card.cloze is not None:
             fields: tuple[str, ...] = (_html(card.cloze, packed_media), *tail)
             count = len(set(cloze_numbers(card.cloze)))
