@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -248,13 +249,14 @@ def init(directory: Path, name: str | None, with_subjects: bool) -> None:
     click.echo(f"Created the deck '{deck.name}' {'here' if here else f'in {_shown(directory)}'}:")
     for file in deck.files:
         click.echo(f"  {file}")
-    click.echo(
-        f"Next: {'' if here else f'cd {_shown(directory)} && '}flashgen check && flashgen build"
-    )
+    go = "" if here else f"cd {shlex.quote(_shown(directory))} && "
+    click.echo(f"Next: {go}flashgen check && flashgen build")
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["deck", "subjects", "cards"]), required=False)
+@click.argument(
+    "kind", type=click.Choice(["deck", "subjects", "cards"]), required=False, metavar="[KIND]"
+)
 @click.option(
     "-o",
     "--output-dir",
@@ -263,7 +265,7 @@ def init(directory: Path, name: str | None, with_subjects: bool) -> None:
 )
 @_friendly_errors
 def schema(kind: Literal["deck", "subjects", "cards"] | None, output_dir: Path | None) -> None:
-    """Print the JSON Schema of deck.yaml, subjects.yaml or a card file (KIND).
+    """Print the JSON Schema of a source file: KIND is deck, subjects or cards.
 
     \b
     Example:

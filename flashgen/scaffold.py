@@ -206,8 +206,8 @@ def _refuse_existing(root: Path, relative: list[str]) -> None:
         for path in sorted(cards.iterdir(), key=lambda p: (p.name != DECK_FILE, p.name)):
             if path.suffix in {".yaml", ".yml"} or path.name == _LOCK_FILE:
                 raise DeckExists(
-                    f"{path} already exists: {cards} holds a deck, and flashgen init never "
-                    "overwrites or adds to one; nothing was written"
+                    f"{path} already exists: there is a deck in {cards}, and flashgen init "
+                    "never overwrites or adds to one; nothing was written"
                 )
     for name in relative:
         target = root / name
