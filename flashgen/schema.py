@@ -1,7 +1,7 @@
 """JSON Schemas for the source files, generated from the loader's own key table.
 
-Editors that speak the YAML language server (VS Code's YAML extension, Neovim, Helix, JetBrains)
-use them to complete keys, show each key's meaning and flag typos as you type. The schemas
+Editors that run the YAML language server (VS Code's YAML extension, Neovim, Helix, ...) use
+them to complete keys, show each key's meaning and flag typos as you type. The schemas
 declare JSON Schema 2020-12 and use only keywords that mean the same in draft-07, which is what
 most editors still validate with: no ``$ref`` (descriptions beside one would be lost there),
 no ``dependentSchemas`` or ``unevaluatedProperties``.

@@ -272,3 +272,39 @@ def test_init_and_schema_help(runner):
     schema = runner.invoke(cli, ["schema", "--help"]).stdout
     assert "Usage: cli schema [OPTIONS] [KIND]" in schema
     assert "flashgen schema -o cards/.schema" in schema
+
+
+def _readme_section(title: str) -> str:
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else None]
+
+
+def _blocks(section: str, language: str) -> list[str]:
+    return re.findall(rf"^ *```{language}\n(.*?)^ *```$", section, re.MULTILINE | re.DOTALL)
+
+
+def test_readme_your_own_deck_shows_what_flashgen_does(runner, tmp_path, monkeypatch):
+    """The transcript is init's real output; the snippets name real hooks and real files."""
+    section = _readme_section("Your own deck")
+    transcript = _blocks(section, "console")[0].splitlines()
+    assert transcript[0] == "$ flashgen init my-deck && cd my-deck"
+    shown = transcript[1 : transcript.index("$ flashgen check && flashgen build")]
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["init", "my-deck"])
+    assert result.stdout.splitlines() == shown
+
+    (config,) = _blocks(section, "yaml")
+    hooks = yaml.safe_load(config.replace("<", "'<").replace(">", ">'"))["repos"][0]["hooks"]
+    shipped = yaml.safe_load(
+        (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text("utf-8")
+    )
+    assert [hook["id"] for hook in hooks] == [hook["id"] for hook in shipped]
+
+    (settings,) = _blocks(section, "json")
+    for schema_file, pattern in json.loads(settings)["yaml.schemas"].items():
+        assert (tmp_path / "my-deck" / schema_file).is_file()
+        assert pattern == "cards/*.yaml"
+    ci = _blocks(section, "console")[1].strip()
+    assert ci == "$ flashgen check --strict && flashgen build --frozen"
