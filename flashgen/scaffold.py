@@ -43,10 +43,6 @@ class NewDeck:
     files: tuple[str, ...]
     """The files written, relative to ``root``, in order."""
 
-    @property
-    def cards_dir(self) -> Path:
-        return self.root / CARDS_DIR
-
 
 def fresh_ids(name: str) -> tuple[int, str]:
     """A random deck id and key for a new deck.
@@ -282,9 +278,10 @@ def init_deck(root: Path, *, name: str | None = None, with_subjects: bool = Fals
 
     fresh = not root.exists()
     parent = root.parent if fresh else root
+    made = [folder for folder in (parent, *parent.parents) if not folder.exists()]
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=".flashgen-init-"))
-    placed: list[Path] = []
+    placed: list[Path] = made[::-1]  # removed again, deepest first, if anything fails
     try:
         _write_tree(staging, files)
         _self_check(staging / CARDS_DIR, str(root / CARDS_DIR))

@@ -205,6 +205,17 @@ def test_init_into_an_existing_empty_folder(runner, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".flashgen-init")]
 
 
+@pytest.mark.parametrize(
+    "name", ['Card writing: "quoted" \\ #not-a-comment', "Ünïcödé::Sub deck", "- [yes]: no"]
+)
+def test_any_wellformed_name_is_written_as_given(runner, tmp_path, name):
+    result = runner.invoke(cli, ["init", str(tmp_path / "d"), "--name", name])
+    assert result.exit_code == 0, result.output
+    assert deck_yaml(tmp_path / "d")["name"] == name
+    check = runner.invoke(cli, ["check", "--strict", str(tmp_path / "d" / "cards")])
+    assert check.exit_code == 0, check.output
+
+
 @pytest.mark.parametrize("name", ["::Deck", "Deck::", "A:::B", "  ", "Two\nlines"])
 def test_a_malformed_name_is_refused(runner, tmp_path, name):
     result = runner.invoke(cli, ["init", str(tmp_path / "d"), "--name", name])
@@ -222,8 +233,8 @@ def test_a_failure_half_way_leaves_no_half_deck(tmp_path, monkeypatch):
 
     monkeypatch.setattr(scaffold, "_self_check", fail)
     with pytest.raises(OSError, match="disk full"):
-        scaffold.init_deck(tmp_path / "new")
-    assert os.listdir(tmp_path) == []
+        scaffold.init_deck(tmp_path / "made" / "for" / "it" / "new")
+    assert os.listdir(tmp_path) == []  # the folders made on the way go too
 
     monkeypatch.undo()
     existing = tmp_path / "existing"
