@@ -231,7 +231,7 @@ def forget(card_ids: tuple[str, ...], reason: str, cards_dir: Path) -> None:
 )
 @_friendly_errors
 def init(directory: Path, name: str | None, with_subjects: bool) -> None:
-    """Start a new deck in DIRECTORY (made if missing; default: here).
+    """Start a new deck in DIRECTORY (default: here), its cards in DIRECTORY/cards.
 
     \b
     Example:

@@ -197,6 +197,12 @@ def _refuse_existing(root: Path, relative: list[str]) -> None:
     """Raise before anything is written if the deck, or any file to write, is already there."""
     if root.exists() and not root.is_dir():
         raise FlashgenError(f"{root} exists and is not a folder")
+    for inside in (root / DECK_FILE, root / _LOCK_FILE):
+        if inside.exists():
+            raise DeckExists(
+                f"{inside} already exists: {root} holds a deck's cards, and flashgen init DIR "
+                "writes a new deck into DIR/cards, never inside a deck; nothing was written"
+            )
     cards = root / CARDS_DIR
     if cards.is_dir():
         for path in sorted(cards.iterdir(), key=lambda p: (p.name != DECK_FILE, p.name)):

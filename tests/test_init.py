@@ -173,6 +173,22 @@ def test_init_refuses_the_shipped_deck(runner, tmp_path, monkeypatch):
     assert snapshot(tmp_path) == before
 
 
+def test_init_refuses_to_write_inside_a_cards_folder(runner, tmp_path, monkeypatch):
+    """`flashgen init cards` where cards/ is a deck: no deck inside the deck."""
+    import shutil
+
+    shutil.copytree(SHIPPED_CARDS, tmp_path / "cards")
+    before = snapshot(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["init", "cards"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: cards/deck.yaml already exists: cards holds a deck's cards, and flashgen init DIR "
+        "writes a new deck into DIR/cards, never inside a deck; nothing was written\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
 def test_init_refuses_cards_without_a_deck_yaml(runner, tmp_path):
     """A cards folder with card files is a deck in the making: init adds nothing to it."""
     (tmp_path / "cards").mkdir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 
@@ -253,3 +254,11 @@ def test_schema_flags_what_editors_should_flag():
     assert errors("cards", {"cards": [{"id": "c", "front": "q?"}]})
     assert errors("deck", {**DECK, "id": "1500000001"})
     assert errors("deck", {"name": "x", "key": "k"})  # no id
+
+
+def test_schema_command_writes_one_kind(runner, tmp_path):
+    result = runner.invoke(cli, ["schema", "deck", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"Wrote {tmp_path / 'deck.schema.json'}\n"
+    assert os.listdir(tmp_path) == ["deck.schema.json"]
+    assert (tmp_path / "deck.schema.json").read_text(encoding="utf-8") == render("deck")
