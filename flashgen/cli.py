@@ -269,7 +269,7 @@ def schema(kind: Literal["deck", "subjects", "cards"] | None, output_dir: Path |
 
     \b
     Example:
-        flashgen schema cards > card.schema.json
+        flashgen schema cards > cards.schema.json
         flashgen schema -o cards/.schema     # all three, as flashgen init writes them
 
     Editors with the YAML language server complete keys and flag mistakes from
