@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 import click
 
@@ -216,6 +217,73 @@ def forget(card_ids: tuple[str, ...], reason: str, cards_dir: Path) -> None:
     lock = forget_cards(lock_path, shown, card_ids, reason)
     write_atomically(lock_path, lambda temporary: write_lines(temporary, lock.render_lines()))
     click.echo(f"Forgot {len(card_ids)} card{'s' * (len(card_ids) != 1)} in {shown}")
+
+
+@cli.command()
+@click.argument(
+    "directory", default=".", required=False, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option("--name", help="The deck's name in Anki.  [default: from DIRECTORY's name]")
+@click.option(
+    "--with-subjects",
+    is_flag=True,
+    help="Also write subjects.yaml, a manifest of what the deck teaches.",
+)
+@_friendly_errors
+def init(directory: Path, name: str | None, with_subjects: bool) -> None:
+    """Start a new deck in DIRECTORY (default: here), its cards in DIRECTORY/cards.
+
+    \b
+    Example:
+        flashgen init my-deck && cd my-deck && flashgen build
+
+    Writes cards/deck.yaml with a deck id and key drawn at random for this deck
+    alone, an example card file, JSON Schemas for editors in cards/.schema/, a
+    README and a .gitignore. Never overwrites: if a deck or any of these files
+    is already there, nothing is written.
+    """
+    from flashgen.scaffold import init_deck
+
+    deck = init_deck(directory, name=name, with_subjects=with_subjects)
+    here = directory.resolve() == Path.cwd().resolve()
+    click.echo(f"Created the deck '{deck.name}' {'here' if here else f'in {_shown(directory)}'}:")
+    for file in deck.files:
+        click.echo(f"  {file}")
+    go = "" if here else f"cd {shlex.quote(_shown(directory))} && "
+    click.echo(f"Next: {go}flashgen check && flashgen build")
+
+
+@cli.command()
+@click.argument(
+    "kind", type=click.Choice(["deck", "subjects", "cards"]), required=False, metavar="[KIND]"
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the schemas (KIND's, or all three) as KIND.schema.json into this directory.",
+)
+@_friendly_errors
+def schema(kind: Literal["deck", "subjects", "cards"] | None, output_dir: Path | None) -> None:
+    """Print the JSON Schema of a source file: KIND is deck, subjects or cards.
+
+    \b
+    Example:
+        flashgen schema cards > cards.schema.json
+        flashgen schema -o cards/.schema     # all three, as flashgen init writes them
+
+    Editors with the YAML language server complete keys and flag mistakes from
+    it. The schema is made from the same key table the loader reads with.
+    """
+    from flashgen.schema import KINDS, render, write_schemas
+
+    if output_dir is not None:
+        for path in write_schemas(output_dir, (kind,) if kind else KINDS):
+            click.echo(f"Wrote {path}")
+    elif kind is None:
+        raise click.UsageError("name the schema to print: deck, subjects or cards (or use -o DIR)")
+    else:
+        click.echo(render(kind), nl=False)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
+from flashgen import fields
 from flashgen.problems import Problem, Where
 from flashgen.yamlsource import YamlProblem, YMap, YNode, YScalar, YSeq, parse, read_text
 
@@ -134,11 +135,9 @@ class DeckSources:
         return f"{self.shown_root}/{name}" if self.shown_root else name
 
 
-CARD_KEYS = (
-    "id", "front", "back", "cloze", "extra", "source", "tags", "subject", "aspect",
-    "picture", "subdeck", "allow", "retired",
-)  # fmt: skip
-CARD_FILE_KEYS = ("cards", "tags", "subject", "subdeck")
+# The accepted keys come from one table, which flashgen.schema also turns into JSON Schema.
+CARD_KEYS = fields.names(fields.CARD)
+CARD_FILE_KEYS = fields.names(fields.CARD_FILE)
 _CARD_KEY_SLOTS = {key: slot for slot, key in enumerate(CARD_KEYS)}
 _PLACE = struct.Struct("=II")
 _CARD_PLACES = struct.Struct(f"={2 * len(CARD_KEYS)}I")
@@ -156,12 +155,9 @@ def _pack_places(node: YMap) -> bytes:
     return _CARD_PLACES.pack(*numbers)
 
 
-DECK_KEYS = (
-    "name", "id", "key", "description", "context_cue", "max_answer_words", "aspects",
-    "required_aspects", "references",
-)  # fmt: skip
-SUBJECTS_FILE_KEYS = ("subjects",)
-SUBJECT_KEYS = ("key", "name", "kind", "group", "aliases", "named_in_source", "aspects")
+DECK_KEYS = fields.names(fields.DECK)
+SUBJECTS_FILE_KEYS = fields.names(fields.SUBJECTS_FILE)
+SUBJECT_KEYS = fields.names(fields.SUBJECT)
 
 
 class _Reader:
