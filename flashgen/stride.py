@@ -858,42 +858,43 @@ def _active(spans: Iterable[Span], left: float, right: float) -> list[Span]:
 
 
 def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
-    """The overview chart's own card: recall which muscles work in early swing, then check the
-    answer (and every other phase) on the chart."""
+    """The overview chart's own card. It asks for the one job the muscles working in early swing
+    share (a short answer, computed from the data), and answers with the chart: the learner
+    recalls the phase, then checks who does it and what every other phase looks like."""
     stride = charts.data
     if charts.overview is None or stride is None or stride.reference is None:
         return []
     reference = stride.reference
     left, right = reference.toe_off, _phase_marks(reference.toe_off)[1]
-    names, doing, cited = [], [], [*split_sources(reference.source)]
+    doing, cited = [], [*split_sources(reference.source)]
+    votes: dict[str, int] = dict.fromkeys(ROLES, 0)
     for key in charts.overview_rows:
         spans = _active(
             (s for s in stride.muscles[key].spans if s.speed == reference.key), left, right
         )
         if spans:
-            name = sources.subjects[key].name
-            names.append(name)
-            roles = dict.fromkeys(ROLES[s.role].label for s in spans)
-            doing.append(f"{name}: {', '.join(roles)}.")
+            roles = dict.fromkeys(s.role for s in spans)
+            for role in roles:
+                votes[role] += 1
+            labels = ", ".join(ROLES[role].label for role in roles)
+            doing.append(f"{sources.subjects[key].name} ({labels})")
             cited.extend(key for s in spans for key in split_sources(s.source))
-    if not names:
-        answer = "None of the muscles charted"
-    elif len(names) == 1:
-        answer = names[0]
-    else:
-        answer = ", ".join(names[:-1]) + " and " + names[-1]
-    extra = " ".join(doing) + (
-        f" Early swing runs from toe-off ({_num(reference.toe_off)}% of the stride) to mid swing;"
-        " the chart shows every phase."
+    if not doing:
+        return []
+    top = max(votes, key=lambda role: votes[role])  # ties: the vocabulary's order
+    label = ROLES[top].label
+    extra = (
+        f"{reference.label}: early swing runs from toe-off, at {_num(reference.toe_off)}% of "
+        "the stride, to mid swing. Working then: " + "; ".join(doing) + "."
     )
     where = next(iter(stride.muscles.values())).where if stride.muscles else Where(stride.file)
     return [
         Card(
             id=CHART_OVERVIEW_ID,
             where=where,
-            front=f"Stride chart: at an easy run ({reference.label}), which muscles the article "
-            "names work in early swing, just after toe-off, and doing what?",
-            back=answer,
+            front="Stride chart: in early swing, just after toe-off, what is the main job of the "
+            "leg muscles that are working?",
+            back=label[0].upper() + label[1:],
             extra=extra,
             source=", ".join(dict.fromkeys(cited)),
             aspects=("stride",),

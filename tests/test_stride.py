@@ -541,9 +541,13 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
         overview = notes["chart-overview"]
         assert shows("chart-overview") == [charts.overview.name]
         assert overview["Front"].startswith("Stride chart: ")
-        # From the data: in early swing (38-69%) only the hip flexors are active.
-        assert overview["Back"] == "Hip flexors"
-        assert "swing the leg forward" in overview["Extra"]
+        # From the data: in early swing (38-69%) only the hip flexors work, swinging the leg
+        # forward and steadying the pelvis (a tie goes to the vocabulary's first).
+        assert overview["Back"] == "Swing the leg forward"
+        assert (
+            "Working then: Hip flexors (swing the leg forward, steady the pelvis)."
+            in (overview["Extra"])
+        )
         assert "Reference S1" in overview["Source"]
         answer = overview.cards()[0].answer()
         assert f'<img class="fg-chart" src="{charts.overview.name}"' in answer
