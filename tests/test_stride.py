@@ -505,6 +505,26 @@ def test_charts_read_well_on_a_phone_by_day_and_night(browser, fixture_charts): 
     measure_charts(browser, charts, shots)
 
 
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_bars_stand_out_from_the_panel_and_the_panel_does_not_glare_at_night():
+    from flashgen.stride import PANEL, TRACK_FILL
+
+    for role in ROLES.values():  # WCAG 1.4.11: graphics at 3:1 against what is next to them
+        assert _contrast(role.colour, PANEL) >= 3 and _contrast(role.colour, TRACK_FILL) >= 3
+    # A dark neutral panel: close to Anki's night background, never a bright block at night.
+    assert _contrast(PANEL, "#1c1c1e") < 1.3 and _luminance(PANEL) < 0.05
+
+
 def test_every_role_has_its_own_pattern_and_label():
     assert len({role.pattern for role in ROLES.values()}) == len(ROLES)
     assert len({role.label for role in ROLES.values()}) == len(ROLES)
