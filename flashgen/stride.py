@@ -269,7 +269,7 @@ def _read_speeds(node: YNode | None, top: YMap, check: _Checker) -> dict[str, Sp
         if toe_off is not None and not 0 < toe_off < 100:
             check.error(
                 value.items["toe_off"].where,
-                f"toe_off {toe_off:g} of {what} is outside 0-100 (per cent of the stride)",
+                f"toe_off {toe_off:g} of {what} must lie between 0 and 100 (% of the stride)",
                 "stride-range",
             )
             toe_off = None

@@ -164,7 +164,7 @@ RULE_EXAMPLES = {
     "stride-range:toe-off": (
         "toe_off: 22",
         "toe_off: 122",
-        "toe_off 122 of speed 'sprint' is outside 0-100",
+        "toe_off 122 of speed 'sprint' must lie between 0 and 100",
         "stride-range",
     ),
     "stride-role": (
@@ -250,6 +250,40 @@ def test_broken_yaml_in_stride_yaml_is_located(stride_cards, runner):
     result = runner.invoke(cli, ["check", str(stride_cards)])
     assert result.exit_code == 1 and f"{stride_cards}/stride.yaml:" in result.stderr
     assert "[yaml-syntax]" in result.stderr and "Traceback" not in result.stderr
+
+
+MALFORMED = {
+    "empty": ("", "empty-file"),
+    "a list": ("- speeds\n", "not-a-mapping"),
+    "speeds not a mapping": ("speeds: 5\nmuscles: []\n", "wrong-type"),
+    "a speed not a mapping": ("speeds: {easy: 5}\nmuscles: []\n", "wrong-type"),
+    "muscles not a list": ("speeds: {}\nmuscles: {a: 1}\n", "wrong-type"),
+    "spans not a list": ("speeds: {}\nmuscles: [{subject: soleus, spans: 3}]\n", "wrong-type"),
+    "wrong types in a span": (
+        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\nmuscles: [{subject: [a], spans: "
+        "[{speed: [1], from: ten, to: .nan, role: 5, source: [S1]}, 7, {}]}]\n",
+        "wrong-type",
+    ),
+    "booleans": ("speeds: {easy: {label: true, toe_off: true, source: true}}\n", "wrong-type"),
+    "a tag": ("speeds: !!python/object:os.system {}\n", "yaml-tag"),
+    "not UTF-8": ("\udcff", "encoding"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_data_is_a_located_error_not_a_traceback(case, stride_cards, runner):
+    text, rule = MALFORMED[case]
+    data = text.encode("utf-8", "surrogateescape")
+    (stride_cards / "stride.yaml").write_bytes(data)
+    result = runner.invoke(cli, ["check", str(stride_cards)])
+    assert (
+        result.exit_code == 1
+        and result.exception is None
+        or isinstance(result.exception, SystemExit)
+    )
+    assert re.search(rf"^{re.escape(str(stride_cards))}/stride.yaml:\d+:\d+: error: .*\[{rule}\]$",
+                     result.stderr, re.M), result.stderr  # fmt: skip
+    assert "Traceback" not in result.stderr
 
 
 def test_names_in_charts_are_escaped(stride_cards):
