@@ -276,11 +276,8 @@ def test_malformed_data_is_a_located_error_not_a_traceback(case, stride_cards, r
     data = text.encode("utf-8", "surrogateescape")
     (stride_cards / "stride.yaml").write_bytes(data)
     result = runner.invoke(cli, ["check", str(stride_cards)])
-    assert (
-        result.exit_code == 1
-        and result.exception is None
-        or isinstance(result.exception, SystemExit)
-    )
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
     assert re.search(rf"^{re.escape(str(stride_cards))}/stride.yaml:\d+:\d+: error: .*\[{rule}\]$",
                      result.stderr, re.M), result.stderr  # fmt: skip
     assert "Traceback" not in result.stderr
