@@ -837,10 +837,13 @@ def derive_charts(sources: DeckSources, stride: StrideData | None) -> Charts:
 
 def chart_image(picture: Picture, alt: str) -> str:
     """The ``<img>`` a note field shows a chart with (its class lifts the picture height cap)."""
-    return (
-        f'<img class="fg-chart" src="{html.escape(picture.name, quote=True)}" '
-        f'alt="{html.escape(alt, quote=True)}">'
-    )
+    return f'<img class="fg-chart" src="{_attribute(picture.name)}" alt="{_attribute(alt)}">'
+
+
+def _attribute(value: str) -> str:
+    """Source text as a double-quoted attribute value; '[' escaped so that Anki never reads a
+    ``[sound:...]`` tag in it. (safety's ``markup.attribute`` does the same: use it once merged.)"""
+    return html.escape(value, quote=True).replace("[", "&#91;")
 
 
 def chart_alt(card: Card, sources: DeckSources, charts: Charts) -> str:

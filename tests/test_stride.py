@@ -284,7 +284,7 @@ def test_malformed_data_is_a_located_error_not_a_traceback(case, stride_cards, r
 
 
 def test_names_in_charts_are_escaped(stride_cards):
-    hostile = 'Soleus <script>alert("x")</script> & co'
+    hostile = 'Soleus <script>alert("x")</script> & co [sound:x.mp3]'
     subjects = [{**s, "name": hostile} if s["key"] == "soleus" else s for s in SUBJECTS]
     write_yaml(stride_cards / "subjects.yaml", {"subjects": subjects})
     sources, _ = load_sources(stride_cards)
@@ -297,6 +297,7 @@ def test_names_in_charts_are_escaped(stride_cards):
     assert f"{hostile}: when it works" in texts
     note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "soleus-stride")
     assert "<script" not in note.fields[3] and "&lt;script&gt;" in note.fields[3]
+    assert "[sound:" not in note.fields[3]
 
 
 # --- In Chromium ----------------------------------------------------------------------------
