@@ -419,8 +419,8 @@ def load_stride(sources: DeckSources) -> tuple[StrideData | None, list[Problem]]
             subject = sources.subjects[key]
             check.error(
                 missing_at,
-                f"{subject.kind} '{key}' ({subject.name}) is named in the article but has no "
-                "spans here: add its activity with sources",
+                f"{subject.kind} '{key}' ({subject.name}) is named in the source material "
+                "(named_in_source) but has no spans here: add its activity, with sources",
                 "stride-missing",
             )
     return StrideData(shown, speeds, muscles), check.problems

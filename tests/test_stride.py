@@ -207,7 +207,8 @@ RULE_EXAMPLES = {
     "stride-missing": (
         "  - subject: hip-flexors\n",
         "  - subject: iliopsoas\n",
-        "group 'hip-flexors' (Hip flexors) is named in the article but has no spans here",
+        "group 'hip-flexors' (Hip flexors) is named in the source material (named_in_source) but "
+        "has no spans here",
         "stride-missing",
     ),
     "unknown-key": (
