@@ -16,6 +16,7 @@ from flashgen.build import build, compile_deck
 from flashgen.check import RULES
 from flashgen.cli import cli
 from flashgen.notetypes import CSS
+from flashgen.pictures import deck_pictures
 from flashgen.preview import preview
 from flashgen.sources import load_sources
 from flashgen.stride import (
@@ -687,9 +688,14 @@ def test_shipped_stride_cards_show_charts_in_anki(tmp_path, shipped_charts):
         assert charts.overview.name in on_disk
         notes = notes_by_card_id(col)
         assert "chart-overview" in notes
+        pictures = deck_pictures(sources)
         for card in sources.cards:
             if "stride" in card.aspects:
                 chart = charts.subjects.get(card.subject or "", charts.overview)
-                assert f'<img class="fg-chart" src="{chart.name}"' in notes[card.id]["Picture"]
+                field = notes[card.id]["Picture"]
+                assert f'<img class="fg-chart" src="{chart.name}"' in field, card.id
+                if card.subject in pictures and not card.picture:  # after the highlighted one
+                    highlighted = pictures[card.subject].highlighted.name
+                    assert field.index(highlighted) < field.index(chart.name), card.id
     finally:
         col.close()
