@@ -40,6 +40,7 @@ from flashgen.pictures import (
 )
 from flashgen.problems import FlashgenError, SourcesError, has_errors
 from flashgen.sources import Card, DeckConfig, DeckSources
+from flashgen.stride import NO_CHARTS, Charts, chart_alt, chart_cards, chart_image, stride_charts
 
 # Zip entries carry a date; a fixed one keeps builds byte-identical.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -122,9 +123,10 @@ def source_date_epoch(environ: Mapping[str, str]) -> int | None:
 
 
 def deck_media(
-    sources: DeckSources, pictures: Mapping[str, SubjectPictures]
+    sources: DeckSources, pictures: Mapping[str, SubjectPictures], charts: Charts | None = None
 ) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Media names by source name, and every media file's bytes by its packed name."""
+    """Media names by source name, and every media file's bytes by its packed name (the stride
+    charts drawn from the sources when ``charts`` is not given)."""
     packed: dict[str, str] = {}
     available: dict[str, bytes] = {}
     for name, path in sources.media.items():
@@ -132,6 +134,8 @@ def deck_media(
         packed[name] = content_name(path.stem, path.suffix, data)
         available[packed[name]] = data
     for picture in all_pictures(pictures):
+        available[picture.name] = picture.data
+    for picture in (stride_charts(sources)[0] if charts is None else charts).pictures():
         available[picture.name] = picture.data
     return packed, available
 
@@ -151,15 +155,19 @@ def iter_notes(
     sources: DeckSources,
     packed_media: Mapping[str, str],
     pictures: Mapping[str, SubjectPictures] | None = None,
+    charts: Charts | None = None,
 ) -> Iterator[NoteData]:
     """Every card as the note Anki will store, one at a time: the sources' cards, then the
-    picture cards."""
+    picture cards, then the chart cards. A stride card shows its stride chart after the answer
+    (its subject's, else the overview), after any picture (the stride charts drawn from the
+    sources when ``charts`` is not given)."""
     config = sources.config
     assert config is not None
     pictures = pictures or {}
+    charts = stride_charts(sources)[0] if charts is None else charts
     # Rendered once: a deck cites the same few references on every card.
     references = {key: to_html(text) for key, text in config.references.items()}
-    for card in [*sources.cards, *picture_cards(sources, pictures)]:
+    for card in [*sources.cards, *picture_cards(sources, pictures), *chart_cards(sources, charts)]:
         picture = ""
         subject = sources.subjects.get(card.subject or "")
         if card.picture:
@@ -169,6 +177,9 @@ def iter_notes(
             picture = image_tag(
                 pictures[subject.key].highlighted.name, f"{subject.name} highlighted"
             )
+        chart = charts.for_card(card)
+        if chart is not None:
+            picture += chart_image(chart, chart_alt(card, sources, charts))
         extra, source = _html(card.extra, packed_media), _source_html(card, references)
         if card.retired:
             extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {card.retired}*")
@@ -209,10 +220,11 @@ class CompiledDeck:
     """Every media file a note may use, by its packed name."""
     lock: Lock
     """``deck.lock`` as it was before this build."""
+    charts: Charts = NO_CHARTS
 
     def notes(self) -> Iterator[NoteData]:
         """The notes, rendered as they are asked for, so a large deck is never all in memory."""
-        return iter_notes(self.sources, self.packed_media, self.pictures)
+        return iter_notes(self.sources, self.packed_media, self.pictures, self.charts)
 
     def media(self, used: Iterable[str]) -> dict[str, bytes]:
         """The media files among ``used``, by packed name."""
@@ -225,8 +237,10 @@ def compile_deck(cards_dir: Path, *, shown_root: str | None = None) -> CompiledD
     sources, lock = inspection.sources, inspection.lock
     if has_errors(inspection.problems) or sources.config is None or lock is None:
         raise SourcesError([p for p in inspection.problems if p.severity == "error"])
-    packed, available = deck_media(sources, inspection.pictures)
-    return CompiledDeck(sources, sources.config, inspection.pictures, packed, available, lock)
+    packed, available = deck_media(sources, inspection.pictures, inspection.charts)
+    return CompiledDeck(
+        sources, sources.config, inspection.pictures, packed, available, lock, inspection.charts
+    )
 
 
 @dataclass(frozen=True, slots=True)

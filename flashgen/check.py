@@ -28,6 +28,7 @@ from flashgen.notetypes import BASIC_QFMT, CLOZE_QFMT
 from flashgen.pictures import SubjectPictures, derive_pictures, picture_cards
 from flashgen.problems import Problem, Severity, Where, sort_problems
 from flashgen.sources import Card, DeckSources, Subject, load_sources
+from flashgen.stride import NO_CHARTS, RULE_SUMMARIES, Charts, chart_cards, stride_charts
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ RULES: dict[str, Rule] = {
         Rule("guid-changed", "error", "A released card would get a new note guid."),
         Rule("notetype-changed", "error", "A notetype's fields or templates changed under its id."),
         Rule("id-reused", "error", "A card id that was released and forgotten is used again."),
+        *(Rule(rule_id, "error", text) for rule_id, text in RULE_SUMMARIES.items()),
     )
 }
 
@@ -469,15 +471,17 @@ def check_sources(sources: DeckSources) -> list[Problem]:
     return found
 
 
-def released_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Released]:
+def released_cards(
+    sources: DeckSources, pictures: Mapping[str, SubjectPictures], charts: Charts = NO_CHARTS
+) -> list[Released]:
     config = sources.config
     assert config is not None
-    cards = [*sources.cards, *picture_cards(sources, pictures)]
+    cards = [*sources.cards, *picture_cards(sources, pictures), *chart_cards(sources, charts)]
     return [Released(card, config, deck_name(config, card), notetype_id(card)) for card in cards]
 
 
 def release_safety(
-    sources: DeckSources, pictures: Mapping[str, SubjectPictures]
+    sources: DeckSources, pictures: Mapping[str, SubjectPictures], charts: Charts = NO_CHARTS
 ) -> tuple[list[Problem], Lock | None]:
     """Compare the sources with what was released: the problems, and the lock read (``None``
     when it cannot be)."""
@@ -488,7 +492,7 @@ def release_safety(
         lock = read_lock(sources.root / LOCK_FILE, shown)
     except LockError as exc:
         return [exc.problem], None
-    released = released_cards(sources, pictures)
+    released = released_cards(sources, pictures, charts)
     return list(release_problems(lock, released, current_notetypes(), shown)), lock
 
 
@@ -502,6 +506,8 @@ class Inspection:
     pictures: dict[str, SubjectPictures]
     lock: Lock | None
     """``deck.lock`` as read (empty when there is none); ``None`` when it could not be read."""
+    charts: Charts = NO_CHARTS
+    """The stride charts drawn from ``stride.yaml`` (none when the deck has no such file)."""
 
 
 def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspection:
@@ -510,9 +516,11 @@ def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspectio
     problems.extend(check_sources(sources))
     pictures, picture_problems = derive_pictures(sources)
     problems.extend(picture_problems)
-    release, lock = release_safety(sources, pictures)
+    charts, chart_problems = stride_charts(sources)
+    problems.extend(chart_problems)
+    release, lock = release_safety(sources, pictures, charts)
     problems.extend(release)
-    return Inspection(sources, sort_problems(problems), pictures, lock)
+    return Inspection(sources, sort_problems(problems), pictures, lock, charts)
 
 
 def check_directory(

@@ -71,6 +71,9 @@ CSS = """\
 .fg-picture { margin-top: 1em; }
 .fg-card img { max-width: 100%; max-height: 55vh; width: auto; height: auto; display: block;
   margin: 0.5em auto; }
+/* Stride charts are read like text: their height is not capped, so they never shrink below
+   12 px text on a phone (they scroll instead). */
+.fg-card img.fg-chart { max-height: none; }
 .fg-card ul, .fg-card ol { padding-left: 1.3em; margin: 0.4em 0; }
 .cloze { font-weight: 700; }
 .card .cloze {

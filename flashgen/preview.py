@@ -26,6 +26,8 @@ from flashgen.notetypes import (
     CLOZE_QFMT,
     CSS,
 )
+from flashgen.pictures import Picture
+from flashgen.stride import chart_image
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
 _FIELD = re.compile(r"\{\{(cloze:)?([^#^/}][^}]*)\}\}")
@@ -147,6 +149,8 @@ body.fg-preview.nightMode { background: #0b0b0c; color: #ececec; }
 .fg-side { border-radius: 10px; overflow: hidden; box-shadow: 0 1px 3px rgba(0,0,0,.25); }
 .fg-side-label { font-size: 13px; padding: 4px 10px; background: #374151; color: #ffffff; }
 .fg-note[hidden], .fg-group[hidden] { display: none; }
+.fg-overview { margin: 12px; }
+.fg-overview img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 """
 
 _PAGE_JS = """
@@ -188,7 +192,13 @@ def _search_text(sides: CardSides) -> str:
     return html.escape(raw.lower(), quote=True)
 
 
-def render_page(title: str, sides: list[CardSides], media: Mapping[str, bytes]) -> str:
+def render_page(
+    title: str,
+    sides: list[CardSides],
+    media: Mapping[str, bytes],
+    overview: str | None = None,
+) -> str:
+    """The page; ``overview`` names the stride overview chart in ``media``, shown at the top."""
     groups: dict[str, list[CardSides]] = {}
     for item in sides:
         card = item.note.card
@@ -208,6 +218,11 @@ def render_page(title: str, sides: list[CardSides], media: Mapping[str, bytes]) 
         '<button id="fg-night" type="button">Night mode</button>',
         "</header><main>",
     ]
+    if overview is not None:
+        image = chart_image(
+            Picture(overview, b""), "Stride chart: every leg muscle the article names"
+        )
+        out.append(f'<section class="fg-overview">{_inline_media(image, media)}</section>')
     for group, items in groups.items():
         out.append(f'<section class="fg-group"><h2>{html.escape(group)}</h2>')
         for item in items:
@@ -243,4 +258,10 @@ def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
     deck = compile_deck(cards_dir, shown_root=shown_root)
     notes = list(deck.notes())
     media = deck.media(name for note in notes for name in media_used(note))
-    return Preview(deck.config.name, render_page(deck.config.name, card_sides(notes), media))
+    overview = deck.charts.overview
+    if overview is not None:
+        media = {**media, overview.name: overview.data}
+    page = render_page(
+        deck.config.name, card_sides(notes), media, overview.name if overview else None
+    )
+    return Preview(deck.config.name, page)

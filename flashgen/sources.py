@@ -23,6 +23,8 @@ from flashgen.yamlsource import YamlProblem, YMap, YNode, YScalar, YSeq, parse, 
 
 DECK_FILE = "deck.yaml"
 SUBJECTS_FILE = "subjects.yaml"
+STRIDE_FILE = "stride.yaml"
+"""Stride activity data, not a card file: read and checked by :mod:`flashgen.stride`."""
 MEDIA_DIR = "media"
 _NO_ALLOW: Mapping[str, str] = MappingProxyType({})
 
@@ -456,7 +458,7 @@ def _read_card_file(node: YMap, shown: str, reader: _Reader) -> list[Card]:
 
 def _yaml_files(root: Path) -> Iterator[Path]:
     for path in sorted(root.iterdir()):
-        if path.is_file() and path.suffix in {".yaml", ".yml"}:
+        if path.is_file() and path.suffix in {".yaml", ".yml"} and path.name != STRIDE_FILE:
             yield path
 
 

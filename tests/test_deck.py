@@ -114,7 +114,7 @@ def test_built_deck_imports_with_every_card_rendering(tmp_path, deck):
         log = import_apkg(col, apkg)
         assert len(log.new) == result.notes
         notes = notes_by_card_id(col)
-        picture_cards = {card_id for card_id in notes if card_id.startswith("picture-")}
+        picture_cards = {card_id for card_id in notes if card_id.startswith(("picture-", "chart-"))}
         assert set(notes) - picture_cards == {card.id for card in sources.cards}
         assert col.card_count() == result.cards
         for card in sources.cards:
