@@ -11,7 +11,7 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -32,6 +32,7 @@ from flashgen.lock import (
 from flashgen.markup import cloze_numbers, picture_names, replace_picture_sources, to_html
 from flashgen.notetypes import Notetypes, notetypes
 from flashgen.pictures import (
+    PICTURE_PREFIX,
     SubjectPictures,
     all_pictures,
     content_name,
@@ -138,8 +139,8 @@ def deck_media(
 
 def _topic(sources: DeckSources, card: Card) -> str:
     subject = sources.subjects.get(card.subject or "")
-    if subject is None:
-        return ""
+    if subject is None or card.id.startswith(PICTURE_PREFIX):
+        return ""  # on a picture card, the header would name the group its picture asks for
     group = sources.subjects.get(subject.group or "")
     return (group or subject).name
 
@@ -159,15 +160,16 @@ def iter_notes(
     sources: DeckSources,
     packed_media: Mapping[str, str],
     pictures: Mapping[str, SubjectPictures] | None = None,
+    released: Collection[str] = (),
 ) -> Iterator[NoteData]:
     """Every card as the note Anki will store, one at a time: the sources' cards, then the
-    picture cards."""
+    picture cards (with the retired ones of the ``released`` card ids)."""
     config = sources.config
     assert config is not None
     pictures = pictures or {}
     # Rendered once: a deck cites the same few references on every card.
     references = {key: to_html(text) for key, text in config.references.items()}
-    for card in [*sources.cards, *picture_cards(sources, pictures)]:
+    for card in [*sources.cards, *picture_cards(sources, pictures, released)]:
         picture = ""
         subject = sources.subjects.get(card.subject or "")
         if card.picture:
@@ -220,7 +222,7 @@ class CompiledDeck:
 
     def notes(self) -> Iterator[NoteData]:
         """The notes, rendered as they are asked for, so a large deck is never all in memory."""
-        return iter_notes(self.sources, self.packed_media, self.pictures)
+        return iter_notes(self.sources, self.packed_media, self.pictures, self.lock.cards.keys())
 
     def media(self, used: Iterable[str]) -> dict[str, bytes]:
         """The media files among ``used``, by packed name."""

@@ -315,10 +315,12 @@ def check_sources(sources: DeckSources) -> list[Problem]:
     return found
 
 
-def released_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Released]:
+def released_cards(
+    sources: DeckSources, pictures: Mapping[str, SubjectPictures], lock: Lock | None = None
+) -> list[Released]:
     config = sources.config
     assert config is not None
-    cards = [*sources.cards, *picture_cards(sources, pictures)]
+    cards = [*sources.cards, *picture_cards(sources, pictures, lock.cards if lock else ())]
     return [Released(card, config, deck_name(config, card), notetype_id(card)) for card in cards]
 
 
@@ -334,7 +336,7 @@ def release_safety(
         lock = read_lock(sources.root / LOCK_FILE, shown)
     except LockError as exc:
         return [exc.problem], None
-    released = released_cards(sources, pictures)
+    released = released_cards(sources, pictures, lock)
     return list(release_problems(lock, released, current_notetypes(), shown)), lock
 
 
