@@ -65,7 +65,8 @@ CAPTION_PX = 34.0
 # - the highlight #5c1008 (L 0.03) is 4.2:1 darker than the muscles and 3.5:1 than the skin,
 #   with a heavy black outline (6.6:1 against the muscles) and a pale halo outside it that
 #   keeps its edge visible on the dark night background;
-# - deep highlights are dashed (the halo shows in the gaps); ghosts are faint; bone is pale.
+# - deep highlights are dashed (the halo shows in the gaps); ghosts are faint; bone #bab19f
+#   (L 0.44) and tendon #b3a596 (L 0.39) are pale, not bright: a knee crop is mostly bone.
 # ``--u`` is one intrinsic pixel in the picture's own units, set per picture, so lines keep
 # their weight whatever the zoom.
 PICTURE_CSS = """
@@ -73,9 +74,9 @@ svg { --u: 1px; }
 path, ellipse, circle, polygon, polyline, line, rect {
   fill: none; stroke: none; stroke-linejoin: round; stroke-linecap: round; }
 .skin { fill: #907d76; stroke: #8f8f96; stroke-width: calc(2.2 * var(--u)); }
-.bone { fill: #ddd5c4; stroke: #5f5a52; stroke-width: calc(1.2 * var(--u)); }
+.bone { fill: #bab19f; stroke: #5f5a52; stroke-width: calc(1.2 * var(--u)); }
 .muscle, .region, .region * { fill: #a58b83; stroke: #5b4a44; stroke-width: calc(1 * var(--u)); }
-.tendon, .tendon * { fill: #c9bfb2; stroke: #6a6058; stroke-width: calc(1 * var(--u)); }
+.tendon, .tendon * { fill: #b3a596; stroke: #6a6058; stroke-width: calc(1 * var(--u)); }
 .ghost, .ghost * { fill: #a58b83; fill-opacity: 0.28; stroke: #9a8a84; stroke-opacity: 0.7;
   stroke-width: calc(0.8 * var(--u)); stroke-dasharray: calc(3 * var(--u)) calc(3 * var(--u)); }
 .fibre, .fibre * { fill: none; stroke: #5b4a44; stroke-opacity: 0.55;
@@ -623,21 +624,25 @@ def _covers(subjects: Mapping[str, Subject]) -> dict[str, set[str]]:
     return covers
 
 
+DEEP_WEIGHT = 0.5
+"""A region marked ``deep`` counts this much of its area when views are compared: a view
+where the subject lies under others is chosen only when it shows it twice as large."""
+
+
 def choose_view(
     diagrams: list[Diagram], keys: set[str]
 ) -> tuple[Diagram, tuple[Region, ...]] | None:
     """The view where the subject (``keys``: it and its members) is seen best, and its regions
-    there: a view where it is not all ``deep`` first, then the largest share of the view's area
-    (for a group, the sum over its members), then the first file by name."""
-    best: tuple[tuple[bool, float], Diagram, tuple[Region, ...]] | None = None
+    there: the largest share of the view's area (for a group, the sum over its members), deep
+    regions counted at :data:`DEEP_WEIGHT`, so a view where the subject is not under others is
+    preferred; on a tie, the first file by name."""
+    best: tuple[float, Diagram, tuple[Region, ...]] | None = None
     for diagram in diagrams:
         hits = tuple(region for region in diagram.regions if keys.intersection(region.keys))
         if not hits:
             continue
-        score = (
-            not all(region.deep for region in hits),
-            sum(region.area for region in hits) / diagram.view_box.area,
-        )
+        area = sum(r.area * (DEEP_WEIGHT if r.deep else 1.0) for r in hits)
+        score = area / diagram.view_box.area
         if best is None or score > best[0]:
             best = (score, diagram, hits)
     return None if best is None else (best[1], best[2])
@@ -798,9 +803,19 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
     lifted: list[tuple[bool, ET.Element]] = []
     view.extend(_copy(diagram.root, set(highlighted), regions, lifted))
     deep = [element for is_deep, element in lifted if is_deep]
-    if deep:
+    ghosts = any("ghost" in node.classes for node in _walk(diagram.root))
+    if deep or ghosts:  # over the ghosted superficial layer too: it must not veil the answer
         view.extend(deep)
         view.extend(element for is_deep, element in lifted if not is_deep)
+        # and the fibre lines drawn within a highlighted region, which show its direction
+        boxes = [node.box for node in regions if regions.index(node) in set(highlighted)]
+        view.extend(
+            _element(node, list(node.classes))
+            for node in _walk(diagram.root)
+            if "fibre" in node.classes
+            and node.box is not None
+            and any(box is not None and box.contains(node.box) for box in boxes)
+        )
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return data
 
