@@ -178,22 +178,19 @@ def _shoelace(points: list[tuple[float, float]]) -> float:
 
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_PATH_TOKEN = re.compile(rf"\s*,?\s*([A-Za-z]|{_NUMBER})")
+_PATH_TOKEN = re.compile(rf"[A-Za-z]|{_NUMBER}")
+_PATH_DATA = re.compile(rf"(?:\s*,?\s*(?:[A-Za-z]|{_NUMBER}))*\s*")
 _ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "Q": 4, "Z": 0}
-_CURVE_STEPS = 12
+_CURVE_STEPS = 8
 
 
 def path_outline(d: str) -> list[list[tuple[float, float]]]:
     """The subpaths of path data as polygons, curves flattened (absolute M L H V C Q Z only)."""
-    tokens: list[str] = []
-    at = 0
-    text = d.strip()
-    while at < len(text):
-        match = _PATH_TOKEN.match(text, at)
-        if match is None or match.end() == at:
-            raise ValueError(f"path data cannot be read at '{text[at : at + 12]}'")
-        tokens.append(match.group(1))
-        at = match.end()
+    if not _PATH_DATA.fullmatch(d):
+        bad = _PATH_DATA.match(d)
+        at = bad.end() if bad else 0
+        raise ValueError(f"path data cannot be read at '{d[at : at + 12].strip()}'")
+    tokens = _PATH_TOKEN.findall(d)
     subpaths: list[list[tuple[float, float]]] = []
     current: list[tuple[float, float]] = []
     x = y = 0.0

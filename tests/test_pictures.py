@@ -552,3 +552,27 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
     finally:
         page.close()
     assert not failures, "\n".join(failures)
+
+
+def test_a_hostile_diagram_reaches_no_picture():
+    text = (
+        (TEST_DIAGRAMS / "right-back.svg")
+        .read_text(encoding="utf-8")
+        .replace(
+            "<ellipse",
+            '<script>alert(1)</script><image href="http://x/y.png"/><g onload="alert(1)" '
+            'style="fill:red"><title>Soleus</title><path class="muscle" d="M0 0 L 5 5 Z" '
+            'id="soleus"/></g><ellipse',
+            1,
+        )
+    )
+    diagram, problems = read_diagram("hostile", text)
+    assert any("<script> is not allowed" in p for p in problems)
+    assert any("<image> is not allowed" in p for p in problems)
+    assert any("attribute 'onload' is not allowed" in p for p in problems)
+    assert any("attribute 'style' is not allowed" in p for p in problems)
+    from flashgen.pictures import render
+
+    data = render(diagram, {0}, diagram.view_box).decode()
+    for forbidden in ("script", "alert", "href", "onload", "fill:red", "Soleus", "id="):
+        assert forbidden not in data, forbidden
