@@ -576,3 +576,12 @@ def test_a_hostile_diagram_reaches_no_picture():
     data = render(diagram, {0}, diagram.view_box).decode()
     for forbidden in ("script", "alert", "href", "onload", "fill:red", "Soleus", "id="):
         assert forbidden not in data, forbidden
+
+
+def test_point_to_cards_show_the_same_view_and_crop_unhighlighted():
+    sources, _ = load_sources(SHIPPED_CARDS)
+    for key, item in deck_pictures(sources).items():
+        highlighted, blank = item.highlighted.data.decode(), item.blank.data.decode()
+        frame_of = re.compile(r'<svg x="0" y="[^"]+" width="[^"]+" height="[^"]+" viewBox="[^"]+"')
+        assert frame_of.findall(highlighted) == frame_of.findall(blank) != [], key
+        assert ' hl"' not in blank and ' hl"' in highlighted, key
