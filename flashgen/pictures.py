@@ -79,14 +79,14 @@ path, ellipse, circle, polygon, polyline, line, rect {
 .tendon, .tendon * { fill: #b3a596; stroke: #6a6058; stroke-width: calc(1 * var(--u)); }
 .ghost, .ghost * { fill: #a58b83; fill-opacity: 0.28; stroke: #9a8a84; stroke-opacity: 0.7;
   stroke-width: calc(0.8 * var(--u)); stroke-dasharray: calc(3 * var(--u)) calc(3 * var(--u)); }
-.fibre, .fibre * { fill: none; stroke: #5b4a44; stroke-opacity: 0.55;
-  stroke-width: calc(0.7 * var(--u)); }
 .halo, .halo * { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
 .hl, .hl * { fill: #5c1008; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
   stroke-width: calc(3.2 * var(--u)); stroke-dasharray: none; }
 .hl.deep, .hl.deep * { fill-opacity: 0.9;
   stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
-.hl ~ .fibre { stroke-opacity: 0.35; }
+/* after the highlight: fibre lines inside a highlighted shape stay thin lines */
+.fibre, .fibre *, .hl .fibre, .hl .fibre * { fill: none; stroke: #5b4a44; stroke-opacity: 0.55;
+  stroke-width: calc(0.7 * var(--u)); stroke-dasharray: none; }
 .fg-caption { fill: #8a8a8a; stroke: none; font-family: -apple-system, BlinkMacSystemFont,
   "Segoe UI", Roboto, Arial, sans-serif; font-weight: 700; }
 """
