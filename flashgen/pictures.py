@@ -917,9 +917,9 @@ IDENTIFY_QUESTION = "Which muscle, muscle group or structure is highlighted?"
 PICTURE_KINDS = ("muscle", "structure", "group")
 RETIRED_NOT_A_SHAPE = (
     "picture cards are kept for muscles, tendons, bands, fascia and muscle groups, whose shape "
-    "a picture shows; a joint or a whole region is learned from its written cards"
+    "a picture shows; a joint or a whole region is learned from its written cards."
 )
-RETIRED_NO_SUBJECT = "its subject is no longer in the deck"
+RETIRED_NO_SUBJECT = "its subject is no longer in the deck."
 
 
 def is_joint(subject: Subject) -> bool:
