@@ -627,19 +627,22 @@ where the subject lies under others is chosen only when it shows it twice as lar
 
 
 def choose_view(
-    diagrams: list[Diagram], keys: set[str]
+    diagrams: list[Diagram], keys: set[str], group: bool = False
 ) -> tuple[Diagram, tuple[Region, ...]] | None:
     """The view where the subject (``keys``: it and its members) is seen best, and its regions
-    there: the largest share of the view's area (for a group, the sum over its members), deep
-    regions counted at :data:`DEEP_WEIGHT`, so a view where the subject is not under others is
-    preferred; on a tie, the first file by name."""
-    best: tuple[float, Diagram, tuple[Region, ...]] | None = None
+    there: for a group, a view showing two or more of its members first (else its picture
+    would be one member's, and its identification card would have two answers); then the
+    largest share of the view's area (summed over the regions), deep regions counted at
+    :data:`DEEP_WEIGHT`, so a view where the subject is not under others is preferred; on a
+    tie, the first file by name."""
+    best: tuple[tuple[int, float], Diagram, tuple[Region, ...]] | None = None
     for diagram in diagrams:
         hits = tuple(region for region in diagram.regions if keys.intersection(region.keys))
         if not hits:
             continue
+        members = len({frozenset(region.keys) for region in hits}) if group else 1
         area = sum(r.area * (DEEP_WEIGHT if r.deep else 1.0) for r in hits)
-        score = area / diagram.view_box.area
+        score = (min(members, 2), area / diagram.view_box.area)
         if best is None or score > best[0]:
             best = (score, diagram, hits)
     return None if best is None else (best[1], best[2])
@@ -868,7 +871,7 @@ def subject_pictures(
     covers = _covers(subjects)
     pictures: dict[str, SubjectPictures] = {}
     for key in subjects:
-        chosen = choose_view(diagrams, covers[key])
+        chosen = choose_view(diagrams, covers[key], subjects[key].kind == "group")
         if chosen is None:
             continue
         diagram, hits = chosen

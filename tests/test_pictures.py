@@ -192,9 +192,14 @@ def test_each_subject_is_shown_in_the_view_that_shows_it_best():
     assert choose_view(diagrams, {"tibialis-posterior"})[0] is deep
     # A group: the view holding most of its members' area (both calf heads and the tendon).
     view, hits = choose_view(diagrams, {"calf", "gastrocnemius", "soleus", "achilles-tendon",
-                                        "tibialis-posterior"})  # fmt: skip
+                                        "tibialis-posterior"}, group=True)  # fmt: skip
     assert view is back and len(hits) == 4
     assert choose_view(diagrams, {"stance"}) is None
+    # A group shown by one member only would repeat that member's picture: the view showing
+    # two of them wins, though gluteus maximus alone covers more of the superficial view.
+    glutes = {"glutes", "gluteus-maximus", "gluteus-medius", "gluteus-minimus"}
+    assert choose_view(diagrams, glutes, group=True)[0] is deep
+    assert choose_view(diagrams, glutes)[0] is back
 
 
 @pytest.mark.parametrize(
@@ -585,3 +590,15 @@ def test_point_to_cards_show_the_same_view_and_crop_unhighlighted():
         frame_of = re.compile(r'<svg x="0" y="[^"]+" width="[^"]+" height="[^"]+" viewBox="[^"]+"')
         assert frame_of.findall(highlighted) == frame_of.findall(blank) != [], key
         assert ' hl"' not in blank and ' hl"' in highlighted, key
+
+
+@pytest.mark.parametrize("deck_dir", ["shipped", "drawn"])
+def test_no_two_identification_cards_show_the_same_picture(deck_dir, drawn_deck):
+    """Otherwise one question would have two answers."""
+    sources, _ = load_sources(SHIPPED_CARDS if deck_dir == "shipped" else drawn_deck)
+    pictures = deck_pictures(sources)
+    shown: dict[str, str] = {}
+    for key, item in pictures.items():
+        if shows_a_shape(key, sources.subjects):
+            assert item.highlighted.name not in shown, (key, shown.get(item.highlighted.name))
+            shown[item.highlighted.name] = key
