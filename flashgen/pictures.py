@@ -764,8 +764,9 @@ def _copy(
 
 
 def caption_size(caption: str) -> float:
-    """The caption's font size in intrinsic px: 20, smaller for a caption too long to fit."""
-    return round(min(20.0, 0.92 * WIDTH_PX / (0.56 * max(len(caption), 1))), 2)
+    """The caption's font size in intrinsic px: 22, smaller for a caption too long to fit the
+    width (bold system sans-serif letters average under 0.5 em: 0.46 em in Chromium)."""
+    return round(min(22.0, (WIDTH_PX - 24) / (0.5 * max(len(caption), 1))), 2)
 
 
 def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:

@@ -602,3 +602,20 @@ def test_no_two_identification_cards_show_the_same_picture(deck_dir, drawn_deck)
         if shows_a_shape(key, sources.subjects):
             assert item.highlighted.name not in shown, (key, shown.get(item.highlighted.name))
             shown[item.highlighted.name] = key
+
+
+def test_every_caption_fits_its_picture(browser, shipped_pictures):  # noqa: F811
+    _, pictures = shipped_pictures
+    by_caption = {item.caption: item.highlighted.data.decode() for item in pictures.values()}
+    page = browser.new_page()
+    try:
+        for caption, svg in sorted(by_caption.items()):
+            page.set_content(f"<html><body>{svg}</body></html>")
+            x, width, size = page.evaluate(
+                "() => { const t = document.querySelector('text.fg-caption');"
+                " const b = t.getBBox();"
+                " return [b.x, b.width, parseFloat(getComputedStyle(t).fontSize)]; }"
+            )
+            assert x + width <= WIDTH_PX - 8 and size >= 16, (caption, x + width, size)
+    finally:
+        page.close()
