@@ -15,6 +15,7 @@ their content only (``fg-view-<hash>.svg``): neither name nor alt text says what
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 import re
@@ -84,6 +85,7 @@ path, ellipse, circle, polygon, polyline, line, rect {
   stroke-width: calc(3.2 * var(--u)); stroke-dasharray: none; }
 .hl.deep, .hl.deep * { fill-opacity: 0.9;
   stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
+.hl.edge, .hl.edge * { fill: none; stroke-width: calc(2 * var(--u)); }
 /* after the highlight: fibre lines inside a highlighted shape stay thin lines */
 .fibre, .fibre *, .hl .fibre, .hl .fibre * { fill: none; stroke: #5b4a44; stroke-opacity: 0.55;
   stroke-width: calc(0.7 * var(--u)); stroke-dasharray: none; }
@@ -807,7 +809,13 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
     ghosts = any("ghost" in node.classes for node in _walk(diagram.root))
     if deep or ghosts:  # over the ghosted superficial layer too: it must not veil the answer
         view.extend(deep)
-        view.extend(element for is_deep, element in lifted if not is_deep)
+        superficial = [element for is_deep, element in lifted if not is_deep]
+        view.extend(superficial)
+        if deep and superficial:  # a group: its deep members' dashed edges show through
+            for element in deep[1::2]:  # each deep region's shape (after its halo)
+                edge = copy.deepcopy(element)
+                edge.set("class", element.get("class", "") + " edge")
+                view.append(edge)
         # and the fibre lines drawn within a highlighted region, which show its direction
         boxes = [node.box for node in regions if regions.index(node) in set(highlighted)]
         view.extend(

@@ -441,6 +441,7 @@ def test_a_card_tagged_picture_by_its_author_still_shows_its_subjects_picture(sh
 KEY_CSS = (
     ".hl, .hl * { fill: #ff00ff !important; fill-opacity: 1 !important; stroke: none !important; }"
     " .halo, .halo * { stroke: none !important; }"
+    " .hl.edge, .hl.edge * { fill: none !important; }"
 )
 
 MEASURE = (Path(__file__).parent / "measure_picture.js").read_text(encoding="utf-8")
