@@ -11,7 +11,7 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -32,6 +32,7 @@ from flashgen.lock import (
 from flashgen.markup import cloze_numbers, picture_names, replace_picture_sources, to_html
 from flashgen.notetypes import Notetypes, notetypes
 from flashgen.pictures import (
+    PICTURE_PREFIX,
     SubjectPictures,
     all_pictures,
     content_name,
@@ -156,18 +157,24 @@ def iter_notes(
     packed_media: Mapping[str, str],
     pictures: Mapping[str, SubjectPictures] | None = None,
     charts: Charts | None = None,
+    released: Collection[str] = (),
 ) -> Iterator[NoteData]:
     """Every card as the note Anki will store, one at a time: the sources' cards, then the
     picture cards, then the chart cards. A stride card shows its stride chart after the answer
     (its subject's, else the overview), after any picture (the stride charts drawn from the
-    sources when ``charts`` is not given)."""
+    sources when ``charts`` is not given). Picture cards include the retired ones among the
+    ``released`` card ids."""
     config = sources.config
     assert config is not None
     pictures = pictures or {}
     charts = stride_charts(sources)[0] if charts is None else charts
     # Rendered once: a deck cites the same few references on every card.
     references = {key: to_html(text) for key, text in config.references.items()}
-    for card in [*sources.cards, *picture_cards(sources, pictures), *chart_cards(sources, charts)]:
+    for card in [
+        *sources.cards,
+        *picture_cards(sources, pictures, released),
+        *chart_cards(sources, charts),
+    ]:
         picture = ""
         subject = sources.subjects.get(card.subject or "")
         if card.picture:
@@ -224,7 +231,9 @@ class CompiledDeck:
 
     def notes(self) -> Iterator[NoteData]:
         """The notes, rendered as they are asked for, so a large deck is never all in memory."""
-        return iter_notes(self.sources, self.packed_media, self.pictures, self.charts)
+        return iter_notes(
+            self.sources, self.packed_media, self.pictures, self.charts, self.lock.cards.keys()
+        )
 
     def media(self, used: Iterable[str]) -> dict[str, bytes]:
         """The media files among ``used``, by packed name."""

@@ -25,7 +25,7 @@ from flashgen.lock import (
 )
 from flashgen.markup import CLOZE, cloze_numbers, has_raw_html
 from flashgen.notetypes import BASIC_QFMT, CLOZE_QFMT
-from flashgen.pictures import SubjectPictures, derive_pictures, picture_cards
+from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, derive_pictures, picture_cards
 from flashgen.problems import Problem, Severity, Where, sort_problems
 from flashgen.sources import Card, DeckSources, Subject, load_sources
 from flashgen.stride import NO_CHARTS, RULE_SUMMARIES, Charts, chart_cards, stride_charts
@@ -219,8 +219,8 @@ def subject_names(subject: Subject) -> list[tuple[str, ...]]:
 def topic_name(sources: DeckSources, card: Card) -> str:
     """The card's Topic field, as the build fills it: its subject's group, else its subject."""
     subject = sources.subjects.get(card.subject or "")
-    if subject is None:
-        return ""
+    if subject is None or card.id.startswith(PICTURE_PREFIX):
+        return ""  # on a picture card, the header would name the group its picture asks for
     group = sources.subjects.get(subject.group or "")
     return (group or subject).name
 
@@ -472,11 +472,18 @@ def check_sources(sources: DeckSources) -> list[Problem]:
 
 
 def released_cards(
-    sources: DeckSources, pictures: Mapping[str, SubjectPictures], charts: Charts = NO_CHARTS
+    sources: DeckSources,
+    pictures: Mapping[str, SubjectPictures],
+    charts: Charts = NO_CHARTS,
+    lock: Lock | None = None,
 ) -> list[Released]:
     config = sources.config
     assert config is not None
-    cards = [*sources.cards, *picture_cards(sources, pictures), *chart_cards(sources, charts)]
+    cards = [
+        *sources.cards,
+        *picture_cards(sources, pictures, lock.cards if lock else ()),
+        *chart_cards(sources, charts),
+    ]
     return [Released(card, config, deck_name(config, card), notetype_id(card)) for card in cards]
 
 
@@ -492,7 +499,7 @@ def release_safety(
         lock = read_lock(sources.root / LOCK_FILE, shown)
     except LockError as exc:
         return [exc.problem], None
-    released = released_cards(sources, pictures, charts)
+    released = released_cards(sources, pictures, charts, lock)
     return list(release_problems(lock, released, current_notetypes(), shown)), lock
 
 

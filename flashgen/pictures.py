@@ -1,20 +1,28 @@
-"""Pictures derived from hand-drawn diagrams: one per subject, its region highlighted.
+"""Pictures derived from hand-drawn diagrams: one per subject, framed on its highlighted region.
 
-A diagram is an SVG in ``cards/diagrams/`` whose regions carry ``data-subjects`` (manifest keys;
-a group's picture highlights every region of its members) and ``class="region"``, plus
-``deep`` for muscles that lie under others. The derived pictures mute every region and
-highlight the subject's by lightness and a heavy outline (not hue alone), and bring deep
-regions to the front with a dashed outline, so depth stays clear. Each picture is named after
-its content, so a changed drawing reaches learners as a new file.
+A diagram (``cards/diagrams/*.svg``) is one view of a leg, drawn to the convention in the
+README: a ``data-view`` caption on the root, and shapes classed ``skin``, ``bone``, ``muscle``,
+``region`` (a subject's shape, with ``data-subjects``; ``deep`` when it lies under others),
+``ghost``, ``tendon`` and ``fibre``, coloured only by :data:`PICTURE_CSS`.
+
+For each subject the view that shows it best is chosen (:func:`choose_view`), its regions are
+highlighted (dark fill, heavy outline; deep ones brought to the front with a dashed outline), and
+the picture is cropped to them with context around (:func:`frame`). The caption is drawn in a
+band above the drawing. Pictures are rebuilt from an allow-list of elements and attributes, so
+no title, comment, id or ``data-subjects`` of the diagram reaches a learner, and are named after
+their content only (``fg-view-<hash>.svg``): neither name nor alt text says what is highlighted.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import xml.parsers.expat
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flashgen.problems import Problem, Where
@@ -23,36 +31,522 @@ from flashgen.sources import Card, DeckSources, Subject
 DIAGRAMS_DIR = "diagrams"
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
+MAX_DIAGRAM_BYTES = 16 * 1024 * 1024
+PICTURE_PREFIX = "picture-"
 
+# --- Framing ---------------------------------------------------------------------------------
+MIN_SHARE = 0.15
+"""The highlighted regions' bounding box covers at least this share of the picture's area.
+
+About 39% of the picture's width and height for a compact shape: on a 390 px phone that is a
+shape 130 px or more across, big enough to see its outline and fibre direction, while the other
+85% shows the limb around it to place it. Shapes more elongated than the aspect limit allows
+(a highlight thinner than about 1:10, such as the iliotibial band) cannot reach it: their
+picture is then as tight as :data:`MAX_ASPECT` permits (see :func:`frame`)."""
+MAX_ASPECT = 1.6
+"""No picture is longer than 1.6 times its width or wider than 1.6 times its height: a tall
+picture still fits a phone screen's picture area (55% of its height) at a useful width, a wide
+one is not a strip."""
+MAX_CONTEXT = 0.6
+"""At most this much of the highlight's longer side is added as context on each side."""
+_SHARE_TARGET = MIN_SHARE * 1.1
+"""Frame with a little room over :data:`MIN_SHARE`: antialiased edges shrink what is seen."""
+WIDTH_PX = 360
+"""Intrinsic width of every picture in CSS px (a 390 px phone card's content width)."""
+CAPTION_PX = 34.0
+"""Height of the caption band above the drawing, in intrinsic px."""
+
+# One palette for day (white) and night (#1c1c1e / #2f2f31) backgrounds: an <img> cannot see
+# Anki's nightMode class. The background stays transparent. Relative luminance (L) and
+# contrast ratios are worked out in tests/test_pictures.py and measured on the rendered
+# pixels:
+# - skin #907d76 (L 0.22) with outline #8f8f96 (L 0.28): 3.2:1 on white, 4.2:1 on #2f2f31,
+#   5.3:1 on #1c1c1e (the skin's fill alone is 3.4:1 or more on all three);
+# - context muscles #a58b83 (L 0.28), muted and mid-light, with a thin darker outline;
+# - the highlight #5c1008 (L 0.03) is 4.2:1 darker than the muscles and 3.5:1 than the skin,
+#   with a heavy black outline (6.6:1 against the muscles) and a pale halo outside it that
+#   keeps its edge visible on the dark night background;
+# - deep highlights are dashed (the halo shows in the gaps); ghosts are faint; bone #bab19f
+#   (L 0.44) and tendon #b3a596 (L 0.39) are pale, not bright: a knee crop is mostly bone.
+# ``--u`` is one intrinsic pixel in the picture's own units, set per picture, so lines keep
+# their weight whatever the zoom.
 PICTURE_CSS = """
-.panel { fill: #f8fafc; }
-.outline { fill: #efe3d6; stroke: #374151; stroke-width: 2; }
-.region { fill: #e5e7eb; stroke: #6b7280; stroke-width: 1.2; }
-.region.deep { fill: none; stroke-dasharray: 5 3; }
-.region.hl { fill: #9a3412; stroke: #000000; stroke-width: 3.5; }
-.region.deep.hl { fill: #9a3412; fill-opacity: 0.8; stroke-dasharray: 7 4; }
+svg { --u: 1px; }
+path, ellipse, circle, polygon, polyline, line, rect {
+  fill: none; stroke: none; stroke-linejoin: round; stroke-linecap: round; }
+.skin { fill: #907d76; stroke: #8f8f96; stroke-width: calc(2.2 * var(--u)); }
+.bone { fill: #bab19f; stroke: #5f5a52; stroke-width: calc(1.2 * var(--u)); }
+.muscle, .region, .region * { fill: #a58b83; stroke: #5b4a44; stroke-width: calc(1 * var(--u)); }
+.tendon, .tendon * { fill: #b3a596; stroke: #6a6058; stroke-width: calc(1 * var(--u)); }
+.ghost, .ghost * { fill: #a58b83; fill-opacity: 0.28; stroke: #9a8a84; stroke-opacity: 0.7;
+  stroke-width: calc(0.8 * var(--u)); stroke-dasharray: calc(3 * var(--u)) calc(3 * var(--u)); }
+.halo, .halo * { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
+.hl, .hl * { fill: #5c1008; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
+  stroke-width: calc(3.2 * var(--u)); stroke-dasharray: none; }
+.hl.deep, .hl.deep * { fill-opacity: 0.9;
+  stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
+.hl.edge, .hl.edge * { fill: none; stroke-width: calc(2 * var(--u)); }
+/* after the highlight: fibre lines inside a highlighted shape stay thin lines */
+.fibre, .fibre *, .hl .fibre, .hl .fibre * { fill: none; stroke: #5b4a44; stroke-opacity: 0.55;
+  stroke-width: calc(0.7 * var(--u)); stroke-dasharray: none; }
+.fg-caption { fill: #8a8a8a; stroke: none; font-family: -apple-system, BlinkMacSystemFont,
+  "Segoe UI", Roboto, Arial, sans-serif; font-weight: 700; }
 """
+
+DIAGRAM_CLASSES = frozenset(
+    {"skin", "bone", "muscle", "region", "ghost", "tendon", "fibre", "deep"}
+)
+# The first drawings (before issue 11) named the silhouette "outline" and had a background
+# "panel"; read them as skin and leave the panel out (no bright panel at night).
+_LEGACY_CLASSES = {"outline": "skin", "panel": None}
+SHAPES = frozenset({"path", "ellipse", "circle", "polygon", "polyline", "line", "rect"})
+_CONTAINERS = frozenset({"svg", "g"})
+_SILENTLY_DROPPED = frozenset({"title", "desc", "metadata"})
+_GEOMETRY = {
+    "path": ("d",),
+    "ellipse": ("cx", "cy", "rx", "ry"),
+    "circle": ("cx", "cy", "r"),
+    "polygon": ("points",),
+    "polyline": ("points",),
+    "line": ("x1", "y1", "x2", "y2"),
+    "rect": ("x", "y", "width", "height", "rx", "ry"),
+}
+# Attributes that would colour, move or script a shape: the picture CSS alone styles diagrams.
+_FORBIDDEN_ATTRIBUTE = re.compile(
+    r"\A(style|fill.*|stroke.*|opacity|color|font.*|transform|href|.*:href|on.*|filter|mask|"
+    r"clip-path|display|visibility)\Z"
+)
+
+
+class DiagramError(ValueError):
+    """A diagram that cannot be turned into pictures, at a line and column."""
+
+    def __init__(self, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.line, self.col = line, col
+
+
+# --- Geometry --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """An axis-aligned box in a diagram's units."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            min(self.x0, other.x0),
+            min(self.y0, other.y0),
+            max(self.x1, other.x1),
+            max(self.y1, other.y1),
+        )
+
+    def contains(self, other: Box, slack: float = 1e-6) -> bool:
+        return (
+            other.x0 >= self.x0 - slack
+            and other.y0 >= self.y0 - slack
+            and other.x1 <= self.x1 + slack
+            and other.y1 <= self.y1 + slack
+        )
+
+
+def _box_of(points: list[tuple[float, float]]) -> Box:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return Box(min(xs), min(ys), max(xs), max(ys))
+
+
+def _shoelace(points: list[tuple[float, float]]) -> float:
+    total = 0.0
+    for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
+        total += x0 * y1 - x1 * y0
+    return abs(total) / 2
+
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_PATH_TOKEN = re.compile(rf"[A-Za-z]|{_NUMBER}")
+_PATH_DATA = re.compile(rf"(?:\s*,?\s*(?:[A-Za-z]|{_NUMBER}))*\s*")
+_ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "Q": 4, "Z": 0}
+_CURVE_STEPS = 8
+
+
+def path_outline(d: str) -> list[list[tuple[float, float]]]:
+    """The subpaths of path data as polygons, curves flattened (absolute M L H V C Q Z only)."""
+    if not _PATH_DATA.fullmatch(d):
+        bad = _PATH_DATA.match(d)
+        at = bad.end() if bad else 0
+        raise ValueError(f"path data cannot be read at '{d[at : at + 12].strip()}'")
+    tokens = _PATH_TOKEN.findall(d)
+    subpaths: list[list[tuple[float, float]]] = []
+    current: list[tuple[float, float]] = []
+    x = y = 0.0
+    start = (0.0, 0.0)
+    command = ""
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.isalpha():
+            if token not in _ARITY:
+                raise ValueError(
+                    f"path command '{token}' is not allowed: diagrams use absolute "
+                    "M L H V C Q Z only, so their extent can be worked out"
+                )
+            command = token
+            i += 1
+            if command == "Z":
+                if current:
+                    subpaths.append(current)
+                current = []
+                x, y = start
+                continue
+        elif not command or command == "Z":
+            raise ValueError("path data must start with M")
+        count = _ARITY[command]
+        args = tokens[i : i + count]
+        if len(args) < count or any(a.isalpha() for a in args):
+            raise ValueError(f"path command '{command}' needs {count} numbers")
+        values = [float(a) for a in args]
+        i += count
+        if command == "M":
+            if current:
+                subpaths.append(current)
+            x, y = values
+            start = (x, y)
+            current = [(x, y)]
+            command = "L"  # further pairs after M are lines
+            continue
+        if not current:
+            current = [(x, y)]
+        if command == "L":
+            x, y = values
+            current.append((x, y))
+        elif command == "H":
+            x = values[0]
+            current.append((x, y))
+        elif command == "V":
+            y = values[0]
+            current.append((x, y))
+        elif command == "C":
+            (x1, y1, x2, y2, x3, y3) = values
+            for step in range(1, _CURVE_STEPS + 1):
+                t = step / _CURVE_STEPS
+                s = 1 - t
+                current.append(
+                    (
+                        s**3 * x + 3 * s * s * t * x1 + 3 * s * t * t * x2 + t**3 * x3,
+                        s**3 * y + 3 * s * s * t * y1 + 3 * s * t * t * y2 + t**3 * y3,
+                    )
+                )
+            x, y = x3, y3
+        elif command == "Q":
+            (x1, y1, x2, y2) = values
+            for step in range(1, _CURVE_STEPS + 1):
+                t = step / _CURVE_STEPS
+                s = 1 - t
+                current.append(
+                    (
+                        s * s * x + 2 * s * t * x1 + t * t * x2,
+                        s * s * y + 2 * s * t * y1 + t * t * y2,
+                    )
+                )
+            x, y = x2, y2
+    if current:
+        subpaths.append(current)
+    return subpaths
+
+
+def _number(attributes: Mapping[str, str], name: str, default: float | None = None) -> float:
+    raw = attributes.get(name)
+    if raw is None:
+        if default is None:
+            raise ValueError(f"missing '{name}'")
+        return default
+    if not re.fullmatch(rf"\s*{_NUMBER}\s*", raw):
+        raise ValueError(f"'{name}' must be a plain number, not '{raw}'")
+    return float(raw)
+
+
+def _points(raw: str) -> list[tuple[float, float]]:
+    numbers = [float(n) for n in re.findall(_NUMBER, raw)]
+    if len(numbers) < 4 or len(numbers) % 2:
+        raise ValueError("'points' needs pairs of numbers")
+    return list(zip(numbers[::2], numbers[1::2], strict=True))
+
+
+def shape_geometry(tag: str, attributes: Mapping[str, str]) -> tuple[Box, float]:
+    """A shape's bounding box and area (lines and polylines have none)."""
+    if tag == "path":
+        subpaths = [p for p in path_outline(attributes.get("d", "")) if p]
+        if not subpaths:
+            raise ValueError("path has no data")
+        box = _box_of([p for sub in subpaths for p in sub])
+        return box, sum(_shoelace(sub) for sub in subpaths)
+    if tag in ("ellipse", "circle"):
+        cx, cy = _number(attributes, "cx", 0.0), _number(attributes, "cy", 0.0)
+        if tag == "circle":
+            rx = ry = _number(attributes, "r")
+        else:
+            rx, ry = _number(attributes, "rx"), _number(attributes, "ry")
+        return Box(cx - rx, cy - ry, cx + rx, cy + ry), math.pi * abs(rx * ry)
+    if tag == "rect":
+        x, y = _number(attributes, "x", 0.0), _number(attributes, "y", 0.0)
+        w, h = _number(attributes, "width"), _number(attributes, "height")
+        return Box(x, y, x + w, y + h), abs(w * h)
+    if tag in ("polygon", "polyline"):
+        points = _points(attributes.get("points", ""))
+        return _box_of(points), _shoelace(points) if tag == "polygon" else 0.0
+    if tag == "line":
+        ends = [
+            (_number(attributes, "x1", 0.0), _number(attributes, "y1", 0.0)),
+            (_number(attributes, "x2", 0.0), _number(attributes, "y2", 0.0)),
+        ]
+        return _box_of(ends), 0.0
+    raise ValueError(f"<{tag}> has no geometry")
+
+
+# --- Reading diagrams ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Node:
+    """An element of a diagram as read: what pictures are rebuilt from."""
+
+    tag: str
+    attributes: dict[str, str]
+    line: int
+    col: int
+    classes: tuple[str, ...] = ()
+    children: list[Node] = field(default_factory=list)
+    box: Box | None = None
+    area: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A subject's shape in a view."""
+
+    index: int
+    keys: tuple[str, ...]
+    box: Box
+    area: float
+    deep: bool
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
 class Diagram:
     name: str
-    text: str
-    regions: tuple[tuple[str, ...], ...]
-    """The subject keys of each region, in document order."""
+    caption: str
+    """The view, as the picture states it ("Right leg, from behind")."""
+    view_box: Box
+    root: Node
+    regions: tuple[Region, ...]
+    """The subject regions, in document order."""
+    source_digest: str
 
 
-@dataclass(frozen=True, slots=True)
-class Picture:
-    """A derived picture: its media name and SVG bytes."""
+def _parse(text: str) -> Node:
+    """Read SVG text into nodes with their positions; DOCTYPEs and entities are refused."""
+    parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
+    stack: list[Node] = []
+    roots: list[Node] = []
 
-    name: str
-    data: bytes
+    def refuse(*_args: object) -> None:
+        raise DiagramError(
+            "DOCTYPE and entities are not allowed in diagrams",
+            parser.CurrentLineNumber,
+            parser.CurrentColumnNumber + 1,
+        )
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        namespace, _, local = name.rpartition("}")
+        node = Node(
+            local if namespace == SVG_NS else "{" + name if namespace else name,
+            {
+                key.rpartition("}")[2] if key.startswith(SVG_NS) else key: v
+                for key, v in attributes.items()
+            },  # fmt: skip
+            parser.CurrentLineNumber,
+            parser.CurrentColumnNumber + 1,
+        )
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+
+    def end(_name: str) -> None:
+        stack.pop()
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        parser.Parse(text, True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise DiagramError(
+            xml.parsers.expat.ErrorString(exc.code), exc.lineno, exc.offset + 1
+        ) from None
+    if not roots or roots[0].tag != "svg":
+        raise DiagramError("the root element must be <svg> in the SVG namespace")
+    return roots[0]
 
 
-def _line_of(text: str, needle: str, start: int = 0) -> tuple[int, int]:
-    at = text.find(needle, start)
-    return (text.count("\n", 0, at) + 1, at + 1) if at >= 0 else (1, start)
+def _view_box(root: Node) -> Box:
+    raw = root.attributes.get("viewBox", "")
+    numbers = re.findall(_NUMBER, raw)
+    if len(numbers) != 4 or float(numbers[2]) <= 0 or float(numbers[3]) <= 0:
+        raise DiagramError('the <svg> needs viewBox="0 0 W H"', root.line, root.col)
+    x, y, w, h = (float(n) for n in numbers)
+    return Box(x, y, x + w, y + h)
+
+
+def _prepare(node: Node, problems: list[str], inherited_region: bool = False) -> None:
+    """Check one element and its children, work out classes and geometry, drop what the
+    pictures never show (titles, descriptions, legacy panels)."""
+    kept: list[Node] = []
+    for child in node.children:
+        if child.tag in _SILENTLY_DROPPED:
+            continue
+        if child.tag not in SHAPES and child.tag not in _CONTAINERS - {"svg"}:
+            problems.append(
+                f"{child.line}:{child.col}:<{child.tag}> is not allowed in diagrams "
+                "(only g, path, ellipse, circle, polygon, polyline, line and rect)"
+            )
+            continue
+        classes = []
+        drop = False
+        for name in child.attributes.get("class", "").split():
+            if name in _LEGACY_CLASSES:
+                legacy = _LEGACY_CLASSES[name]
+                if legacy is None:
+                    drop = True
+                else:
+                    classes.append(legacy)
+            elif name in DIAGRAM_CLASSES:
+                classes.append(name)
+            else:
+                problems.append(
+                    f"{child.line}:{child.col}:class '{name}' is not one of "
+                    f"{', '.join(sorted(DIAGRAM_CLASSES))}"
+                )
+        if drop:
+            continue
+        for attribute in child.attributes:
+            if _FORBIDDEN_ATTRIBUTE.match(attribute):
+                problems.append(
+                    f"{child.line}:{child.col}:attribute '{attribute}' is not allowed in "
+                    "diagrams: the picture CSS colours every shape by its class"
+                )
+        child.classes = tuple(dict.fromkeys(classes))
+        if "data-subjects" in child.attributes and "region" not in child.classes:
+            problems.append(
+                f"{child.line}:{child.col}:an element with data-subjects needs class 'region'"
+            )
+        if "region" in child.classes and inherited_region:
+            problems.append(f"{child.line}:{child.col}:a region may not hold another region")
+        if child.tag in SHAPES:
+            try:
+                child.box, child.area = shape_geometry(child.tag, child.attributes)
+            except ValueError as exc:
+                problems.append(f"{child.line}:{child.col}:<{child.tag}> {exc}")
+                continue
+        else:
+            _prepare(child, problems, inherited_region or "region" in child.classes)
+            boxes = [c.box for c in child.children if c.box is not None]
+            if boxes:
+                box = boxes[0]
+                for other in boxes[1:]:
+                    box = box.union(other)
+                child.box = box
+            child.area = sum(c.area for c in child.children)
+        kept.append(child)
+    node.children = kept
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    for child in node.children:
+        yield child
+        yield from _walk(child)
+
+
+def read_diagram(name: str, text: str) -> tuple[Diagram, list[str]]:
+    """A diagram from its SVG text, and its problems as ``line:col:message``; raises
+    :class:`DiagramError` when it cannot be read at all."""
+    root = _parse(text)
+    view_box = _view_box(root)
+    caption = (root.attributes.get("data-view") or root.attributes.get("aria-label") or "").strip()
+    problems: list[str] = []
+    if not caption:
+        problems.append(
+            f"{root.line}:{root.col}:the <svg> needs data-view naming the leg and the view, "
+            'e.g. "Right leg, from behind"'
+        )
+    _prepare(root, problems)
+    regions: list[Region] = []
+    for node in _walk(root):
+        if "region" not in node.classes:
+            continue
+        keys = tuple(dict.fromkeys(node.attributes.get("data-subjects", "").split()))
+        if not keys:
+            problems.append(f"{node.line}:{node.col}:a region needs data-subjects")
+            continue
+        if node.box is None:
+            problems.append(f"{node.line}:{node.col}:a region needs a shape")
+            continue
+        regions.append(
+            Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line)
+        )
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Diagram(name, caption, view_box, root, tuple(regions), digest), problems
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def names_in(text: str, names: Collection[str]) -> list[str]:
+    """Which of ``names`` appear in ``text`` as whole words (case-insensitive)."""
+    lowered = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    found = []
+    for name in names:
+        phrase = " ".join(re.findall(r"[a-z0-9]+", name.lower()))
+        if phrase and re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", lowered):
+            found.append(name)
+    return found
+
+
+def giveaway_names(key: str, subjects: Mapping[str, Subject]) -> list[str]:
+    """What an identification card's front must not say: the subject's name and aliases, and
+    those of every group it belongs to (through ``group`` or, for regions, data-subjects)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    todo = [key]
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in subjects:
+            continue
+        seen.add(current)
+        subject = subjects[current]
+        names.extend([subject.name, *subject.aliases])
+        if subject.group:
+            todo.append(subject.group)
+    return names
 
 
 def load_diagrams(
@@ -63,38 +557,57 @@ def load_diagrams(
     problems: list[Problem] = []
     if not folder.is_dir():
         return diagrams, problems
+    every_name = [n for s in subjects.values() for n in (s.name, *s.aliases)]
     for path in sorted(folder.glob("*.svg")):
         shown = f"{shown_dir}/{path.name}"
         try:
-            text = path.read_text(encoding="utf-8")
-            if "<!DOCTYPE" in text or "<!ENTITY" in text:
-                raise ValueError("DOCTYPE and entities are not allowed in diagrams")
-            tree = ET.fromstring(text)
-        except (ET.ParseError, ValueError, UnicodeDecodeError) as exc:
-            line = getattr(exc, "position", (1, 0))[0]
+            if path.stat().st_size > MAX_DIAGRAM_BYTES:
+                raise DiagramError(f"a diagram may be at most {MAX_DIAGRAM_BYTES} bytes")
+            data = path.read_bytes()
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DiagramError(f"not UTF-8 at byte {exc.start}") from None
+            diagram, found = read_diagram(path.stem, text)
+        except DiagramError as exc:
             problems.append(
-                Problem(Where(shown, line), f"diagram cannot be read: {exc}", "diagram")
+                Problem(
+                    Where(shown, exc.line, exc.col), f"diagram cannot be read: {exc}", "diagram"
+                )
             )
             continue
-        regions = []
-        cursor = 0
-        for element in tree.iter():
-            keys = tuple((element.get("data-subjects") or "").split())
-            if not keys:
-                continue
-            line, cursor = _line_of(text, f'data-subjects="{element.get("data-subjects")}"', cursor)
-            for key in keys:
+        except OSError as exc:
+            problems.append(
+                Problem(Where(shown), f"diagram cannot be read: {exc.strerror}", "diagram")
+            )
+            continue
+        for item in found:
+            line, col, message = item.split(":", 2)
+            problems.append(Problem(Where(shown, int(line), int(col)), message, "diagram"))
+        for name in names_in(diagram.caption, every_name):
+            problems.append(
+                Problem(
+                    Where(shown, diagram.root.line, diagram.root.col),
+                    f"the caption '{diagram.caption}' names '{name}': a picture must not "
+                    "give its answer away",
+                    "diagram",
+                )
+            )
+        for region in diagram.regions:
+            for key in region.keys:
                 if key not in subjects:
                     problems.append(
                         Problem(
-                            Where(shown, line),
+                            Where(shown, region.line),
                             f"diagram region names unknown subject '{key}'",
                             "unknown-subject",
                         )
                     )
-            regions.append(keys)
-        diagrams.append(Diagram(path.stem, text, tuple(regions)))
+        diagrams.append(diagram)
     return diagrams, problems
+
+
+# --- Choosing a view and framing -------------------------------------------------------------
 
 
 def _covers(subjects: Mapping[str, Subject]) -> dict[str, set[str]]:
@@ -110,25 +623,221 @@ def _covers(subjects: Mapping[str, Subject]) -> dict[str, set[str]]:
     return covers
 
 
-def _render(diagram: Diagram, highlighted: set[int]) -> bytes:
-    root = ET.fromstring(diagram.text)
-    style = ET.Element(f"{{{SVG_NS}}}style")
-    style.text = PICTURE_CSS
-    root.insert(0, style)
-    parents = {child: parent for parent in root.iter() for child in parent}
-    regions = [element for element in root.iter() if element.get("data-subjects")]
-    lifted = []
-    for index, element in enumerate(regions):
-        if index not in highlighted:
+DEEP_WEIGHT = 0.5
+"""A region marked ``deep`` counts this much of its area when views are compared: a view
+where the subject lies under others is chosen only when it shows it twice as large."""
+
+
+def choose_view(
+    diagrams: list[Diagram], keys: set[str], group: bool = False
+) -> tuple[Diagram, tuple[Region, ...]] | None:
+    """The view where the subject (``keys``: it and its members) is seen best, and its regions
+    there: for a group, a view showing two or more of its members first (else its picture
+    would be one member's, and its identification card would have two answers); then the
+    largest share of the view's area (summed over the regions), deep regions counted at
+    :data:`DEEP_WEIGHT`, so a view where the subject is not under others is preferred; on a
+    tie, the first file by name."""
+    best: tuple[tuple[int, float], Diagram, tuple[Region, ...]] | None = None
+    for diagram in diagrams:
+        hits = tuple(region for region in diagram.regions if keys.intersection(region.keys))
+        if not hits:
             continue
-        classes = element.get("class", "").split()
-        element.set("class", " ".join([*classes, "hl"]))
-        if "deep" in classes:
-            parents[element].remove(element)
-            lifted.append(element)
-    root.extend(lifted)  # deep regions come to the front when they are the answer
+        members = len({frozenset(region.keys) for region in hits}) if group else 1
+        area = sum(r.area * (DEEP_WEIGHT if r.deep else 1.0) for r in hits)
+        score = (min(members, 2), area / diagram.view_box.area)
+        if best is None or score > best[0]:
+            best = (score, diagram, hits)
+    return None if best is None else (best[1], best[2])
+
+
+def _caption_band(width: float) -> float:
+    return CAPTION_PX * width / WIDTH_PX
+
+
+def _fit(crop: Box, drawing: Box) -> Box:
+    """``crop`` moved (and, if larger than the drawing, cut) to lie inside ``drawing``."""
+    width, height = min(crop.width, drawing.width), min(crop.height, drawing.height)
+    x0 = min(max(crop.x0, drawing.x0), drawing.x1 - width)
+    y0 = min(max(crop.y0, drawing.y0), drawing.y1 - height)
+    return Box(x0, y0, x0 + width, y0 + height)
+
+
+def _crop(highlight: Box, drawing: Box, context: float) -> Box:
+    """The part of the drawing shown: the highlight with ``context`` times its longer side
+    around it, widened or heightened toward the aspect limit (the caption band counted in).
+
+    Where the drawing is too narrow (or too low) for that, the long side gives up context
+    instead, down to the highlight itself: a highlight longer than the aspect limit allows at
+    the drawing's full width is the one case a picture exceeds it."""
+    pad = context * max(highlight.width, highlight.height) + 2.0
+    k = CAPTION_PX / WIDTH_PX  # caption band height per unit of width
+    width = min(highlight.width + 2 * pad, drawing.width)
+    height = min(highlight.height + 2 * pad, drawing.height)
+    if height + k * width > MAX_ASPECT * width:  # too tall: widen, else cut the context
+        width = min(drawing.width, height / (MAX_ASPECT - k))
+        height = min(height, max(highlight.height + 4.0, width * (MAX_ASPECT - k)))
+    elif width > MAX_ASPECT * (height + k * width):  # too wide: heighten, else cut
+        height = min(drawing.height, width / MAX_ASPECT - k * width)
+        width = min(width, max(highlight.width + 4.0, MAX_ASPECT * height / (1 - MAX_ASPECT * k)))
+    cx, cy = (highlight.x0 + highlight.x1) / 2, (highlight.y0 + highlight.y1) / 2
+    return _fit(Box(cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2), drawing)
+
+
+def picture_box(crop: Box) -> Box:
+    """The whole picture: the crop with the caption band above it."""
+    return Box(crop.x0, crop.y0 - _caption_band(crop.width), crop.x1, crop.y1)
+
+
+def highlight_share(highlight: Box, crop: Box) -> float:
+    return highlight.area / picture_box(crop).area
+
+
+def frame(highlight: Box, drawing: Box) -> Box:
+    """The crop for a highlight: as much context as keeps its box at :data:`MIN_SHARE` of the
+    picture (with a little room), at most :data:`MAX_CONTEXT`; never outside the drawing."""
+    if highlight_share(highlight, _crop(highlight, drawing, MAX_CONTEXT)) >= _SHARE_TARGET:
+        return _crop(highlight, drawing, MAX_CONTEXT)
+    low, high = 0.0, MAX_CONTEXT
+    for _ in range(30):
+        middle = (low + high) / 2
+        if highlight_share(highlight, _crop(highlight, drawing, middle)) >= _SHARE_TARGET:
+            low = middle
+        else:
+            high = middle
+    return _crop(highlight, drawing, low)
+
+
+# --- Rendering -------------------------------------------------------------------------------
+
+
+def _fmt(value: float) -> str:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _element(node: Node, classes: list[str]) -> ET.Element:
+    """A copy of ``node`` with only its geometry and ``classes``: no id, title, data-*."""
+    element = ET.Element(f"{{{SVG_NS}}}{node.tag}")
+    for name in _GEOMETRY.get(node.tag, ()):
+        if name in node.attributes:
+            element.set(name, node.attributes[name])
+    if classes:
+        element.set("class", " ".join(classes))
+    for child in node.children:
+        element.append(_element(child, list(child.classes)))
+    return element
+
+
+def _copy(
+    node: Node,
+    highlighted: set[int],
+    regions: list[Node],
+    lifted: list[tuple[bool, ET.Element]],
+) -> list[ET.Element]:
+    """The drawing's elements for a picture, highlighted ones marked. Deep highlighted
+    regions go to ``lifted`` (flagged deep), to be drawn on top; superficial highlighted ones
+    are drawn in place and also go there, to be drawn again over the deep ones when there are
+    any, so a group's members keep their layering."""
+    out: list[ET.Element] = []
+    for child in node.children:
+        if "region" in child.classes and child.box is not None:
+            index = regions.index(child) if child in regions else -1
+            if index in highlighted:
+                halo = _element(child, [*child.classes, "halo"])
+                shape = _element(child, [*child.classes, "hl"])
+                if "deep" in child.classes:
+                    lifted.extend([(True, halo), (True, shape)])  # the answer to the front
+                    continue
+                out.extend([halo, shape])
+                again = [_element(child, [*child.classes, name]) for name in ("halo", "hl")]
+                lifted.extend((False, element) for element in again)
+                continue
+            out.append(_element(child, list(child.classes)))
+            continue
+        if child.tag == "g":
+            group = ET.Element(f"{{{SVG_NS}}}g")
+            if child.classes:
+                group.set("class", " ".join(child.classes))
+            group.extend(_copy(child, highlighted, regions, lifted))
+            out.append(group)
+        else:
+            out.append(_element(child, list(child.classes)))
+    return out
+
+
+def caption_size(caption: str) -> float:
+    """The caption's font size in intrinsic px: 22, smaller for a caption too long to fit the
+    width (bold system sans-serif letters average under 0.5 em: 0.46 em in Chromium)."""
+    return round(min(22.0, (WIDTH_PX - 24) / (0.5 * max(len(caption), 1))), 2)
+
+
+def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
+    """The picture of ``diagram`` cropped to ``crop`` with the regions ``highlighted``.
+
+    The outer picture is in intrinsic pixels: the caption band on top, and below it a nested
+    <svg> whose viewBox is the crop, which also clips the drawing to the crop."""
+    regions = [node for node in _walk(diagram.root) if "region" in node.classes and node.box]
+    scale = WIDTH_PX / crop.width
+    height_px = CAPTION_PX + crop.height * scale
+    root = ET.Element(f"{{{SVG_NS}}}svg")
+    root.set("viewBox", f"0 0 {_fmt(WIDTH_PX)} {_fmt(height_px)}")
+    root.set("width", _fmt(WIDTH_PX))
+    root.set("height", _fmt(height_px))
+    style = ET.SubElement(root, f"{{{SVG_NS}}}style")
+    size = caption_size(diagram.caption)
+    style.text = (
+        PICTURE_CSS + f"svg svg {{ --u: {_fmt(1 / scale)}px; }}\n"
+        f".fg-caption {{ font-size: {_fmt(size)}px; }}\n"
+    )
+    text = ET.SubElement(root, f"{{{SVG_NS}}}text")
+    text.set("class", "fg-caption")
+    text.set("x", "8")
+    text.set("y", _fmt(CAPTION_PX / 2 + size * 0.36))
+    text.text = diagram.caption  # ElementTree escapes it
+    view = ET.SubElement(root, f"{{{SVG_NS}}}svg")
+    for name, value in (
+        ("x", 0),
+        ("y", CAPTION_PX),
+        ("width", WIDTH_PX),
+        ("height", crop.height * scale),
+    ):
+        view.set(name, _fmt(value))
+    view.set("viewBox", " ".join(_fmt(v) for v in (crop.x0, crop.y0, crop.width, crop.height)))
+    lifted: list[tuple[bool, ET.Element]] = []
+    view.extend(_copy(diagram.root, set(highlighted), regions, lifted))
+    deep = [element for is_deep, element in lifted if is_deep]
+    ghosts = any("ghost" in node.classes for node in _walk(diagram.root))
+    if deep or ghosts:  # over the ghosted superficial layer too: it must not veil the answer
+        view.extend(deep)
+        superficial = [element for is_deep, element in lifted if not is_deep]
+        view.extend(superficial)
+        if deep and superficial:  # a group: its deep members' dashed edges show through
+            for element in deep[1::2]:  # each deep region's shape (after its halo)
+                edge = copy.deepcopy(element)
+                edge.set("class", element.get("class", "") + " edge")
+                view.append(edge)
+        # and the fibre lines drawn within a highlighted region, which show its direction
+        boxes = [node.box for node in regions if regions.index(node) in set(highlighted)]
+        view.extend(
+            _element(node, list(node.classes))
+            for node in _walk(diagram.root)
+            if "fibre" in node.classes
+            and node.box is not None
+            and any(box is not None and box.contains(node.box) for box in boxes)
+        )
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return data
+
+
+def to_picture(crop: Box, box: Box) -> Box:
+    """``box`` (diagram units) in the picture's intrinsic pixels."""
+    scale = WIDTH_PX / crop.width
+    return Box(
+        (box.x0 - crop.x0) * scale,
+        CAPTION_PX + (box.y0 - crop.y0) * scale,
+        (box.x1 - crop.x0) * scale,
+        CAPTION_PX + (box.y1 - crop.y0) * scale,
+    )
 
 
 def content_name(stem: str, suffix: str, data: bytes) -> str:
@@ -137,38 +846,56 @@ def content_name(stem: str, suffix: str, data: bytes) -> str:
     return f"{stem}-{hashlib.sha256(data).hexdigest()[:12]}{suffix}"
 
 
-def _named(stem: str, data: bytes) -> Picture:
-    return Picture(content_name(stem, ".svg", data), data)
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A derived picture: its media name (from its content only) and SVG bytes."""
+
+    name: str
+    data: bytes
+
+
+def _named(data: bytes) -> Picture:
+    return Picture(content_name("fg-view", ".svg", data), data)
 
 
 @dataclass(frozen=True, slots=True)
 class SubjectPictures:
-    """For one subject: its highlighted picture and the same view with nothing highlighted."""
+    """For one subject: its highlighted picture and the same view and crop, nothing
+    highlighted; where they come from, for tests and messages."""
 
     highlighted: Picture
     blank: Picture
+    view: str = ""
+    """The diagram's name."""
+    caption: str = ""
+    crop: Box = Box(0, 0, 1, 1)
+    """The part of the drawing shown (the caption band sits above it)."""
+    highlight: Box = Box(0, 0, 1, 1)
+    """The bounding box of the highlighted regions."""
 
 
 def subject_pictures(
     diagrams: list[Diagram], subjects: Mapping[str, Subject]
 ) -> dict[str, SubjectPictures]:
     covers = _covers(subjects)
-    blanks = {d.name: _named(f"{d.name}-all", _render(d, set())) for d in diagrams}
     pictures: dict[str, SubjectPictures] = {}
     for key in subjects:
-        best: tuple[int, Diagram, set[int]] | None = None
-        for diagram in diagrams:
-            hits = {
-                i for i, region in enumerate(diagram.regions) if covers[key].intersection(region)
-            }
-            if hits and (best is None or len(hits) > best[0]):
-                best = (len(hits), diagram, hits)
-        if best is not None:
-            _, diagram, hits = best
-            pictures[key] = SubjectPictures(
-                highlighted=_named(f"{diagram.name}-{key}", _render(diagram, hits)),
-                blank=blanks[diagram.name],
-            )
+        chosen = choose_view(diagrams, covers[key], subjects[key].kind == "group")
+        if chosen is None:
+            continue
+        diagram, hits = chosen
+        highlight = hits[0].box
+        for region in hits[1:]:
+            highlight = highlight.union(region.box)
+        crop = frame(highlight, diagram.view_box)
+        pictures[key] = SubjectPictures(
+            highlighted=_named(render(diagram, {r.index for r in hits}, crop)),
+            blank=_named(render(diagram, (), crop)),
+            view=diagram.name,
+            caption=diagram.caption,
+            crop=crop,
+            highlight=highlight,
+        )
     return pictures
 
 
@@ -196,38 +923,147 @@ def deck_pictures(sources: DeckSources) -> dict[str, SubjectPictures]:
     return derive_pictures(sources)[0]
 
 
-def picture_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures]) -> list[Card]:
-    """For every subject with a picture: name the highlighted region, and point to a named one.
+# --- Picture cards ---------------------------------------------------------------------------
 
-    Each card is placed at its subject's manifest entry, which is what makes it exist.
+IDENTIFY_QUESTION = "Which muscle, muscle group or structure is highlighted?"
+PICTURE_KINDS = ("muscle", "structure", "group")
+RETIRED_NOT_A_SHAPE = (
+    "picture cards are kept for muscles, tendons, bands, fascia and muscle groups, whose shape "
+    "a picture shows; a joint or a whole region is learned from its written cards."
+)
+RETIRED_NO_SUBJECT = "its subject is no longer in the deck."
+
+
+def is_joint(subject: Subject) -> bool:
+    return bool(names_in(" ".join([subject.name, *subject.aliases]), ["joint"]))
+
+
+def shows_a_shape(
+    key: str, subjects: Mapping[str, Subject], _seen: frozenset[str] = frozenset()
+) -> bool:
+    """Whether a picture can tell this subject apart, so it gets picture cards.
+
+    The rule (stated for learners at the top of ``cards/subjects.yaml``):
+    - a muscle: yes, its shape, attachments and fibres are what a picture shows;
+    - a structure: yes (tendon, band, fascia, arch), unless it is a joint (its name or an alias
+      says "joint"): a joint is a place where bones meet, not a shape to recognise;
+    - a group: yes when every subject in it (through ``group``) passes this rule itself, so it
+      is a group of muscles and tendons ("which group is highlighted" is fair, its members are
+      highlighted together). A group holding a joint, a term or another group is a region
+      (ankle and foot, hip) or a topic (gait): no;
+    - a term: no.
     """
-    cards = []
+    subject = subjects.get(key)
+    if subject is None or key in _seen:
+        return False
+    if subject.kind == "muscle":
+        return True
+    if subject.kind == "structure":
+        return not is_joint(subject)
+    if subject.kind == "group":
+        members = [m for m in subjects.values() if m.group == key]
+        return all(
+            m.kind != "group" and shows_a_shape(m.key, subjects, _seen | {key}) for m in members
+        )
+    return False
+
+
+def _markdown_text(text: str) -> str:
+    """Plain text for a Markdown field: every ASCII punctuation character backslash-escaped,
+    so a name or caption is shown as written, never read as markup."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+
+
+def _picture_markdown(picture: Picture, caption: str) -> str:
+    return f"![{_markdown_text(caption)}]({picture.name})"
+
+
+def _card(
+    card_id: str,
+    subject_key: str,
+    where: Where,
+    front: str,
+    back: str,
+    retired: str | None = None,
+) -> Card:
+    return Card(
+        id=card_id,
+        where=where,
+        front=front,
+        back=back,
+        subject=subject_key,
+        aspects=("location",),
+        tags=("picture",),
+        retired=retired,
+        generated=True,
+    )
+
+
+def _cards_for(
+    key: str,
+    name: str,
+    where: Where,
+    pictures: SubjectPictures | None,
+    retired: str | None = None,
+) -> tuple[Card, Card]:
+    if pictures is not None:
+        highlighted = _picture_markdown(pictures.highlighted, pictures.caption)
+        blank = "\n\n" + _picture_markdown(pictures.blank, pictures.caption)
+    else:
+        highlighted = "*(This picture is no longer in the deck.)*"
+        blank = ""
+    which = _card(
+        f"{PICTURE_PREFIX}which-{key}",
+        key,
+        where,
+        f"{IDENTIFY_QUESTION}\n\n{highlighted}",
+        _markdown_text(name),
+        retired,
+    )
+    point = _card(
+        f"{PICTURE_PREFIX}point-{key}",
+        key,
+        where,
+        f"Point to **{_markdown_text(name)}**.{blank}",
+        highlighted if pictures is not None else _markdown_text(name),
+        retired,
+    )
+    return which, point
+
+
+def picture_cards(
+    sources: DeckSources,
+    pictures: Mapping[str, SubjectPictures],
+    released: Collection[str] = (),
+) -> list[Card]:
+    """Two picture cards for every subject a picture can tell apart (:func:`shows_a_shape`)
+    and that a diagram shows: *which is highlighted?* (the picture, nothing else on the front)
+    and *point to it* (the same view and crop, unhighlighted; answered with the highlight).
+
+    Released picture cards (ids in ``released``, the lock) of subjects that no longer get
+    picture cards are built as retired cards, so learners' copies are marked, not left behind.
+    Each card is placed at its subject's manifest entry.
+    """
+    cards: list[Card] = []
+    live: set[str] = set()
     for key, subject in sources.subjects.items():
-        if key not in pictures:
-            continue
-        highlighted, blank = pictures[key].highlighted.name, pictures[key].blank.name
-        for card_id, front, back in (
-            (
-                f"picture-which-{key}",
-                f"Picture: which muscle or structure is highlighted?\n\n![]({highlighted})",
-                subject.name,
-            ),
-            (
-                f"picture-point-{key}",
-                f"Picture: point to **{subject.name}**.\n\n![]({blank})",
-                f"![{subject.name}]({highlighted})",
-            ),
-        ):
-            cards.append(
-                Card(
-                    id=card_id,
-                    where=subject.where,
-                    front=front,
-                    back=back,
-                    subject=key,
-                    aspects=("location",),
-                    tags=("picture",),
-                    generated=True,
-                )
-            )
+        if key in pictures and shows_a_shape(key, sources.subjects):
+            cards.extend(_cards_for(key, subject.name, subject.where, pictures[key]))
+            live.add(key)
+    retired: dict[str, str] = {}
+    for card_id in sorted(released):
+        for kind in ("which-", "point-"):
+            if card_id.startswith(PICTURE_PREFIX + kind):
+                key = card_id[len(PICTURE_PREFIX + kind) :]
+                if key not in live:
+                    retired[key] = card_id
+    for key in sorted(retired):
+        gone = sources.subjects.get(key)
+        if gone is not None and shows_a_shape(key, sources.subjects):
+            continue  # a shape no diagram shows any more: the lock reports it (card-removed)
+        reason = RETIRED_NOT_A_SHAPE if gone is not None else RETIRED_NO_SUBJECT
+        where = gone.where if gone is not None else Where(sources.shown("deck.lock"))
+        name = gone.name if gone is not None else key.replace("-", " ")
+        which, point = _cards_for(key, name, where, pictures.get(key), reason)
+        cards.extend(card for card in (which, point) if card.id in released)
     return cards

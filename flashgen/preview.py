@@ -166,17 +166,20 @@ document.getElementById('fg-night').addEventListener('click',
   () => setNight(!body.classList.contains('nightMode')));
 function filter() {
   const words = search.value.toLowerCase().split(/\\s+/).filter(Boolean);
-  let shown = 0;
-  for (const note of document.querySelectorAll('.fg-note')) {
-    const text = note.dataset.search;
+  // Each article is one card; a cloze note has one per deletion.
+  const notes = new Set();
+  let cards = 0;
+  for (const card of document.querySelectorAll('.fg-note')) {
+    const text = card.dataset.search;
     const match = words.every(w => text.includes(w));
-    note.hidden = !match;
-    if (match) shown += 1;
+    card.hidden = !match;
+    if (match) { cards += 1; notes.add(card.dataset.note); }
   }
   for (const group of document.querySelectorAll('.fg-group')) {
     group.hidden = !group.querySelector('.fg-note:not([hidden])');
   }
-  count.textContent = shown + ' notes';
+  const plural = (n, word) => n + ' ' + word + (n === 1 ? '' : 's');
+  count.textContent = plural(notes.size, 'note') + ', ' + plural(cards, 'card');
 }
 search.addEventListener('input', filter);
 if (new URLSearchParams(location.search).get('night') === '1') setNight(true);
@@ -228,6 +231,7 @@ def render_page(
         for item in items:
             out.append(
                 f'<article class="fg-note" id="{html.escape(item.key)}" '
+                f'data-note="{html.escape(item.note.card.id)}" '
                 f'data-search="{_search_text(item)}">'
             )
             key = html.escape(item.key)

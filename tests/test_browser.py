@@ -90,7 +90,12 @@ def test_search_filters_as_you_type(browser, page_path):
         assert 0 < visible.count() < total
         for text in visible.all_inner_texts():
             assert "soleus" in text.lower()
-        assert page.inner_text("#fg-count") == f"{visible.count()} notes"
+        notes = {visible.nth(i).get_attribute("data-note") for i in range(visible.count())}
+        assert page.inner_text("#fg-count") == f"{len(notes)} notes, {visible.count()} cards"
+        page.fill("#fg-search", "")
+        all_notes = {a.get_attribute("data-note") for a in page.locator(".fg-note").all()}
+        assert len(all_notes) < total  # cloze notes have several cards
+        assert page.inner_text("#fg-count") == f"{len(all_notes)} notes, {total} cards"
         page.fill("#fg-search", "")
         assert page.locator(".fg-note:not([hidden])").count() == total
     finally:
