@@ -32,7 +32,6 @@ from flashgen.lock import (
 from flashgen.markup import cloze_numbers, picture_names, replace_picture_sources, to_html
 from flashgen.notetypes import Notetypes, notetypes
 from flashgen.pictures import (
-    PICTURE_PREFIX,
     SubjectPictures,
     all_pictures,
     content_name,
