@@ -9,6 +9,7 @@ import pytest
 
 from flashgen.check import RULES
 from flashgen.cli import cli
+from flashgen.problems import SAFETY_RULES
 
 GOOD = {"id": "good", "front": "Calf: which muscle lies deep?", "back": "Soleus", "source": "S1"}
 DECK = {"context_cue": True, "max_answer_words": 5, "aspects": {"location": "where"}}
@@ -84,6 +85,8 @@ def test_every_rule_has_an_example_test():
         # Release safety against deck.lock: tests/test_lock.py.
         "diagram",  # tests/test_pictures.py
         "lock", "card-removed", "deck-changed", "guid-changed", "notetype-changed", "id-reused",
+        # Hostile sources (issue #14): tests/test_safety*.py.
+        *(rule_id for rule_id, _, _ in SAFETY_RULES),
     }  # fmt: skip
     assert set(RULES) - tested - structural == set()
 
