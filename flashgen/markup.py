@@ -10,12 +10,15 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 ALLOWED_TAGS = {
     "p", "br", "em", "strong", "b", "i", "u", "sub", "sup", "code", "ul", "ol", "li", "a", "img",
@@ -49,6 +52,8 @@ _AV_TAG = re.compile(r"\[(?=sound:|anki:)", re.IGNORECASE)
 # {{c1::answer}} or {{c1::answer::hint}}; the hint may not contain "}}".
 CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*))?\}\}", re.DOTALL)
 RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
+# A link or picture target in angle brackets, ``](<my file.png>)`` or ``[p]: <my file.png>``.
+_ANGLE_TARGET = re.compile(r"(?:\]\(|\]:)[ \t]*<[^<>\n]*>")
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +62,20 @@ def _markdown() -> MarkdownIt:
     md.enable("strikethrough")
     # Headings, tables and code blocks do not belong on a flashcard; keep them as text.
     md.disable(["heading", "lheading", "code", "fence", "table"], ignoreInvalid=True)
+    md.add_render_rule("image", _local_image)
     return md
+
+
+def _local_image(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A picture is always a media file: ':' in its target is part of the name (``a:b.png``),
+    never a URL scheme, which the sanitiser would strip and leave a picture without source."""
+    token = tokens[idx]
+    source = token.attrGet("src")
+    if isinstance(source, str) and ":" in source:
+        token.attrSet("src", source.replace(":", "%3A"))
+    return RendererHTML.image(self, tokens, idx, options, env)
 
 
 @lru_cache(maxsize=1)
@@ -167,4 +185,6 @@ def cloze_numbers(text: str) -> list[int]:
 
 
 def has_raw_html(text: str) -> bool:
+    if "<" in text and "]" in text:
+        text = _ANGLE_TARGET.sub("](", text)
     return RAW_HTML.search(text) is not None
