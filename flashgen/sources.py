@@ -464,6 +464,8 @@ def _read_card(
     aspects, _ = reader.strings(node, "aspect")
     subject = reader.string(node, "subject", "card") or defaults.get("subject")
     picture = reader.string(node, "picture", "card")
+    if picture is not None:
+        picture = unicodedata.normalize("NFC", picture)  # as media names are
     subdeck = reader.string(node, "subdeck", "card") or defaults.get("subdeck")
     allow = reader.mapping_of_text(node, "allow")
     retired = reader.string(node, "retired", "card")

@@ -215,7 +215,7 @@ def test_fifos_never_hang_check_or_build(make_cards, tmp_path):
 
 
 PICTURE_NAMES = ["my pic.png", "über.png", "50%.png", "a#b.png", "a:b.png", 'say "hi".png',
-                 "a|b.png", "a<b.png"]  # fmt: skip
+                 "a|b.png", "a<b.png", "\u212a.png"]  # fmt: skip
 
 
 def _reference(name: str) -> str:
@@ -253,7 +253,7 @@ def test_any_picture_name_is_referenced_packed_and_shown(runner, make_cards, tmp
     finally:
         col.close()
     assert _invoke(runner, "preview", cards, "-o", tmp_path / "p.html").exit_code == 0
-    assert (tmp_path / "p.html").read_text("utf-8").count('src="data:image/png;base64,') == 8
+    assert (tmp_path / "p.html").read_text("utf-8").count('src="data:image/png;base64,') == 9
 
 
 def test_a_missing_reference_style_picture_is_found_by_check(runner, make_cards, tmp_path):
