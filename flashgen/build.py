@@ -466,8 +466,9 @@ def build(
     now = epoch if epoch is not None else int(time.time())
     lock_path, lock = cards_dir / LOCK_FILE, deck.lock
 
+    if output is not None:
+        refuse_inside(output, cards_dir, "deck")
     target = output if output is not None else default_output(config)
-    refuse_inside(target, cards_dir, "deck")
     # Both files are written completely first, then moved into place deck first, lock last;
     # a failure on the way restores the previous deck, so deck and lock always match.
     deck_temporary = _temporary_beside(target)

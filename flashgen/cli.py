@@ -196,7 +196,6 @@ def preview(cards_dir: Path, output: Path | None, open_page: bool) -> None:
         refuse_inside(output, cards_dir, "page")
     result = render_preview(cards_dir, shown_root=_shown(cards_dir))
     output = output or result.default_output
-    refuse_inside(output, cards_dir, "page")
     write_atomically(output, lambda temporary: temporary.write_text(result.page, encoding="utf-8"))
     click.echo(f"Wrote {output}")
     if open_page:

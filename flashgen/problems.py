@@ -82,7 +82,7 @@ SAFETY_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("control-character", "error", "A control character (Anki refuses it) in any text or name."),
     ("invisible-character", "warning", "A zero-width or text-direction character in text."),
     ("unsafe-file", "error", "A symlink, FIFO, device or unreadable file where a source belongs."),
-    ("file-name", "error", "A diagram file name that cannot become a media name."),
+    ("file-name", "error", "A diagram or media file name that cannot be told apart or packed."),
     ("svg", "error", "An SVG in media/ that cannot be read safely (size, depth, not SVG)."),
     ("environment", "error", "A problem outside the sources (a path, a setting) stopped check."),
     ("deck-id", "error", "A deck id Anki cannot store (from 2 to 2^63-1)."),

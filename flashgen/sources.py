@@ -695,6 +695,14 @@ def _load_media(sources: DeckSources, reader: _Reader) -> None:
             )
             continue
         name = unicodedata.normalize("NFC", path.name)
+        if name in sources.media:
+            reader.error(
+                Where(shown),
+                f"media file '{name}' has the name of '{sources.media[name].name}' once "
+                "normalised (Unicode NFC): cards could not tell them apart; rename one",
+                "file-name",
+            )
+            continue
         if path.suffix.lower() == ".svg":
             try:
                 data = read_regular_file(path, shown, svgsafe.MAX_SVG_BYTES)

@@ -122,6 +122,7 @@ def test_any_text_in_any_field_builds_or_is_a_located_error(tmp_path_factory, te
     card = {"id": "c", "front": f"Q: {text}?", "back": "B", "extra": text, "source": text,
             "subject": "s"}  # fmt: skip
     write_yaml(root / "c.yaml", {"cards": [card]})
+    write_yaml(root / "d.yaml", {"cards": [{"id": text, "front": "Q: id?", "back": "B"}]})
     built = _invoke(CliRunner(), "build", root, "-o", tmp / "d.apkg")
     if built.exit_code:
         assert _errors(built) and not (tmp / "d.apkg").exists()
@@ -129,7 +130,7 @@ def test_any_text_in_any_field_builds_or_is_a_located_error(tmp_path_factory, te
     col = open_collection(tmp / "anki")
     try:
         log = import_apkg(col, tmp / "d.apkg")
-        assert len(log.new) == 1  # Anki accepted the note
+        assert len(log.new) == 2  # Anki accepted the notes
     finally:
         col.close()
 
@@ -254,6 +255,14 @@ def test_any_picture_name_is_referenced_packed_and_shown(runner, make_cards, tmp
         col.close()
     assert _invoke(runner, "preview", cards, "-o", tmp_path / "p.html").exit_code == 0
     assert (tmp_path / "p.html").read_text("utf-8").count('src="data:image/png;base64,') == 9
+
+
+def test_media_names_equal_once_normalised_are_refused(runner, make_cards, tmp_path):
+    cards = make_cards(calf={"cards": [{**CARD, "picture": "K.png"}]})
+    (cards / "media").mkdir()
+    (cards / "media" / "K.png").write_bytes(b"1")
+    (cards / "media" / "\u212a.png").write_bytes(b"2")
+    _fails_located(runner, cards, "file-name", tmp_path)
 
 
 def test_a_missing_reference_style_picture_is_found_by_check(runner, make_cards, tmp_path):
