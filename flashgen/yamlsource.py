@@ -247,9 +247,9 @@ def parse(text: str, shown: str) -> YNode | None:
             node: YNode
             if isinstance(event, yaml.ScalarEvent):
                 plain = tag is None and event.implicit[0]
-                if CONTROL.search(event.value):
-                    where = _where(shown, mark)
-                    raise YamlProblem(control_problem(event.value, where) or Problem(where, "", ""))
+                control = control_problem(event.value, _where(shown, mark))
+                if control is not None:  # in any value, name, key or id
+                    raise YamlProblem(control)
                 value = _scalar_value(event.value) if plain else event.value
                 node = YScalar(value, shown, mark.line + 1, mark.column + 1)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
