@@ -250,7 +250,9 @@ class CompiledDeck:
 
     def media(self, used: Iterable[str]) -> dict[str, bytes]:
         """The media files among ``used``, by packed name."""
-        return {name: self.available_media[name] for name in sorted(set(used))}
+        available = self.available_media
+        # A name no file has (Markdown in a subject's name, say) packs nothing: never a KeyError.
+        return {name: available[name] for name in sorted(set(used)) if name in available}
 
 
 def compile_deck(cards_dir: Path, *, shown_root: str | None = None) -> CompiledDeck:

@@ -99,6 +99,19 @@ def _inert_av_tags(html_text: str) -> str:
     return _AV_TAG.sub("&#91;", html_text) if "[" in html_text else html_text
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!&{}|~])")
+_MARKDOWN_BLOCK_START = re.compile(r"\A([-+#>=])")
+_MARKDOWN_ORDERED = re.compile(r"\A(\d+)([.)])")
+
+
+def markdown_literal(text: str) -> str:
+    """Source text to put into generated Markdown so that it renders as the text itself: no
+    emphasis, link, picture, list or HTML it might look like (a name such as ``![](x.png)``)."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    escaped = _MARKDOWN_BLOCK_START.sub(r"\\\1", escaped)
+    return _MARKDOWN_ORDERED.sub(r"\1\\\2", escaped)
+
+
 def escape_text(text: str) -> str:
     """Any source text (a name, a key, a file name) as HTML text: shown, never interpreted."""
     return _inert_av_tags(html.escape(text, quote=False))

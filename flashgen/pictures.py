@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flashgen import svgsafe
 from flashgen.markup import image_tag as _image_tag
+from flashgen.markup import markdown_literal
 from flashgen.problems import Problem, Where
 from flashgen.sources import Card, DeckSources, Subject
 
@@ -211,12 +212,12 @@ def picture_cards(sources: DeckSources, pictures: Mapping[str, SubjectPictures])
             (
                 f"picture-which-{key}",
                 f"Picture: which muscle or structure is highlighted?\n\n![]({highlighted})",
-                subject.name,
+                markdown_literal(subject.name),
             ),
             (
                 f"picture-point-{key}",
-                f"Picture: point to **{subject.name}**.\n\n![]({blank})",
-                f"![{subject.name}]({highlighted})",
+                f"Picture: point to **{markdown_literal(subject.name)}**.\n\n![]({blank})",
+                f"![{markdown_literal(subject.name)}]({highlighted})",
             ),
         ):
             cards.append(

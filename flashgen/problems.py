@@ -85,6 +85,7 @@ SAFETY_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("file-name", "error", "A diagram or media file name that cannot be told apart or packed."),
     ("svg", "error", "An SVG in media/ that cannot be read safely (size, depth, not SVG)."),
     ("environment", "error", "A problem outside the sources (a path, a setting) stopped check."),
+    ("picture-place", "error", "A picture in deck.yaml's description or references."),
     ("deck-id", "error", "A deck id Anki cannot store (from 2 to 2^63-1)."),
 )  # fmt: skip
 

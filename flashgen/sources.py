@@ -20,6 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
+from flashgen.markup import picture_references
 from flashgen.problems import Problem, ProblemError, Where
 from flashgen.yamlsource import (
     YamlProblem,
@@ -349,6 +350,14 @@ def _read_deck(node: YMap, reader: _Reader) -> DeckConfig | None:
     max_words = reader.integer(node, "max_answer_words")
     aspects = reader.mapping_of_text(node, "aspects")
     references = reader.mapping_of_text(node, "references")
+    for field_name, texts in (("description", [description]), ("references", references.values())):
+        value = node.items.get(field_name)
+        if value is not None and any(picture_references(text) for text in texts):
+            reader.error(
+                value.where,
+                f"'{field_name}' shows a picture; pictures belong on cards (in media/)",
+                "picture-place",
+            )
     required, places = reader.strings(node, "required_aspects")
     for aspect, where in zip(required, places, strict=True):
         if aspect not in aspects:

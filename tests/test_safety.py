@@ -265,6 +265,16 @@ def test_media_names_equal_once_normalised_are_refused(runner, make_cards, tmp_p
     _fails_located(runner, cards, "file-name", tmp_path)
 
 
+@pytest.mark.parametrize("where", ["description", "references"])
+def test_pictures_outside_cards_are_refused(runner, make_cards, tmp_path, where):
+    text = "See ![x](<x.png>)."
+    deck = {"description": text} if where == "description" else {"references": {"S1": text}}
+    cards = make_cards(deck=deck, calf={"cards": [CARD]})
+    (cards / "media").mkdir()
+    (cards / "media" / "x.png").write_bytes(b"x")
+    _fails_located(runner, cards, "picture-place", tmp_path)
+
+
 def test_a_missing_reference_style_picture_is_found_by_check(runner, make_cards, tmp_path):
     cards = make_cards(calf={"cards": [{**CARD, "extra": "![x][p]\n\n[p]: <gone pic.png>"}]})
     (located,) = _fails_located(runner, cards, "missing-media", tmp_path)
