@@ -237,15 +237,15 @@ class _Reader:
                 self.error(value.where, f"'{key}' is empty", "empty-field")
             return None
         text = str(value.value).strip() if isinstance(value.value, str) else str(value.value)
-        self.invisible(text, value.where, key)
+        self.invisible(text, value, key)
         return text
 
-    def invisible(self, text: str, where: Where, key: str) -> None:
+    def invisible(self, text: str, node: YScalar, key: str) -> None:
         found = INVISIBLE.search(text)
         if found is not None:
             self.problems.append(
                 Problem(
-                    where,
+                    node.where,
                     f"'{key}' holds an invisible character U+{ord(found.group()):04X} "
                     "(zero-width or text direction); remove it",
                     "invisible-character",
@@ -298,7 +298,7 @@ class _Reader:
                 continue
             words.append(str(item.value).strip())
             places.append(item.where)
-            self.invisible(words[-1], item.where, key)
+            self.invisible(words[-1], item, key)
         return words, places
 
     def mapping_of_text(self, node: YMap, key: str) -> dict[str, str]:

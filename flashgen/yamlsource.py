@@ -247,8 +247,9 @@ def parse(text: str, shown: str) -> YNode | None:
             node: YNode
             if isinstance(event, yaml.ScalarEvent):
                 plain = tag is None and event.implicit[0]
-                control = control_problem(event.value, _where(shown, mark))
-                if control is not None:  # in any value, name, key or id
+                if CONTROL.search(event.value):  # in any value, name, key or id
+                    control = control_problem(event.value, _where(shown, mark))
+                    assert control is not None
                     raise YamlProblem(control)
                 value = _scalar_value(event.value) if plain else event.value
                 node = YScalar(value, shown, mark.line + 1, mark.column + 1)
