@@ -34,6 +34,7 @@ from flashgen.markup import (
     cloze_numbers,
     escape_text,
     image_tag,
+    markdown_literal,
     media_stem,
     media_suffix,
     picture_names,
@@ -205,7 +206,7 @@ def iter_notes(
             )
         extra, source = _html(card.extra, packed_media), _source_html(card, references)
         if card.retired:
-            extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {card.retired}*")
+            extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {markdown_literal(card.retired)}*")
         tail = (extra, picture, source, _topic(sources, card), escape_text(card.id))
         if card.cloze is not None:
             fields: tuple[str, ...] = (_html(card.cloze, packed_media), *tail)
