@@ -206,7 +206,8 @@ def iter_notes(
             )
         extra, source = _html(card.extra, packed_media), _source_html(card, references)
         if card.retired:
-            extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {markdown_literal(card.retired)}*")
+            retired = to_html(f"*Retired: {markdown_literal(card.retired)}*")
+            extra = (extra + "<br>" if extra else "") + retired
         tail = (extra, picture, source, _topic(sources, card), escape_text(card.id))
         if card.cloze is not None:
             fields: tuple[str, ...] = (_html(card.cloze, packed_media), *tail)
