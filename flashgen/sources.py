@@ -624,7 +624,7 @@ def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSour
         root_mode = 0
         reason = f"cannot be read: {exc.strerror or exc}"
     else:
-        reason = "is not a directory"
+        reason = "is a file, not a directory: give the folder that holds deck.yaml"
     if not stat.S_ISDIR(root_mode):
         reader.error(Where(shown_root or "."), f"the cards directory {reason}", "unsafe-file")
         return sources, reader.problems
