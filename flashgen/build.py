@@ -22,6 +22,7 @@ from flashgen.check import inspect_directory, topic_name
 from flashgen.ids import deck_id, deck_name, note_guid, notetype_id
 from flashgen.lock import (
     LOCK_FILE,
+    MAX_MOD,
     Lock,
     LockedCard,
     content_hash,
@@ -29,18 +30,35 @@ from flashgen.lock import (
     next_mod,
     updated_lock,
 )
-from flashgen.markup import cloze_numbers, picture_names, replace_picture_sources, to_html
+from flashgen.markup import (
+    cloze_numbers,
+    escape_text,
+    image_tag,
+    markdown_literal,
+    media_stem,
+    media_suffix,
+    picture_names,
+    replace_picture_sources,
+    to_html,
+)
 from flashgen.notetypes import Notetypes, notetypes
 from flashgen.pictures import (
     SubjectPictures,
     all_pictures,
     content_name,
-    image_tag,
     picture_cards,
 )
-from flashgen.problems import FlashgenError, SourcesError, has_errors
-from flashgen.sources import Card, DeckConfig, DeckSources
+from flashgen.problems import (
+    FlashgenError,
+    Problem,
+    ProblemError,
+    SourcesError,
+    has_errors,
+    shown_safely,
+)
+from flashgen.sources import MEDIA_DIR, Card, DeckConfig, DeckSources
 from flashgen.stride import NO_CHARTS, Charts, chart_alt, chart_cards, chart_image, stride_charts
+from flashgen.yamlsource import read_regular_file
 
 # Zip entries carry a date; a fixed one keeps builds byte-identical.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -117,8 +135,12 @@ def source_date_epoch(environ: Mapping[str, str]) -> int | None:
     raw = environ.get("SOURCE_DATE_EPOCH")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
-        raise FlashgenError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{raw}'")
+    if not (raw.isascii() and raw.isdigit()):
+        raise FlashgenError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{shown_safely(raw)}'"
+        )
+    if len(raw) > 12 or int(raw) > MAX_MOD:
+        raise FlashgenError(f"SOURCE_DATE_EPOCH must be at most {MAX_MOD} (the year 9999)")
     return int(raw)
 
 
@@ -130,8 +152,13 @@ def deck_media(
     packed: dict[str, str] = {}
     available: dict[str, bytes] = {}
     for name, path in sources.media.items():
-        data = path.read_bytes()
-        packed[name] = content_name(path.stem, path.suffix, data)
+        data = sources.media_data.get(name)
+        if data is None:
+            try:
+                data = read_regular_file(path, sources.shown(f"{MEDIA_DIR}/{name}"))
+            except ProblemError as exc:  # changed since it was checked
+                raise SourcesError([exc.problem]) from None
+        packed[name] = content_name(media_stem(path.stem), media_suffix(path.suffix), data)
         available[packed[name]] = data
     for picture in all_pictures(pictures):
         available[picture.name] = picture.data
@@ -178,7 +205,7 @@ def iter_notes(
         subject = sources.subjects.get(card.subject or "")
         if card.picture:
             alt = subject.name if subject else card.picture
-            picture = _html(f"![{alt}]({card.picture})", packed_media)
+            picture = image_tag(packed_media.get(card.picture, card.picture), alt)
         elif subject is not None and subject.key in pictures and not card.generated:
             picture = image_tag(
                 pictures[subject.key].highlighted.name, f"{subject.name} highlighted"
@@ -188,8 +215,10 @@ def iter_notes(
             picture += chart_image(chart, chart_alt(card, sources, charts))
         extra, source = _html(card.extra, packed_media), _source_html(card, references)
         if card.retired:
-            extra = (extra + "<br>" if extra else "") + to_html(f"*Retired: {card.retired}*")
-        tail = (extra, picture, source, topic_name(sources, card), card.id)
+            retired = to_html(f"*Retired: {markdown_literal(card.retired)}*")
+            extra = (extra + "<br>" if extra else "") + retired
+        topic = escape_text(topic_name(sources, card))
+        tail = (extra, picture, source, topic, escape_text(card.id))
         if card.cloze is not None:
             fields: tuple[str, ...] = (_html(card.cloze, packed_media), *tail)
             count = len(set(cloze_numbers(card.cloze)))
@@ -236,7 +265,9 @@ class CompiledDeck:
 
     def media(self, used: Iterable[str]) -> dict[str, bytes]:
         """The media files among ``used``, by packed name."""
-        return {name: self.available_media[name] for name in sorted(set(used))}
+        available = self.available_media
+        # A name no file has (Markdown in a subject's name, say) packs nothing: never a KeyError.
+        return {name: available[name] for name in sorted(set(used)) if name in available}
 
 
 def compile_deck(cards_dir: Path, *, shown_root: str | None = None) -> CompiledDeck:
@@ -276,7 +307,20 @@ def _write_collection(
     cards = 0
     genanki.Package([]).write_to_db(cursor, now, None)  # the schema and the collection row
     provisional_ids = itertools.count(_PROVISIONAL_FIRST_ID)
+    guids: dict[str, Card] = {}
     for data in deck.notes():
+        first = guids.setdefault(data.guid, data.card)
+        if first is not data.card:  # one note per guid, or an import overwrites another note
+            raise SourcesError(
+                [
+                    Problem(
+                        data.card.at("id"),
+                        f"card '{data.card.id}' would get the note guid of card '{first.id}' "
+                        f"at {first.at('id')}: one would overwrite the other in Anki",
+                        "duplicate-guid",
+                    )
+                ]
+            )
         notetype = notetype_id(data.card)
         digest = content_hash(data.fields, data.tags, notetype, data.deck)
         locked = deck.lock.cards.get(data.card.id)
@@ -340,27 +384,84 @@ def _write_apkg(path: Path, deck: CompiledDeck, now: int, types: Notetypes) -> _
     return written
 
 
-def write_atomically(path: Path, write: Callable[[Path], _Result]) -> _Result:
-    """Write via a temporary file beside ``path`` and move it into place only when complete;
-    returns what ``write`` returns."""
+def _temporary_beside(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
+    return Path(temporary)
+
+
+def _publishable(temporary: Path) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; a deck is not
+
+
+def write_atomically(path: Path, write: Callable[[Path], _Result]) -> _Result:
+    """Write via a temporary file beside ``path`` and move it into place only when complete;
+    returns what ``write`` returns."""
+    temporary = _temporary_beside(path)
     try:
-        result = write(Path(temporary))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes files private; a deck is not
+        result = write(temporary)
+        _publishable(temporary)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return result
+
+
+def replace_together(first: tuple[Path, Path], second: tuple[Path, Path] | None) -> None:
+    """Move two complete temporary files into place (``(temporary, target)`` each) so that
+    either both are replaced or neither: when the second move fails, the first target gets its
+    previous content back. The temporaries are removed in any case."""
+    temporary, target = first
+    backup: Path | None = None
+    try:
+        if second is not None and target.exists():
+            backup = _temporary_beside(target)
+            backup.unlink()
+            try:
+                os.link(target, backup)  # the previous file, kept without a copy
+            except OSError:
+                shutil.copy2(target, backup)
+        _publishable(temporary)
+        os.replace(temporary, target)
+        if second is not None:
+            try:
+                _publishable(second[0])
+                os.replace(*second)
+            except BaseException:
+                if backup is not None:
+                    os.replace(backup, target)
+                else:
+                    target.unlink(missing_ok=True)
+                raise
+    finally:
+        temporary.unlink(missing_ok=True)
+        if second is not None:
+            second[0].unlink(missing_ok=True)
+        if backup is not None:
+            backup.unlink(missing_ok=True)
 
 
 def write_lines(path: Path, lines: Iterable[str]) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as out:
         out.writelines(lines)
+
+
+def refuse_inside(output: Path, cards_dir: Path, what: str) -> None:
+    """An output inside the cards directory would overwrite (or add) a source file."""
+    try:
+        inside = output.resolve().is_relative_to(cards_dir.resolve())
+    except (OSError, RuntimeError) as exc:
+        shown = shown_safely(str(output))
+        raise FlashgenError(f"cannot resolve the output path {shown}: {exc}") from None
+    if inside:
+        raise FlashgenError(
+            f"the {what} would be written inside the cards directory "
+            f"({shown_safely(str(output))}); choose a path outside {shown_safely(str(cards_dir))}"
+        )
 
 
 def build(
@@ -384,8 +485,15 @@ def build(
     now = epoch if epoch is not None else int(time.time())
     lock_path, lock = cards_dir / LOCK_FILE, deck.lock
 
-    def write(temporary: Path) -> tuple[_Written, Lock, bool]:
-        written = _write_apkg(temporary, deck, now, notetypes())
+    if output is not None:
+        refuse_inside(output, cards_dir, "deck")
+    target = output if output is not None else default_output(config)
+    # Both files are written completely first, then moved into place deck first, lock last;
+    # a failure on the way restores the previous deck, so deck and lock always match.
+    deck_temporary = _temporary_beside(target)
+    lock_temporary: Path | None = None
+    try:
+        written = _write_apkg(deck_temporary, deck, now, notetypes())
         new_lock = updated_lock(lock, written.entries, current_notetypes())
         lock_changed = lock.file_digest != new_lock.digest()
         if frozen and lock_changed:
@@ -393,14 +501,18 @@ def build(
                 f"{sources.shown(LOCK_FILE)} is out of date "
                 f"({LockChanges.between(lock, new_lock)}): run 'flashgen build' and commit the lock"
             )
-        return written, new_lock, lock_changed
-
-    target = output if output is not None else default_output(config)
-    written, new_lock, lock_changed = write_atomically(target, write)
-    if lock_changed:
-        write_atomically(
-            lock_path, lambda temporary: write_lines(temporary, new_lock.render_lines())
-        )
+        if lock_changed:
+            lock_temporary = _temporary_beside(lock_path)
+            write_lines(lock_temporary, new_lock.render_lines())
+    except BaseException:
+        deck_temporary.unlink(missing_ok=True)
+        if lock_temporary is not None:
+            lock_temporary.unlink(missing_ok=True)
+        raise
+    replace_together(
+        (deck_temporary, target),
+        (lock_temporary, lock_path) if lock_temporary is not None else None,
+    )
     return BuildResult(
         path=target,
         notes=len(written.entries),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import string
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,11 @@ from flashgen.lock import (
     read_lock,
     release_problems,
 )
-from flashgen.markup import CLOZE, cloze_numbers, has_raw_html
+from flashgen.markup import CLOZE, cloze_numbers, has_raw_html, picture_references
 from flashgen.notetypes import BASIC_QFMT, CLOZE_QFMT
 from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, derive_pictures, picture_cards
-from flashgen.problems import Problem, Severity, Where, sort_problems
-from flashgen.sources import Card, DeckSources, Subject, load_sources
+from flashgen.problems import SAFETY_RULES, Problem, Severity, Where, sort_problems
+from flashgen.sources import INVISIBLE, Card, DeckSources, Subject, load_sources
 from flashgen.stride import NO_CHARTS, RULE_SUMMARIES, Charts, chart_cards, stride_charts
 
 
@@ -100,6 +101,7 @@ RULES: dict[str, Rule] = {
         Rule("notetype-changed", "error", "A notetype's fields or templates changed under its id."),
         Rule("id-reused", "error", "A card id that was released and forgotten is used again."),
         *(Rule(rule_id, "error", text) for rule_id, text in RULE_SUMMARIES.items()),
+        *(Rule(*rule) for rule in SAFETY_RULES),
     )
 }
 
@@ -111,7 +113,6 @@ def _problem(where: Where, message: str, rule: str) -> Problem:
 _SLUG = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
 _TAG = re.compile(r"\A[A-Za-z0-9_.+-]+(::[A-Za-z0-9_.+-]+)*\Z")
 _CONTEXT_CUE = re.compile(r"\A[^\s:][^:\n]{0,48}:\s")
-_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _YES_NO_OPENERS = (
     "is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "should", "would",
     "will", "has", "have", "had", "must", "may", "might", "shall",
@@ -120,7 +121,7 @@ _PUNCTUATION = str.maketrans("", "", string.punctuation + "\u2018\u2019\u201c\u2
 
 
 def normalise(text: str) -> str:
-    return " ".join(text.lower().translate(_PUNCTUATION).split())
+    return " ".join(INVISIBLE.sub("", text).lower().translate(_PUNCTUATION).split())
 
 
 def words(text: str) -> list[str]:
@@ -146,10 +147,10 @@ def is_list_answer(answer: str) -> bool:
 
 
 def media_references(card: Card) -> list[str]:
-    names = [card.picture] if card.picture else []
+    names = [unicodedata.normalize("NFC", card.picture)] if card.picture else []
     for text in (card.front, card.back, card.cloze, card.extra):
         if text:
-            names.extend(_IMAGE.findall(text))
+            names.extend(picture_references(text))  # what the build will look up
     return names
 
 
@@ -500,7 +501,10 @@ def release_safety(
     except LockError as exc:
         return [exc.problem], None
     released = released_cards(sources, pictures, charts, lock)
-    return list(release_problems(lock, released, current_notetypes(), shown)), lock
+    # Cards of a file that could not be read are unknown, not removed.
+    unknown = sources.unread_ids if not sources.unreadable else None
+    problems = release_problems(lock, released, current_notetypes(), shown, unknown)
+    return list(problems), lock
 
 
 @dataclass(frozen=True, slots=True)

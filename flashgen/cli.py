@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -14,7 +15,7 @@ import click
 
 from flashgen import __version__
 from flashgen.lock import LockError
-from flashgen.problems import FlashgenError, Problem, SourcesError
+from flashgen.problems import FlashgenError, Problem, SourcesError, Where, shown_safely
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -58,13 +59,25 @@ def _friendly_errors(command: Callable[P, R]) -> Callable[P, R]:
             _report([exc.problem])
             raise click.ClickException("the lock could not be used; nothing was written") from None
         except (FlashgenError, OSError) as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(shown_safely(str(exc))) from None
 
     return wrapper
 
 
 def _shown(path: Path) -> str:
     return str(path)
+
+
+def _problems_of(exc: Exception, cards_dir: Path) -> list[Problem]:
+    """Any failure of ``check`` as located problems, so that every outcome prints alike."""
+    if isinstance(exc, SourcesError):
+        return exc.problems
+    if isinstance(exc, LockError):
+        return [exc.problem]
+    where = Where(getattr(exc, "filename", None) or _shown(cards_dir))
+    rule = "unsafe-file" if isinstance(exc, OSError) else "environment"
+    message = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+    return [Problem(where, message, rule)]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,7 +114,7 @@ def build(cards_dir: Path, output: Path | None, frozen: bool) -> None:
 
 
 @cli.command()
-@CARDS_DIR
+@click.argument("cards_dir", default="cards", required=False, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option(
     "--format",
@@ -112,7 +125,6 @@ def build(cards_dir: Path, output: Path | None, frozen: bool) -> None:
     help="How to print problems.",
 )
 @click.option("--list-rules", is_flag=True, help="List every rule with its id and exit.")
-@_friendly_errors
 def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool) -> None:
     """Lint CARDS_DIR: every problem at once, without writing a deck.
 
@@ -129,7 +141,10 @@ def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool) -
         for rule in RULES.values():
             click.echo(f"{rule.id:<20} {rule.severity:<8} {rule.summary}")
         return
-    _, problems = check_directory(cards_dir, shown_root=_shown(cards_dir))
+    try:
+        _, problems = check_directory(cards_dir, shown_root=_shown(cards_dir))
+    except (SourcesError, LockError, FlashgenError, OSError) as exc:
+        problems = _problems_of(exc, cards_dir)
     failing = [p for p in problems if p.severity == "error" or strict]
     if output_format == "json":
         click.echo(json.dumps([p.as_json() for p in problems], indent=2))
@@ -175,9 +190,11 @@ def preview(cards_dir: Path, output: Path | None, open_page: bool) -> None:
     Cards are rendered with the deck's own templates and CSS, with a day/night
     switch and a search box; the page works offline.
     """
-    from flashgen.build import write_atomically
+    from flashgen.build import refuse_inside, write_atomically
     from flashgen.preview import preview as render_preview
 
+    if output is not None:
+        refuse_inside(output, cards_dir, "page")
     result = render_preview(cards_dir, shown_root=_shown(cards_dir))
     output = output or result.default_output
     write_atomically(output, lambda temporary: temporary.write_text(result.page, encoding="utf-8"))
@@ -286,5 +303,15 @@ def schema(kind: Literal["deck", "subjects", "cards"] | None, output_dir: Path |
         click.echo(render(kind), nl=False)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM ends flashgen as Ctrl-C does: temporary files are removed on the way out."""
+    raise SystemExit(128 + signum)
+
+
+def install_signal_handlers() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+
+
 def main() -> None:
+    install_signal_handlers()
     cli(prog_name="flashgen")

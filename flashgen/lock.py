@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import os
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,15 @@ from flashgen.notetypes import (
     CLOZE_NAME,
     CLOZE_TEMPLATES,
 )
-from flashgen.problems import Problem, Where, undecodable_at
+from flashgen.problems import Problem, ProblemError, Where, undecodable_at
 from flashgen.sources import Card, DeckConfig
+from flashgen.yamlsource import read_regular_file
 
 LOCK_FILE = "deck.lock"
 LOCK_VERSION = 1
+MAX_MOD = 253_402_300_799
+"""The latest ``mod`` (and SOURCE_DATE_EPOCH) accepted: 9999-12-31, in seconds."""
+MAX_LOCK_BYTES = 1 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +151,17 @@ class LockError(Exception):
 _ENTRY_KEYS = {"guid", "deck", "notetype", "hash", "mod"}
 
 
+def _whole(value: Any, name: str, high: int) -> int:
+    if type(value) is not int or not 0 <= value <= high:
+        raise ValueError(f"'{name}' must be a whole number from 0 to {high}, not {value!r:.40}")
+    return value
+
+
 def _locked_card(entry: Any, shared: dict[Any, Any]) -> LockedCard:
     """A lock entry; decks and mods repeat across cards, so each is kept once."""
-    deck, notetype, mod = str(entry["deck"]), int(entry["notetype"]), int(entry["mod"])
+    deck = str(entry["deck"])
+    notetype = _whole(entry["notetype"], "notetype", (1 << 63) - 1)
+    mod = _whole(entry["mod"], "mod", MAX_MOD)
     return LockedCard(
         guid=str(entry["guid"]),
         deck=shared.setdefault(deck, deck),
@@ -158,11 +171,24 @@ def _locked_card(entry: Any, shared: dict[Any, Any]) -> LockedCard:
     )
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a lock holds")
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > 20:
+        raise ValueError(f"number {digits[:20]}... is too large")
+    return int(digits)
+
+
 def read_lock(path: Path, shown: str) -> Lock:
     """The lock at ``path``; an empty lock when there is none yet."""
-    if not path.exists():
+    if not os.path.lexists(path):
         return Lock()
-    raw = path.read_bytes()
+    try:
+        raw = read_regular_file(path, shown, MAX_LOCK_BYTES)
+    except ProblemError as exc:
+        raise LockError(exc.problem) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -180,16 +206,27 @@ def read_lock(path: Path, shown: str) -> Lock:
         # Each card's entry becomes a LockedCard as soon as it is parsed, so the whole lock
         # never sits in memory as dicts.
         if entry.keys() == _ENTRY_KEYS:
-            with contextlib.suppress(KeyError, TypeError, ValueError):
+            with contextlib.suppress(KeyError, TypeError, ValueError, OverflowError):
                 return _locked_card(entry, shared)
         return entry
 
     try:
-        data = json.loads(text, object_hook=compact)
+        data = json.loads(
+            text, object_hook=compact, parse_constant=_refuse_constant, parse_int=_bounded_int
+        )
     except json.JSONDecodeError as exc:
         raise LockError(
             Problem(
                 Where(shown, exc.lineno, exc.colno), f"lock is not valid JSON: {exc.msg}", "lock"
+            )
+        ) from None
+    except (RecursionError, ValueError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise LockError(
+            Problem(
+                Where(shown),
+                f"lock is malformed ({reason}); restore it from version control",
+                "lock",
             )
         ) from None
     try:
@@ -208,7 +245,7 @@ def read_lock(path: Path, shown: str) -> Lock:
             path=path,
             file_digest=hashlib.sha256(raw).digest(),
         )
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
         raise LockError(
             Problem(
                 Where(shown), f"lock is malformed ({exc}); restore it from version control", "lock"
@@ -250,8 +287,12 @@ def release_problems(
     released: Iterable[Released],
     notetypes: Mapping[int, Notetype],
     shown_lock: str,
+    unread: Collection[str] | None = frozenset(),
 ) -> Iterator[Problem]:
-    """What learners would get wrong if these sources were released over the lock."""
+    """What learners would get wrong if these sources were released over the lock.
+
+    ``unread``: ids of cards written but not loaded because of their own errors (not removed);
+    ``None`` when a source file could not be read at all, so no card can be called removed."""
     for type_id, locked_type in sorted(lock.notetypes.items()):
         current = notetypes.get(type_id)
         if current is not None and (current.fields, current.templates) != (
@@ -295,7 +336,9 @@ def release_problems(
                 "will not move learners' existing cards, only new learners would see the move",
                 "deck-changed",
             )
-    for card_id in sorted(set(lock.cards) - present):
+    for card_id in sorted(set(lock.cards) - present - set(unread or ())):
+        if unread is None:
+            break
         yield Problem(
             Where(shown_lock, lock.line_of(card_id)),
             f"released card '{card_id}' is gone from the sources: an .apkg cannot delete it, so "

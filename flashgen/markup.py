@@ -7,12 +7,18 @@ reaches a card whatever the source holds.
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 ALLOWED_TAGS = {
     "p", "br", "em", "strong", "b", "i", "u", "sub", "sup", "code", "ul", "ol", "li", "a", "img",
@@ -41,9 +47,13 @@ _EMPHASIS_SPAN = re.compile(_EMPHASIS)
 _PLAIN_WITH_EMPHASIS = re.compile(rf"\A{_NOT_A_BLOCK}(?:{_INERT}*{_EMPHASIS})+{_INERT}*\Z")
 _SINGLE_PARAGRAPH = re.compile(r"\A<p>((?:(?!</?p>).)*)</p>\n?\Z", re.DOTALL)
 _IMG_SRC = re.compile(r'(<img\b[^>]*\bsrc=")([^"]+)(")')
+# Anki turns these into sound and text-to-speech tags wherever they stand in a field.
+_AV_TAG = re.compile(r"\[(?=sound:|anki:)", re.IGNORECASE)
 # {{c1::answer}} or {{c1::answer::hint}}; the hint may not contain "}}".
 CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*))?\}\}", re.DOTALL)
 RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
+# A link or picture target in angle brackets, ``](<my file.png>)`` or ``[p]: <my file.png>``.
+_ANGLE_TARGET = re.compile(r"(?:\]\(|\]:)[ \t]*<[^<>\n]*>")
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +62,20 @@ def _markdown() -> MarkdownIt:
     md.enable("strikethrough")
     # Headings, tables and code blocks do not belong on a flashcard; keep them as text.
     md.disable(["heading", "lheading", "code", "fence", "table"], ignoreInvalid=True)
+    md.add_render_rule("image", _local_image)
     return md
+
+
+def _local_image(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    """A picture is always a media file: ':' in its target is part of the name (``a:b.png``),
+    never a URL scheme, which the sanitiser would strip and leave a picture without source."""
+    token = tokens[idx]
+    source = token.attrGet("src")
+    if isinstance(source, str) and ":" in source:
+        token.attrSet("src", source.replace(":", "%3A"))
+    return RendererHTML.image(self, tokens, idx, options, env)
 
 
 @lru_cache(maxsize=1)
@@ -67,8 +90,42 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
-def sanitize(html: str) -> str:
-    return _cleaner().clean(html)
+def sanitize(html_text: str) -> str:
+    return _cleaner().clean(html_text)
+
+
+def _inert_av_tags(html_text: str) -> str:
+    """``[sound:x]`` and ``[anki:tts]`` are text here: Anki plays them only when written as is."""
+    return _AV_TAG.sub("&#91;", html_text) if "[" in html_text else html_text
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!&{}|~])")
+_MARKDOWN_BLOCK_START = re.compile(r"\A([-+#>=])")
+_MARKDOWN_ORDERED = re.compile(r"\A(\d+)([.)])")
+
+
+def markdown_literal(text: str) -> str:
+    """Source text to put into generated Markdown so that it renders as the text itself: no
+    emphasis, link, picture, list or HTML it might look like (a name such as ``![](x.png)``)."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    escaped = _MARKDOWN_BLOCK_START.sub(r"\\\1", escaped)
+    return _MARKDOWN_ORDERED.sub(r"\1\\\2", escaped)
+
+
+def escape_text(text: str) -> str:
+    """Any source text (a name, a key, a file name) as HTML text: shown, never interpreted."""
+    return _inert_av_tags(html.escape(text, quote=False))
+
+
+def attribute(value: str) -> str:
+    """Any source text as the value of a double-quoted HTML attribute."""
+    return _inert_av_tags(html.escape(value, quote=True))
+
+
+def image_tag(name: str, alt: str, css_class: str = "") -> str:
+    """A picture: ``name`` is a media file name, ``alt`` any text; both quoted as attributes."""
+    classes = f' class="{attribute(css_class)}"' if css_class else ""
+    return f'<img{classes} src="{attribute(name)}" alt="{attribute(alt)}">'
 
 
 def _emphasis_html(match: re.Match[str]) -> str:
@@ -87,28 +144,54 @@ def to_html(text: str) -> str:
             return text
         if _PLAIN_WITH_EMPHASIS.match(text):
             return _EMPHASIS_SPAN.sub(_emphasis_html, text)
-    html = _markdown().render(text)
-    single = _SINGLE_PARAGRAPH.match(html)
+    rendered = _markdown().render(text)
+    single = _SINGLE_PARAGRAPH.match(rendered)
     if single:
-        html = single.group(1)
-    return sanitize(html.strip())
+        rendered = single.group(1)
+    return _inert_av_tags(sanitize(rendered.strip()))
 
 
-def picture_names(html: str) -> list[str]:
-    """The ``src`` of every picture in rendered field HTML."""
-    return [match.group(2) for match in _IMG_SRC.finditer(html)]
+def media_stem(stem: str) -> str:
+    """A media file's name part as packed: ASCII letters, digits, '_' and '-' only, so every
+    platform's Anki stores it under the same name and no reference needs quoting."""
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_stem).strip("-") or "media"
 
 
-def replace_picture_sources(html: str, replace: Callable[[str], str | None]) -> str:
-    """Rewrite each picture's ``src`` with ``replace`` (``None`` leaves it as it is)."""
-    if "<img" not in html:
-        return html
+def media_suffix(suffix: str) -> str:
+    return "." + (re.sub(r"[^a-z0-9]+", "", suffix.lower()) or "bin")
+
+
+def picture_name(src: str) -> str:
+    """The media file name an ``<img src>`` in rendered HTML refers to: Markdown percent-encodes
+    link targets and the sanitiser escapes them, so both are undone (and the name is NFC)."""
+    return unicodedata.normalize("NFC", unquote(html.unescape(src)))
+
+
+def picture_names(html_text: str) -> list[str]:
+    """The media file name of every picture in rendered field HTML."""
+    return [picture_name(match.group(2)) for match in _IMG_SRC.finditer(html_text)]
+
+
+def picture_references(text: str) -> list[str]:
+    """The pictures a field's Markdown shows, as the build sees them: from the rendered HTML,
+    so inline and reference-style images, escapes and encodings all count alike."""
+    if "!" not in text or "[" not in text:
+        return []
+    return picture_names(to_html(text))
+
+
+def replace_picture_sources(html_text: str, replace: Callable[[str], str | None]) -> str:
+    """Rewrite each picture's ``src``: ``replace`` gets the media name and returns the new one
+    (``None`` leaves it as it is); the new name is quoted as an attribute."""
+    if "<img" not in html_text:
+        return html_text
 
     def swap(match: re.Match[str]) -> str:
-        new = replace(match.group(2))
-        return match.group(0) if new is None else match.group(1) + new + match.group(3)
+        new = replace(picture_name(match.group(2)))
+        return match.group(0) if new is None else match.group(1) + attribute(new) + match.group(3)
 
-    return _IMG_SRC.sub(swap, html)
+    return _IMG_SRC.sub(swap, html_text)
 
 
 def cloze_numbers(text: str) -> list[int]:
@@ -116,4 +199,6 @@ def cloze_numbers(text: str) -> list[int]:
 
 
 def has_raw_html(text: str) -> bool:
+    if "<" in text and "]" in text:
+        text = _ANGLE_TARGET.sub("](", text)
     return RAW_HTML.search(text) is not None

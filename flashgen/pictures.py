@@ -25,13 +25,15 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flashgen import svgsafe
+from flashgen.markup import image_tag as _image_tag
+from flashgen.markup import markdown_literal
 from flashgen.problems import Problem, Where
 from flashgen.sources import Card, DeckSources, Subject
 
 DIAGRAMS_DIR = "diagrams"
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
-MAX_DIAGRAM_BYTES = 16 * 1024 * 1024
 PICTURE_PREFIX = "picture-"
 
 # --- Framing ---------------------------------------------------------------------------------
@@ -451,7 +453,8 @@ def _prepare(node: Node, problems: list[str], inherited_region: bool = False) ->
             if _FORBIDDEN_ATTRIBUTE.match(attribute):
                 problems.append(
                     f"{child.line}:{child.col}:attribute '{attribute}' is not allowed in "
-                    "diagrams: the picture CSS colours every shape by its class"
+                    "diagrams: shapes carry geometry and classes only (the picture CSS colours "
+                    "them; no links, scripts or transforms)"
                 )
         child.classes = tuple(dict.fromkeys(classes))
         if "data-subjects" in child.attributes and "region" not in child.classes:
@@ -561,14 +564,11 @@ def load_diagrams(
     for path in sorted(folder.glob("*.svg")):
         shown = f"{shown_dir}/{path.name}"
         try:
-            if path.stat().st_size > MAX_DIAGRAM_BYTES:
-                raise DiagramError(f"a diagram may be at most {MAX_DIAGRAM_BYTES} bytes")
-            data = path.read_bytes()
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise DiagramError(f"not UTF-8 at byte {exc.start}") from None
+            text = svgsafe.read_bounded(path, shown, "diagram")  # read_diagram allows less still
             diagram, found = read_diagram(path.stem, text)
+        except svgsafe.SvgError as exc:
+            problems.append(exc.problem)
+            continue
         except DiagramError as exc:
             problems.append(
                 Problem(
@@ -909,8 +909,7 @@ def all_pictures(pictures: Mapping[str, SubjectPictures]) -> Iterator[Picture]:
 
 
 def image_tag(name: str, alt: str) -> str:
-    safe_alt = re.sub(r'[<>&"]', "", alt)
-    return f'<img src="{name}" alt="{safe_alt}">'
+    return _image_tag(name, alt)
 
 
 def derive_pictures(sources: DeckSources) -> tuple[dict[str, SubjectPictures], list[Problem]]:
@@ -968,14 +967,8 @@ def shows_a_shape(
     return False
 
 
-def _markdown_text(text: str) -> str:
-    """Plain text for a Markdown field: every ASCII punctuation character backslash-escaped,
-    so a name or caption is shown as written, never read as markup."""
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
-
-
 def _picture_markdown(picture: Picture, caption: str) -> str:
-    return f"![{_markdown_text(caption)}]({picture.name})"
+    return f"![{markdown_literal(caption)}]({picture.name})"
 
 
 def _card(
@@ -1017,15 +1010,15 @@ def _cards_for(
         key,
         where,
         f"{IDENTIFY_QUESTION}\n\n{highlighted}",
-        _markdown_text(name),
+        markdown_literal(name),
         retired,
     )
     point = _card(
         f"{PICTURE_PREFIX}point-{key}",
         key,
         where,
-        f"Point to **{_markdown_text(name)}**.{blank}",
-        highlighted if pictures is not None else _markdown_text(name),
+        f"Point to **{markdown_literal(name)}**.{blank}",
+        highlighted if pictures is not None else markdown_literal(name),
         retired,
     )
     return which, point

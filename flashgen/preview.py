@@ -8,7 +8,6 @@ what learners see; ``tests/test_preview.py`` compares every side with the ``anki
 from __future__ import annotations
 
 import base64
-import html
 import mimetypes
 import re
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flashgen.build import NoteData, compile_deck, media_used, slug
-from flashgen.markup import CLOZE, cloze_numbers, replace_picture_sources
+from flashgen.markup import CLOZE, attribute, cloze_numbers, escape_text, replace_picture_sources
 from flashgen.notetypes import (
     BASIC_AFMT,
     BASIC_FIELDS,
@@ -192,7 +191,7 @@ def _search_text(sides: CardSides) -> str:
     raw = " ".join(
         [card.id, card.front or "", card.back or "", card.cloze or "", card.extra, *card.tags]
     )
-    return html.escape(raw.lower(), quote=True)
+    return attribute(raw.lower())
 
 
 def render_page(
@@ -211,11 +210,11 @@ def render_page(
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}: preview</title>",
+        f"<title>{escape_text(title)}: preview</title>",
         f"<style>{CSS}</style><style>{_PAGE_CSS}</style>",
         '</head><body class="fg-preview">',
         '<header class="fg-toolbar">',
-        f"<h1>{html.escape(title)}</h1>",
+        f"<h1>{escape_text(title)}</h1>",
         '<input id="fg-search" type="search" placeholder="Filter cards" aria-label="Filter cards">',
         '<span id="fg-count" class="fg-count"></span>',
         '<button id="fg-night" type="button">Night mode</button>',
@@ -227,14 +226,14 @@ def render_page(
         )
         out.append(f'<section class="fg-overview">{_inline_media(image, media)}</section>')
     for group, items in groups.items():
-        out.append(f'<section class="fg-group"><h2>{html.escape(group)}</h2>')
+        out.append(f'<section class="fg-group"><h2>{escape_text(group)}</h2>')
         for item in items:
             out.append(
-                f'<article class="fg-note" id="{html.escape(item.key)}" '
-                f'data-note="{html.escape(item.note.card.id)}" '
+                f'<article class="fg-note" id="{attribute(item.key)}" '
+                f'data-note="{attribute(item.note.card.id)}" '
                 f'data-search="{_search_text(item)}">'
             )
-            key = html.escape(item.key)
+            key = attribute(item.key)
             for side, content in (("Front", item.question), ("Back", item.answer)):
                 out.append(
                     f'<div class="fg-side"><div class="fg-side-label">{side} \u00b7 {key}</div>'

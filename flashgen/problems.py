@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def shown_safely(text: str) -> str:
+    """``text`` for a terminal: control characters (newlines, escape codes) written as escapes."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -20,7 +25,7 @@ class Where:
     col: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        return f"{shown_safely(self.path)}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,7 @@ class Problem:
 
     def __post_init__(self) -> None:
         # Messages quote source text; keep each problem on one line whatever that text holds.
-        clean = _CONTROL.sub(lambda m: repr(m.group())[1:-1], self.message)
+        clean = shown_safely(self.message)
         object.__setattr__(self, "message", clean)
 
     def __str__(self) -> str:
@@ -66,6 +71,31 @@ class SourcesError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s) in the card sources")
         self.problems = sort_problems(problems)
+
+
+# The rules that keep hostile sources from hurting learners: (id, severity, summary).
+# flashgen.check.RULES lists them with every other rule.
+SAFETY_RULES: tuple[tuple[str, Severity, str], ...] = (
+    ("reserved-id", "error", "A written card id starting with picture- or chart-."),
+    ("guid-separator", "error", "'__' in the deck key or a card id: guids could collide."),
+    ("duplicate-guid", "error", "Two notes of one build with the same guid."),
+    ("control-character", "error", "A control character (Anki refuses it) in any text or name."),
+    ("invisible-character", "warning", "A zero-width or text-direction character in text."),
+    ("unsafe-file", "error", "A symlink, FIFO, device or unreadable file where a source belongs."),
+    ("file-name", "error", "A diagram or media file name that cannot be told apart or packed."),
+    ("svg", "error", "An SVG in media/ that cannot be read safely (size, depth, not SVG)."),
+    ("environment", "error", "A problem outside the sources (a path, a setting) stopped check."),
+    ("picture-place", "error", "A picture in deck.yaml's description or references."),
+    ("deck-id", "error", "A deck id Anki cannot store (from 2 to 2^63-1)."),
+)  # fmt: skip
+
+
+class ProblemError(Exception):
+    """One located problem that stops reading a file."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 class FlashgenError(Exception):

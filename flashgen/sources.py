@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import difflib
 import gc
+import os
 import re
+import stat
 import struct
+import unicodedata
 from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,14 +21,34 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from flashgen import fields
-from flashgen.problems import Problem, Where
-from flashgen.yamlsource import YamlProblem, YMap, YNode, YScalar, YSeq, parse, read_text
+from flashgen.markup import picture_references
+from flashgen.problems import Problem, ProblemError, Where
+from flashgen.yamlsource import (
+    YamlProblem,
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    control_problem,
+    parse,
+    read_regular_file,
+    read_text,
+)
 
 DECK_FILE = "deck.yaml"
 SUBJECTS_FILE = "subjects.yaml"
 STRIDE_FILE = "stride.yaml"
 """Stride activity data, not a card file: read and checked by :mod:`flashgen.stride`."""
 MEDIA_DIR = "media"
+DIAGRAMS_DIR = "diagrams"
+# Generated cards' ids start with these; written cards may not (their guids would collide).
+RESERVED_ID_PREFIXES = ("picture-", "chart-")
+# genanki.guid_for joins its arguments with this: a key or id holding it could hash like another.
+GUID_SEPARATOR = "__"
+# Anki stores deck ids as signed 64-bit integers; 0 and 1 are its own.
+MAX_DECK_ID = (1 << 63) - 1
+# Zero-width and bidirectional controls: invisible, yet they change what text compares equal to.
+INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _NO_ALLOW: Mapping[str, str] = MappingProxyType({})
 
 
@@ -130,8 +153,14 @@ class DeckSources:
     cards: list[Card]
     files: list[str]
     media: dict[str, Path]
-    """Media files under ``media/``, by name."""
+    """Media files under ``media/``, by name (NFC)."""
     subjects_file: str | None = None
+    media_data: dict[str, bytes] = field(default_factory=dict)
+    """Media files already read and made safe (SVGs are sanitised), by name."""
+    unreadable: list[str] = field(default_factory=list)
+    """Source files that could not be parsed: their cards are unknown, not removed."""
+    unread_ids: set[str] = field(default_factory=set)
+    """Ids of cards written with errors that kept them from loading."""
 
     def shown(self, name: str) -> str:
         return f"{self.shown_root}/{name}" if self.shown_root else name
@@ -162,11 +191,17 @@ SUBJECTS_FILE_KEYS = fields.names(fields.SUBJECTS_FILE)
 SUBJECT_KEYS = fields.names(fields.SUBJECT)
 
 
+def malformed_deck_name(name: str) -> bool:
+    """A deck name Anki would read differently: an empty part around '::', or ':::'."""
+    return ":::" in name or any(not part.strip() for part in name.split("::"))
+
+
 class _Reader:
     """Converts located YAML into typed values, collecting problems instead of stopping."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.unread_ids: set[str] = set()
         self._shared: dict[Hashable, Hashable] = {}
 
     def shared(self, value: _Shared) -> _Shared:
@@ -199,7 +234,22 @@ class _Reader:
             if not empty_ok:
                 self.error(value.where, f"'{key}' is empty", "empty-field")
             return None
-        return str(value.value).strip() if isinstance(value.value, str) else str(value.value)
+        text = str(value.value).strip() if isinstance(value.value, str) else str(value.value)
+        self.invisible(text, value, key)
+        return text
+
+    def invisible(self, text: str, node: YScalar, key: str) -> None:
+        found = INVISIBLE.search(text)
+        if found is not None:
+            self.problems.append(
+                Problem(
+                    node.where,
+                    f"'{key}' holds an invisible character U+{ord(found.group()):04X} "
+                    "(zero-width or text direction); remove it",
+                    "invisible-character",
+                    "warning",
+                )
+            )
 
     def integer(self, node: YMap, key: str, *, required: bool = False) -> int | None:
         value = node.items.get(key)
@@ -246,6 +296,7 @@ class _Reader:
                 continue
             words.append(str(item.value).strip())
             places.append(item.where)
+            self.invisible(words[-1], item, key)
         return words, places
 
     def mapping_of_text(self, node: YMap, key: str) -> dict[str, str]:
@@ -297,6 +348,14 @@ def _read_deck(node: YMap, reader: _Reader) -> DeckConfig | None:
     max_words = reader.integer(node, "max_answer_words")
     aspects = reader.mapping_of_text(node, "aspects")
     references = reader.mapping_of_text(node, "references")
+    for field_name, texts in (("description", [description]), ("references", references.values())):
+        value = node.items.get(field_name)
+        if value is not None and any(picture_references(text) for text in texts):
+            reader.error(
+                value.where,
+                f"'{field_name}' shows a picture; pictures belong on cards (in media/)",
+                "picture-place",
+            )
     required, places = reader.strings(node, "required_aspects")
     for aspect, where in zip(required, places, strict=True):
         if aspect not in aspects:
@@ -305,8 +364,22 @@ def _read_deck(node: YMap, reader: _Reader) -> DeckConfig | None:
             )
     if name is None or deck_id is None or key is None:
         return None
-    if name.startswith("::") or name.endswith("::") or ":::" in name:
+    if malformed_deck_name(name):
         reader.error(node.items["name"].where, f"deck name '{name}' is malformed", "deck-name")
+    if not 1 < deck_id <= MAX_DECK_ID:
+        reader.error(
+            node.items["id"].where,
+            f"deck id {deck_id} is out of range: Anki needs a number from 2 to 2^63-1",
+            "deck-id",
+        )
+        return None
+    if GUID_SEPARATOR in key:
+        reader.error(
+            node.items["key"].where,
+            f"deck key '{key}' holds '{GUID_SEPARATOR}', which note guids are joined with: "
+            "another deck's notes could get the same guids",
+            "guid-separator",
+        )
     return DeckConfig(
         name=name,
         deck_id=deck_id,
@@ -344,6 +417,13 @@ def _read_subjects(node: YMap, shown: str, reader: _Reader) -> dict[str, Subject
         named = reader.boolean(entry, "named_in_source") or False
         aspects, _ = reader.strings(entry, "aspects")
         if key is None or name is None:
+            continue
+        if not _SAFE_KEY.match(key):
+            reader.error(
+                entry.items["key"].where,
+                f"subject key '{key}' must be a lowercase slug (a-z, 0-9, '-', '_', '.')",
+                "id-format",
+            )
             continue
         if key in subjects:
             first = subjects[key].where
@@ -391,11 +471,38 @@ def _read_card(
     aspects, _ = reader.strings(node, "aspect")
     subject = reader.string(node, "subject", "card") or defaults.get("subject")
     picture = reader.string(node, "picture", "card")
+    if picture is not None:
+        picture = unicodedata.normalize("NFC", picture)  # as media names are
     subdeck = reader.string(node, "subdeck", "card") or defaults.get("subdeck")
     allow = reader.mapping_of_text(node, "allow")
     retired = reader.string(node, "retired", "card")
 
     label = f"card '{card_id}'" if card_id else "card"
+    if card_id is not None:
+        id_where = node.items["id"].where
+        if card_id.startswith(RESERVED_ID_PREFIXES):
+            reader.error(
+                id_where,
+                f"card id '{card_id}' starts with a prefix reserved for generated cards "
+                f"({', '.join(RESERVED_ID_PREFIXES)}); choose another id",
+                "reserved-id",
+            )
+            card_id = None
+        elif GUID_SEPARATOR in card_id:
+            reader.error(
+                id_where,
+                f"card id '{card_id}' holds '{GUID_SEPARATOR}', which note guids are joined "
+                "with: it could collide with another deck's note; use one '_' or '-'",
+                "guid-separator",
+            )
+            card_id = None
+    if isinstance(subdeck, str) and malformed_deck_name(subdeck):
+        reader.error(
+            node.items["subdeck"].where if "subdeck" in node.items else node.where,
+            f"subdeck name '{subdeck}' is malformed",
+            "deck-name",
+        )
+        card_id = None
     if "cloze" in present and present & {"front", "back"}:
         reader.error(
             node.where,
@@ -453,13 +560,17 @@ def _read_card_file(node: YMap, shown: str, reader: _Reader) -> list[Card]:
         card = _read_card(entry, defaults, shown, reader)
         if card is not None:
             cards.append(card)
+        elif isinstance(entry, YMap):
+            written_id = entry.items.get("id")
+            if isinstance(written_id, YScalar) and written_id.value is not None:
+                reader.unread_ids.add(str(written_id.value).strip())
     return cards
 
 
 def _yaml_files(root: Path) -> Iterator[Path]:
     for path in sorted(root.iterdir()):
-        if path.is_file() and path.suffix in {".yaml", ".yml"} and path.name != STRIDE_FILE:
-            yield path
+        if path.suffix in {".yaml", ".yml"} and path.name != STRIDE_FILE:
+            yield path  # anything but a regular file is refused when it is read
 
 
 def _load_file(path: Path, sources: DeckSources, reader: _Reader) -> None:
@@ -467,6 +578,7 @@ def _load_file(path: Path, sources: DeckSources, reader: _Reader) -> None:
     sources.files.append(shown)
     parsed, node = _load_yaml(path, shown, reader)
     if not parsed:
+        sources.unreadable.append(shown)
         return
     if path.name == DECK_FILE:
         top = _top_mapping(node, shown, reader, "name, id and key")
@@ -504,17 +616,105 @@ def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSour
     sources = DeckSources(
         root=root, shown_root=shown_root, config=None, subjects={}, cards=[], files=[], media={}
     )
+    try:
+        root_mode = os.stat(root).st_mode
+    except OSError as exc:
+        root_mode = 0
+        reason = f"cannot be read: {exc.strerror or exc}"
+    else:
+        reason = "is a file, not a directory: give the folder that holds deck.yaml"
+    if not stat.S_ISDIR(root_mode):
+        reader.error(Where(shown_root or "."), f"the cards directory {reason}", "unsafe-file")
+        return sources, reader.problems
     deck_path = root / DECK_FILE
-    if not deck_path.is_file():
+    if not os.path.lexists(deck_path):
         reader.error(
             Where(sources.shown(DECK_FILE)),
             f"no {DECK_FILE}: a deck needs one with its name, id and key",
             "missing-file",
         )
-    with _cycle_collector_paused():
-        for path in _yaml_files(root):
-            _load_file(path, sources, reader)
-    media_dir = root / MEDIA_DIR
-    if media_dir.is_dir():
-        sources.media = {p.name: p for p in sorted(media_dir.iterdir()) if p.is_file()}
+    try:
+        with _cycle_collector_paused():
+            for path in _yaml_files(root):
+                _load_file(path, sources, reader)
+    except OSError as exc:
+        reader.error(Where(shown_root or "."), f"cannot be listed: {exc.strerror}", "unsafe-file")
+    sources.unread_ids = reader.unread_ids
+    _load_media(sources, reader)
+    _check_diagram_names(sources, reader)
+    for folder in (MEDIA_DIR, DIAGRAMS_DIR):
+        if os.path.islink(root / folder):
+            reader.error(
+                Where(sources.shown(folder)),
+                f"'{folder}' is a symbolic link; flashgen reads only files inside the deck",
+                "unsafe-file",
+            )
     return sources, reader.problems
+
+
+_SAFE_FILE_NAME = re.compile(r"\A[A-Za-z0-9_-][A-Za-z0-9._-]*\Z")
+_SAFE_KEY = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
+
+
+def _check_diagram_names(sources: DeckSources, reader: _Reader) -> None:
+    """Diagram names become media names and picture references: letters, digits, '.-_' only."""
+    folder = sources.root / DIAGRAMS_DIR
+    if os.path.islink(folder) or not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.svg")):
+        if not _SAFE_FILE_NAME.match(path.stem):
+            reader.error(
+                Where(sources.shown(f"{DIAGRAMS_DIR}/{path.name}")),
+                "diagram file names may hold only letters, digits, '.', '-' and '_'",
+                "file-name",
+            )
+
+
+def _load_media(sources: DeckSources, reader: _Reader) -> None:
+    """Every regular file in ``media/``; SVGs are read now and sanitised."""
+    from flashgen import svgsafe
+
+    media_dir = sources.root / MEDIA_DIR
+    if os.path.islink(media_dir) or not media_dir.is_dir():
+        return
+    try:
+        entries = sorted(media_dir.iterdir())
+    except OSError as exc:
+        reader.error(
+            Where(sources.shown(MEDIA_DIR)), f"cannot be listed: {exc.strerror}", "unsafe-file"
+        )
+        return
+    for path in entries:
+        shown = sources.shown(f"{MEDIA_DIR}/{path.name}")
+        problem = control_problem(path.name, Where(shown), "file name")
+        if problem is not None:
+            reader.problems.append(problem)
+            continue
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError as exc:
+            reader.error(Where(shown), f"cannot be read: {exc.strerror}", "unsafe-file")
+            continue
+        if not stat.S_ISREG(mode):
+            kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+            reader.error(
+                Where(shown), f"media file is {kind}; only regular files are packed", "unsafe-file"
+            )
+            continue
+        name = unicodedata.normalize("NFC", path.name)
+        if name in sources.media:
+            reader.error(
+                Where(shown),
+                f"media file '{name}' has the name of '{sources.media[name].name}' once "
+                "normalised (Unicode NFC): cards could not tell them apart; rename one",
+                "file-name",
+            )
+            continue
+        if path.suffix.lower() == ".svg":
+            try:
+                data = read_regular_file(path, shown, svgsafe.MAX_SVG_BYTES)
+                sources.media_data[name] = svgsafe.sanitise(data, shown)
+            except ProblemError as exc:
+                reader.problems.append(exc.problem)
+                continue
+        sources.media[name] = path

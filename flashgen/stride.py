@@ -20,12 +20,13 @@ division after Novacheck 1998, drawn as dashed lines, while toe-off is the data'
 from __future__ import annotations
 
 import difflib
-import html
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from flashgen.markup import image_tag
 from flashgen.pictures import Picture, content_name
 from flashgen.problems import Problem, Where
 from flashgen.sources import STRIDE_FILE, Card, DeckSources, Subject
@@ -390,13 +391,15 @@ def _read_muscles(
 def load_stride(sources: DeckSources) -> tuple[StrideData | None, list[Problem]]:
     """Read and check the stride data; ``None`` when the deck has none or it is unreadable."""
     path = sources.root / STRIDE_FILE
-    if not path.is_file():
-        return None, []
+    if not os.path.lexists(path):
+        return None, []  # a symlink or a FIFO is there, and refused by read_text
     shown = sources.shown(STRIDE_FILE)
     check = _Checker(shown, sources)
     try:
         node = parse(read_text(path, shown), shown)
     except YamlProblem as exc:
+        # Its chart cards are then unknown, not removed: release safety must not say otherwise.
+        sources.unreadable.append(shown)
         return None, [exc.problem]
     if not isinstance(node, YMap):
         what = (
@@ -837,13 +840,7 @@ def derive_charts(sources: DeckSources, stride: StrideData | None) -> Charts:
 
 def chart_image(picture: Picture, alt: str) -> str:
     """The ``<img>`` a note field shows a chart with (its class lifts the picture height cap)."""
-    return f'<img class="fg-chart" src="{_attribute(picture.name)}" alt="{_attribute(alt)}">'
-
-
-def _attribute(value: str) -> str:
-    """Source text as a double-quoted attribute value; '[' escaped so that Anki never reads a
-    ``[sound:...]`` tag in it. (safety's ``markup.attribute`` does the same: use it once merged.)"""
-    return html.escape(value, quote=True).replace("[", "&#91;")
+    return image_tag(picture.name, alt, "fg-chart")
 
 
 def chart_alt(card: Card, sources: DeckSources, charts: Charts) -> str:

@@ -7,12 +7,15 @@ and anchors, aliases and explicit tags are refused before they can expand or run
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Protocol
 
 import yaml
 
-from flashgen.problems import Problem, Where, undecodable_at
+from flashgen.problems import Problem, ProblemError, Where, undecodable_at
 
 try:  # libyaml's C parser when present; the pure-Python one otherwise.
     from yaml import CSafeLoader as _Loader
@@ -84,10 +87,62 @@ class YMap(_Node):
 YNode = YScalar | YSeq | YMap
 
 
-class YamlProblem(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
+class YamlProblem(ProblemError):
+    """A source file that cannot be read or parsed."""
+
+
+# What Anki refuses in a field (U+001F separates fields) or a terminal would act on: C0 and C1
+# controls but tab and newline, DEL, and lone surrogates (which cannot be written as UTF-8).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def control_problem(text: str, where: Where, what: str = "text") -> Problem | None:
+    """A located ``control-character`` problem when ``text`` holds one."""
+    found = CONTROL.search(text)
+    if found is None:
+        return None
+    return Problem(
+        where,
+        f"{what} holds control character U+{ord(found.group()):04X}, which Anki refuses or "
+        "shows as nothing; remove it",
+        "control-character",
+    )
+
+
+def read_regular_file(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path``, which must be a regular file (not a symlink, FIFO, device or
+    directory) of at most ``limit`` bytes; anything else is a located ``unsafe-file`` problem.
+
+    The file is opened without following a symlink and without blocking (a FIFO would wait
+    for a writer forever), and its type checked on the open descriptor."""
+
+    def refuse(message: str, rule: str = "unsafe-file") -> YamlProblem:
+        return YamlProblem(Problem(Where(shown), message, rule))
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            raise refuse("is a symbolic link; flashgen reads only regular files inside the deck")
+        descriptor = os.open(path, flags)
+    except OSError as exc:
+        raise refuse(f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("is not a regular file (a directory, FIFO or device); remove it")
+        if info.st_size > limit:
+            raise refuse(
+                f"file is {info.st_size} bytes; the limit is {limit} bytes", "file-too-large"
+            )
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise refuse(f"cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(descriptor)
+    if len(data) > limit:
+        raise refuse(f"file is over the limit of {limit} bytes", "file-too-large")
+    return data
 
 
 class _Mark(Protocol):
@@ -136,17 +191,9 @@ def _mapping_key(mapping: YMap, node: YNode) -> tuple[str, YScalar]:
 
 
 def read_text(path: Path, shown: str) -> str:
-    """Read a source file as UTF-8, raising a located problem for oversize or bad bytes."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise YamlProblem(
-            Problem(
-                Where(shown),
-                f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes (16 MiB)",
-                "file-too-large",
-            )
-        )
-    data = path.read_bytes()
+    """Read a source file as UTF-8, raising a located problem for oversize or bad bytes, and
+    for anything but a regular file."""
+    data = read_regular_file(path, shown)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -200,6 +247,10 @@ def parse(text: str, shown: str) -> YNode | None:
             node: YNode
             if isinstance(event, yaml.ScalarEvent):
                 plain = tag is None and event.implicit[0]
+                if CONTROL.search(event.value):  # in any value, name, key or id
+                    control = control_problem(event.value, _where(shown, mark))
+                    assert control is not None
+                    raise YamlProblem(control)
                 value = _scalar_value(event.value) if plain else event.value
                 node = YScalar(value, shown, mark.line + 1, mark.column + 1)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:

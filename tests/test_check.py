@@ -9,6 +9,7 @@ import pytest
 
 from flashgen.check import RULES
 from flashgen.cli import cli
+from flashgen.problems import SAFETY_RULES
 
 GOOD = {"id": "good", "front": "Calf: which muscle lies deep?", "back": "Soleus", "source": "S1"}
 DECK = {"context_cue": True, "max_answer_words": 5, "aspects": {"location": "where"}}
@@ -89,6 +90,8 @@ def test_every_rule_has_an_example_test():
         # stride.yaml: tests/test_stride.py.
         "stride-range", "stride-role", "stride-source", "stride-speed", "stride-missing",
         "lock", "card-removed", "deck-changed", "guid-changed", "notetype-changed", "id-reused",
+        # Hostile sources (issue #14): tests/test_safety*.py.
+        *(rule_id for rule_id, _, _ in SAFETY_RULES),
     }  # fmt: skip
     assert set(RULES) - tested - structural == set()
 
@@ -179,8 +182,8 @@ GIVE_AWAYS = {
                          "back": "Quadriceps", "subject": "quadriceps"},
     "group-alias": {"front": "Thigh: which group, the quads, brakes most in early stance?",
                     "back": "Quadriceps", "subject": "vasti"},
-    "picture-alt": {"front": "Calf: which muscle is this?\n\n![Soleus, deep calf](soleus.svg)",
-                    "back": "Soleus"},
+    "alt-text": {"front": "Calf: which muscle is this?\n\n![Soleus, deep calf](soleus.svg)",
+                 "back": "Soleus"},
     # A cloze: the text of another deletion is shown on this deletion's card.
     "cloze-sibling": {"cloze": "Calf: the {{c1::soleus}} is flat; the {{c2::soleus}} is deep."},
     "cloze-hint": {"cloze": "Calf: the {{c1::soleus::soleus or gastrocnemius?}} lies deep."},

@@ -170,7 +170,7 @@ def test_diagram_problems_name_file_and_line(runner, shipped_cards):
     assert "error: diagram cannot be read: mismatched tag" in broken[0]
     assert any(
         row.startswith(f"{shipped_cards}/diagrams/entity.svg:1:")
-        and "DOCTYPE and entities are not allowed" in row
+        and "DOCTYPE and entity declarations are not allowed" in row
         for row in lines
     ), lines
     assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -253,6 +254,23 @@ def test_broken_yaml_in_stride_yaml_is_located(stride_cards, runner):
     assert result.exit_code == 1 and f"{stride_cards}/stride.yaml:" in result.stderr
     assert "[yaml-syntax]" in result.stderr and "Traceback" not in result.stderr
 
+
+
+def test_unreadable_stride_data_does_not_call_its_released_chart_cards_removed(
+    shipped_cards, runner
+):
+    """Like a card file that fails to parse: its one error, not a card-removed per chart card."""
+    (shipped_cards / "stride.yaml").unlink()
+    os.mkfifo(shipped_cards / "stride.yaml")  # would hang a reader that opens it
+    result = runner.invoke(cli, ["check", str(shipped_cards)])
+    errors = [row for row in result.stderr.splitlines() if ": error: " in row]
+    assert result.exit_code == 1 and len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"{shipped_cards}/stride.yaml:1:1:")
+    assert errors[0].endswith("[unsafe-file]")
+    (shipped_cards / "stride.yaml").unlink()
+    (shipped_cards / "stride.yaml").write_text("speeds: [\n", encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(shipped_cards)])
+    assert result.exit_code == 1 and "[card-removed]" not in result.stderr, result.stderr
 
 MALFORMED = {
     "empty": ("", "empty-file"),

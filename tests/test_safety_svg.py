@@ -1,0 +1,65 @@
+"""flashgen.svgsafe: SVG from the sources is bounded and cleaned with an allow-list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flashgen import svgsafe
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n{}\n</svg>'
+
+
+def test_a_clean_svg_is_kept_byte_for_byte():
+    text = SVG.format('<!-- Drawn from: Gray -->\n<g class="x"><path class="region" '
+                      'data-subjects="soleus" d="M0 0 L1 1 Z"/></g>')  # fmt: skip
+    assert svgsafe.sanitise_text(text, "a.svg") is text
+
+
+@pytest.mark.parametrize(
+    ("hostile", "kept"),
+    [
+        ("<script>alert(1)</script><rect/>", "<rect/>"),
+        ('<rect onclick="alert(1)" width="1"/>', '<rect width="1"/>'),
+        ("<foreignObject><div>x</div></foreignObject><circle/>", "<circle/>"),
+        ("<style>rect{fill:url(http://x)}</style><rect/>", "<rect/>"),
+        ('<use href="http://evil/x#a"/><use href="#a"/>', '<use/><use href="#a"/>'),
+        ('<rect fill="url(#g)" stroke="url(http://x/#g)"/>', '<rect fill="url(#g)"/>'),
+        ('<a href="javascript:alert(1)"><rect/></a><g/>', "<g/>"),
+        ('<image href="x.png"/><g/>', "<g/>"),
+        ('<?xml-stylesheet href="http://x/s.css"?><g/>', "<g/>"),
+    ],
+)
+def test_hostile_parts_are_dropped(hostile, kept):
+    clean = svgsafe.sanitise_text(SVG.format(hostile), "a.svg")
+    assert kept in clean
+    for bad in ("script", "onclick", "foreignObject", "style", "http://x", "evil", "javascript"):
+        assert bad not in clean
+    assert "<image" not in clean and "<a " not in clean and "<?" not in clean
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (SVG.format("<g>" * 5000 + "</g>" * 5000), "nested more than 64 levels"),
+        ('<!DOCTYPE svg [<!ENTITY a "b">]>' + SVG.format("&a;"), "DOCTYPE"),
+        ("<html/>", "root element"),
+        (SVG.format("<g>"), "cannot be read"),
+        (SVG.format("<g/>" * (svgsafe.MAX_ELEMENTS + 1)), "more than"),
+    ],
+)
+def test_unreadable_svgs_are_located_errors(text, message):
+    with pytest.raises(svgsafe.SvgError) as caught:
+        svgsafe.sanitise_text(text, "cards/media/a.svg")
+    problem = caught.value.problem
+    assert message in problem.message and problem.rule == "svg"
+    assert problem.where.path == "cards/media/a.svg" and problem.where.line >= 1
+
+
+def test_size_is_bounded_before_parsing(tmp_path: Path):
+    path = tmp_path / "big.svg"
+    path.write_bytes(SVG.format(" " * (svgsafe.MAX_SVG_BYTES + 1)).encode())
+    with pytest.raises(svgsafe.SvgError) as caught:
+        svgsafe.read_svg(path, "big.svg")
+    assert caught.value.problem.rule == "file-too-large"
