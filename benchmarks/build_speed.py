@@ -63,7 +63,7 @@ def generate(root: Path, cards: int, files: int = 10, *, lists: bool = False) ->
             lines.append(
                 f"  - id: card-{n}\n"
                 f"    front: 'Muscle {n}: which joint does it *cross*?'\n"
-                f"    back: Joint {n}\n"
+                f"    back: Knee {n % 7}\n"
                 f"    extra: {extra}\n"
                 f"    source: Reference {n % 37}\n"
                 f"    tags: [group::g{n % 9}, phase::p{n % 4}]"
