@@ -140,8 +140,8 @@ def test_diagram_mistakes_are_located_errors(drawn_deck, runner):
     assert {
         "<text> is not allowed in diagrams (only g, path, ellipse, circle, polygon, polyline, "
         "line and rect) [diagram]",
-        "attribute 'fill' is not allowed in diagrams: the picture CSS colours every shape by "
-        "its class [diagram]",
+        "attribute 'fill' is not allowed in diagrams: shapes carry geometry and classes only "
+        "(the picture CSS colours them; no links, scripts or transforms) [diagram]",
         "<path> path command 'c' is not allowed: diagrams use absolute M L H V C Q Z only, so "
         "their extent can be worked out [diagram]",
         "the caption 'Right calf, soleus' names 'Soleus': a picture must not give its answer "
