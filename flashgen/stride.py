@@ -26,7 +26,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from flashgen.markup import image_tag
+from flashgen.markup import image_tag, markdown_literal
 from flashgen.pictures import Picture, content_name
 from flashgen.problems import Problem, Where
 from flashgen.sources import STRIDE_FILE, Card, DeckSources, Subject
@@ -877,15 +877,17 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
             for role in roles:
                 votes[role] += 1
             labels = ", ".join(ROLES[role].label for role in roles)
-            doing.append(f"{sources.subjects[key].name} ({labels})")
+            doing.append(f"{markdown_literal(sources.subjects[key].name)} ({labels})")
             cited.extend(key for s in spans for key in split_sources(s.source))
     if not doing:
         return []
     top = max(votes, key=lambda role: votes[role])  # ties: the vocabulary's order
     label = ROLES[top].label
     extra = (
-        f"{reference.label}: early swing runs from toe-off, at {_num(reference.toe_off)}% of "
-        "the stride, to mid swing. Working then: " + "; ".join(doing) + "."
+        f"{markdown_literal(reference.label)}: early swing runs from toe-off, at "
+        f"{_num(reference.toe_off)}% of the stride, to mid swing. Working then: "
+        + "; ".join(doing)
+        + "."
     )
     where = next(iter(stride.muscles.values())).where if stride.muscles else Where(stride.file)
     return [

@@ -320,6 +320,32 @@ def test_names_in_charts_are_escaped(stride_cards):
     assert "[sound:" not in note.fields[3]
 
 
+def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
+    """A subject name or speed label in stride data is shown as written on the overview card:
+    no link, emphasis or picture made from it."""
+    name = "Shin [click me](https://evil.example/x) **muscles** ![](x.png)"
+    label = "Easy _run_ <b>x</b> [y](https://evil.example/y)"
+    subjects = [{**s, "name": name} if s["key"] == "hip-flexors" else s for s in SUBJECTS]
+    write_yaml(stride_cards / "subjects.yaml", {"subjects": subjects})
+    stride = STRIDE.replace('"Easy run, about 3.5 m/s"', f'"{label}"')
+    (stride_cards / "stride.yaml").write_text(stride, encoding="utf-8")
+    apkg = tmp_path / "deck.apkg"
+    build(stride_cards, output=apkg, environ={"SOURCE_DATE_EPOCH": "1700000000"})
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, apkg)
+        overview = notes_by_card_id(col)["chart-overview"]
+        extra = overview["Extra"]
+        assert re.search(r"<(?:a|strong|em|img|b)\b", extra) is None, extra
+        assert "evil.example" in extra and "**muscles**" in extra and "_run_" in extra
+        assert "&lt;b&gt;x&lt;/b&gt;" in extra
+        answer = overview.cards()[0].answer()
+        assert re.search(r"<(?:a|strong|em|b)\b", answer) is None, answer
+        assert "Shin [click me](https://evil.example/x) **muscles** ![](x.png)" in answer
+    finally:
+        col.close()
+
+
 # --- In Chromium ----------------------------------------------------------------------------
 
 SVG_URI = "data:image/svg+xml;base64,"
