@@ -28,7 +28,15 @@ from flashgen.markup import CLOZE, cloze_numbers, has_raw_html, picture_referenc
 from flashgen.notetypes import BASIC_QFMT, CLOZE_QFMT
 from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, derive_pictures, picture_cards
 from flashgen.problems import SAFETY_RULES, Problem, Severity, Where, sort_problems
-from flashgen.sources import INVISIBLE, Card, DeckSources, Subject, load_sources
+from flashgen.sources import (
+    INVISIBLE,
+    SLUG,
+    SLUG_RULE,
+    Card,
+    DeckSources,
+    Subject,
+    load_sources,
+)
 from flashgen.stride import NO_CHARTS, RULE_SUMMARIES, Charts, chart_cards, stride_charts
 
 
@@ -110,7 +118,6 @@ def _problem(where: Where, message: str, rule: str) -> Problem:
     return Problem(where, message, rule, RULES[rule].severity)
 
 
-_SLUG = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
 _TAG = re.compile(r"\A[A-Za-z0-9_.+-]+(::[A-Za-z0-9_.+-]+)*\Z")
 _CONTEXT_CUE = re.compile(r"\A[^\s:][^:\n]{0,48}:\s")
 _YES_NO_OPENERS = (
@@ -301,12 +308,8 @@ def _names_shown(
 
 def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
     config = sources.config
-    if not _SLUG.match(card.id):
-        yield _problem(
-            card.at("id"),
-            f"card id '{card.id}' must be a lowercase slug (a-z, 0-9, '-', '_', '.')",
-            "id-format",
-        )
+    if not SLUG.match(card.id):
+        yield _problem(card.at("id"), f"card id '{card.id}' must be {SLUG_RULE}", "id-format")
     for tag in card.tags:
         if not _TAG.match(tag):
             reason = (

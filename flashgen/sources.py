@@ -47,6 +47,9 @@ RESERVED_ID_PREFIXES = ("picture-", "chart-")
 GUID_SEPARATOR = "__"
 # Anki stores deck ids as signed 64-bit integers; 0 and 1 are its own.
 MAX_DECK_ID = (1 << 63) - 1
+# What a card id or a subject key must be: a lowercase slug (it is part of note guids and ids).
+SLUG = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
+SLUG_RULE = "a lowercase slug (a-z, 0-9, '-', '_', '.')"
 # Zero-width and bidirectional controls: invisible, yet they change what text compares equal to.
 INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _NO_ALLOW: Mapping[str, str] = MappingProxyType({})
@@ -418,11 +421,9 @@ def _read_subjects(node: YMap, shown: str, reader: _Reader) -> dict[str, Subject
         aspects, _ = reader.strings(entry, "aspects")
         if key is None or name is None:
             continue
-        if not _SAFE_KEY.match(key):
+        if not SLUG.match(key):
             reader.error(
-                entry.items["key"].where,
-                f"subject key '{key}' must be a lowercase slug (a-z, 0-9, '-', '_', '.')",
-                "id-format",
+                entry.items["key"].where, f"subject key '{key}' must be {SLUG_RULE}", "id-format"
             )
             continue
         if key in subjects:
@@ -653,7 +654,6 @@ def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSour
 
 
 _SAFE_FILE_NAME = re.compile(r"\A[A-Za-z0-9_-][A-Za-z0-9._-]*\Z")
-_SAFE_KEY = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
 
 
 def _check_diagram_names(sources: DeckSources, reader: _Reader) -> None:
