@@ -79,7 +79,7 @@ class SourcesError(Exception):
 # flashgen.check.RULES lists them with every other rule.
 SAFETY_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("reserved-id", "error", "A written card id starting with picture- or chart-."),
-    ("guid-separator", "error", "'__' in the deck key or a card id: guids could collide."),
+    ("guid-separator", "error", "'__' in a deck key, card id or subject key: guids could collide."),
     ("duplicate-guid", "error", "Two notes of one build with the same guid."),
     ("control-character", "error", "A control character (Anki refuses it) in any text or name."),
     ("invisible-character", "warning", "A zero-width or text-direction character in text."),

@@ -426,6 +426,16 @@ def _read_subjects(node: YMap, shown: str, reader: _Reader) -> dict[str, Subject
                 entry.items["key"].where, f"subject key '{key}' must be {SLUG_RULE}", "id-format"
             )
             continue
+        if GUID_SEPARATOR in key:
+            # Its generated cards' ids (picture-which-<key>) would hold it.
+            reader.error(
+                entry.items["key"].where,
+                f"subject key '{key}' holds '{GUID_SEPARATOR}', which note guids are joined "
+                "with: its picture cards' ids could collide with another deck's notes; use one "
+                "'_' or '-'",
+                "guid-separator",
+            )
+            continue
         if key in subjects:
             first = subjects[key].where
             reader.error(
