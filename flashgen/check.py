@@ -25,7 +25,6 @@ from flashgen.lock import (
     release_problems,
 )
 from flashgen.markup import CLOZE, cloze_numbers, has_raw_html, picture_references
-from flashgen.notetypes import BASIC_QFMT, CLOZE_QFMT
 from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, derive_pictures, picture_cards
 from flashgen.problems import SAFETY_RULES, Problem, Severity, Where, sort_problems
 from flashgen.sources import (
@@ -225,10 +224,11 @@ def subject_names(subject: Subject) -> list[tuple[str, ...]]:
 
 
 def topic_name(sources: DeckSources, card: Card) -> str:
-    """The card's Topic field, as the build fills it: its subject's group, else its subject."""
+    """The card's Topic field, the answer side's header: its subject's group, else its subject.
+    A picture card has none: it asks which subject (or group) its picture shows."""
     subject = sources.subjects.get(card.subject or "")
     if subject is None or card.id.startswith(PICTURE_PREFIX):
-        return ""  # on a picture card, the header would name the group its picture asks for
+        return ""
     group = sources.subjects.get(subject.group or "")
     return (group or subject).name
 
@@ -257,12 +257,12 @@ def _cloze_sides(cloze: str) -> Iterator[tuple[int, str, str, str]]:
 
 
 def _give_aways(card: Card, sources: DeckSources) -> Iterator[str]:
-    """Why the card's front gives its answer away, once per card side and reason."""
+    """Why the card's front gives its answer away, once per card side and reason. The front
+    is the question alone: the question templates show no other field (the Topic header is on
+    the answer side)."""
     subject = sources.subjects.get(card.subject or "")
     group = sources.subjects.get(subject.group or "") if subject else None
     named = [s for s in (subject, group) if s is not None]
-    template = CLOZE_QFMT if card.is_cloze else BASIC_QFMT
-    topic = topic_name(sources, card) if "{{Topic}}" in template else ""
     if card.cloze is not None:
         sides = [
             (f"c{n}'s answer", answer, front, alone)
@@ -272,8 +272,8 @@ def _give_aways(card: Card, sources: DeckSources) -> Iterator[str]:
         front = card.front or ""
         sides = [("the answer", card.back or "", front, front)]
     for label, answer, front, alone in sides:
-        shown = comparable(f"{topic} {front}")
-        without_siblings = comparable(f"{topic} {alone}")
+        shown = comparable(front)
+        without_siblings = comparable(alone)
         for text, phrase in answer_phrases(answer):
             if _contains(shown, phrase):
                 yield f"{label} '{text}' shows on the front; ask without it"
