@@ -255,7 +255,6 @@ def test_broken_yaml_in_stride_yaml_is_located(stride_cards, runner):
     assert "[yaml-syntax]" in result.stderr and "Traceback" not in result.stderr
 
 
-
 def test_unreadable_stride_data_does_not_call_its_released_chart_cards_removed(
     shipped_cards, runner
 ):
@@ -271,6 +270,7 @@ def test_unreadable_stride_data_does_not_call_its_released_chart_cards_removed(
     (shipped_cards / "stride.yaml").write_text("speeds: [\n", encoding="utf-8")
     result = runner.invoke(cli, ["check", str(shipped_cards)])
     assert result.exit_code == 1 and "[card-removed]" not in result.stderr, result.stderr
+
 
 MALFORMED = {
     "empty": ("", "empty-file"),
@@ -651,6 +651,27 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
         assert f'<img class="fg-chart" src="{charts.overview.name}"' in answer
     finally:
         col.close()
+
+
+def test_build_and_preview_draw_the_charts_once(stride_cards, tmp_path, monkeypatch, runner):
+    import flashgen.stride
+
+    drawn = []
+    derive = flashgen.stride.derive_charts
+
+    def counting(*args, **kwargs):
+        drawn.append(1)
+        return derive(*args, **kwargs)
+
+    monkeypatch.setattr(flashgen.stride, "derive_charts", counting)
+    for command in (
+        ["build", "-o", str(tmp_path / "d.apkg")],
+        ["preview", "-o", str(tmp_path / "p.html")],
+    ):
+        drawn.clear()
+        result = runner.invoke(cli, [command[0], str(stride_cards), *command[1:]])
+        assert result.exit_code == 0, result.output
+        assert len(drawn) == 1, command
 
 
 def test_a_changed_number_gets_a_new_chart_name(stride_cards):
