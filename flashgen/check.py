@@ -6,7 +6,6 @@ Errors cannot be silenced; ``build`` refuses to write a deck while any remains.
 
 from __future__ import annotations
 
-import difflib
 import re
 import string
 import unicodedata
@@ -35,6 +34,7 @@ from flashgen.sources import (
     DeckSources,
     Subject,
     load_sources,
+    unknown_references,
 )
 from flashgen.stride import NO_CHARTS, RULE_SUMMARIES, Charts, chart_cards, stride_charts
 
@@ -373,16 +373,8 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
             )
     if not card.source:
         yield _problem(card.where, f"card '{card.id}' has no source", "missing-source")
-    elif config is not None and config.references:
-        for key in card.source_keys:
-            if key not in config.references:
-                close = difflib.get_close_matches(key, config.references, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                yield _problem(
-                    card.at("source"),
-                    f"source '{key}' is not under 'references' in deck.yaml{hint}",
-                    "unknown-reference",
-                )
+    else:
+        yield from unknown_references(card.source, config, card.at("source"))
     if card.back is not None and config is not None:
         count = len(words(card.back))
         if count > config.max_answer_words:

@@ -242,6 +242,29 @@ def test_each_data_rule_is_a_located_error_from_check_and_build(
     assert built.exit_code == 1 and not (tmp_path / "x.apkg").exists()
 
 
+def test_sources_are_checked_alike_in_stride_data_and_cards(stride_cards, runner, tmp_path):
+    """Without deck.yaml 'references', a source is text in both; with them, an unknown key is
+    the same error in both."""
+    write_yaml(stride_cards / "deck.yaml", {k: v for k, v in DECK.items() if k != "references"})
+    result = runner.invoke(cli, ["check", "--strict", str(stride_cards)])
+    assert result.exit_code == 0, result.stderr
+    note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "chart-overview")
+    assert note.fields[4].startswith("S1, S29")  # the data's sources, as written
+    write_yaml(stride_cards / "deck.yaml", DECK)
+    (stride_cards / "stride.yaml").write_text(STRIDE.replace("source: S41", "source: S4"), "utf-8")
+    cards = [{**CARDS[0], "source": "S4"}, *CARDS[1:]]
+    write_yaml(stride_cards / "stride-test.yaml", {"cards": cards})
+    result = runner.invoke(cli, ["check", str(stride_cards)])
+    messages = {
+        line.split(": error: ")[1] for line in result.stderr.splitlines() if ": error: " in line
+    }
+    assert messages == {
+        "source 'S4' is not under 'references' in deck.yaml; did you mean 'S41'? "
+        "[unknown-reference]"
+    }, result.stderr
+    assert result.stderr.count("[unknown-reference]") == 2
+
+
 def test_every_stride_rule_is_listed(runner):
     listed = runner.invoke(cli, ["check", "--list-rules"]).output
     for rule in ("stride-range", "stride-role", "stride-source", "stride-speed", "stride-missing"):
