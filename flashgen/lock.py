@@ -367,16 +367,15 @@ def release_problems(
                 "will not move learners' existing cards, only new learners would see the move",
                 "deck-changed",
             )
-    for card_id in sorted(set(lock.cards) - present - set(unread or ())):
-        if unread is None:
-            break
-        yield Problem(
-            Where(shown_lock, lock.line_of(card_id)),
-            f"released card '{card_id}' is gone from the sources: an .apkg cannot delete it, so "
-            "learners keep it as it was. Keep it with 'retired: <reason>', or run "
-            f"'flashgen forget {card_id} --reason ...'",
-            "card-removed",
-        )
+    if unread is not None:
+        for card_id in sorted(set(lock.cards) - present - set(unread)):
+            yield Problem(
+                Where(shown_lock, lock.line_of(card_id)),
+                f"released card '{card_id}' is gone from the sources: an .apkg cannot delete it, "
+                "so learners keep it as it was. Keep it with 'retired: <reason>', or run "
+                f"'flashgen forget {card_id} --reason ...'",
+                "card-removed",
+            )
 
 
 def current_notetypes() -> dict[int, Notetype]:
