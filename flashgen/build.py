@@ -57,7 +57,7 @@ from flashgen.problems import (
     shown_safely,
 )
 from flashgen.sources import MEDIA_DIR, Card, DeckConfig, DeckSources
-from flashgen.stride import NO_CHARTS, Charts, chart_alt, chart_cards, chart_image, stride_charts
+from flashgen.stride import Charts, chart_alt, chart_cards, chart_image
 from flashgen.yamlsource import read_regular_file
 
 # Zip entries carry a date; a fixed one keeps builds byte-identical.
@@ -145,10 +145,10 @@ def source_date_epoch(environ: Mapping[str, str]) -> int | None:
 
 
 def deck_media(
-    sources: DeckSources, pictures: Mapping[str, SubjectPictures], charts: Charts | None = None
+    sources: DeckSources, pictures: Mapping[str, SubjectPictures], charts: Charts
 ) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Media names by source name, and every media file's bytes by its packed name (the stride
-    charts drawn from the sources when ``charts`` is not given)."""
+    """Media names by source name, and every media file's bytes by its packed name (with the
+    pictures and the stride charts this run derived)."""
     packed: dict[str, str] = {}
     available: dict[str, bytes] = {}
     for name, path in sources.media.items():
@@ -162,7 +162,7 @@ def deck_media(
         available[packed[name]] = data
     for picture in all_pictures(pictures):
         available[picture.name] = picture.data
-    for picture in (stride_charts(sources)[0] if charts is None else charts).pictures():
+    for picture in charts.pictures():
         available[picture.name] = picture.data
     return packed, available
 
@@ -181,19 +181,16 @@ def _source_html(card: Card, references: Mapping[str, str]) -> str:
 def iter_notes(
     sources: DeckSources,
     packed_media: Mapping[str, str],
-    pictures: Mapping[str, SubjectPictures] | None = None,
-    charts: Charts | None = None,
+    pictures: Mapping[str, SubjectPictures],
+    charts: Charts,
     released: Collection[str] = (),
 ) -> Iterator[NoteData]:
     """Every card as the note Anki will store, one at a time: the sources' cards, then the
     picture cards, then the chart cards. A stride card shows its stride chart after the answer
-    (its subject's, else the overview), after any picture (the stride charts drawn from the
-    sources when ``charts`` is not given). Picture cards include the retired ones among the
-    ``released`` card ids."""
+    (its subject's, else the overview), after any picture; ``charts`` are those the run drew
+    once. Picture cards include the retired ones among the ``released`` card ids."""
     config = sources.config
     assert config is not None
-    pictures = pictures or {}
-    charts = stride_charts(sources)[0] if charts is None else charts
     # Rendered once: a deck cites the same few references on every card.
     references = {key: to_html(text) for key, text in config.references.items()}
     for card in [
@@ -255,7 +252,7 @@ class CompiledDeck:
     """Every media file a note may use, by its packed name."""
     lock: Lock
     """``deck.lock`` as it was before this build."""
-    charts: Charts = NO_CHARTS
+    charts: Charts
 
     def notes(self) -> Iterator[NoteData]:
         """The notes, rendered as they are asked for, so a large deck is never all in memory."""

@@ -6,7 +6,6 @@ Errors cannot be silenced; ``build`` refuses to write a deck while any remains.
 
 from __future__ import annotations
 
-import difflib
 import re
 import string
 import unicodedata
@@ -25,10 +24,18 @@ from flashgen.lock import (
     release_problems,
 )
 from flashgen.markup import CLOZE, cloze_numbers, has_raw_html, picture_references
-from flashgen.notetypes import BASIC_QFMT, CLOZE_QFMT
 from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, derive_pictures, picture_cards
 from flashgen.problems import SAFETY_RULES, Problem, Severity, Where, sort_problems
-from flashgen.sources import INVISIBLE, Card, DeckSources, Subject, load_sources
+from flashgen.sources import (
+    INVISIBLE,
+    SLUG,
+    SLUG_RULE,
+    Card,
+    DeckSources,
+    Subject,
+    load_sources,
+    unknown_references,
+)
 from flashgen.stride import NO_CHARTS, RULE_SUMMARIES, Charts, chart_cards, stride_charts
 
 
@@ -110,7 +117,6 @@ def _problem(where: Where, message: str, rule: str) -> Problem:
     return Problem(where, message, rule, RULES[rule].severity)
 
 
-_SLUG = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
 _TAG = re.compile(r"\A[A-Za-z0-9_.+-]+(::[A-Za-z0-9_.+-]+)*\Z")
 _CONTEXT_CUE = re.compile(r"\A[^\s:][^:\n]{0,48}:\s")
 _YES_NO_OPENERS = (
@@ -218,10 +224,11 @@ def subject_names(subject: Subject) -> list[tuple[str, ...]]:
 
 
 def topic_name(sources: DeckSources, card: Card) -> str:
-    """The card's Topic field, as the build fills it: its subject's group, else its subject."""
+    """The card's Topic field, the answer side's header: its subject's group, else its subject.
+    A picture card has none: it asks which subject (or group) its picture shows."""
     subject = sources.subjects.get(card.subject or "")
     if subject is None or card.id.startswith(PICTURE_PREFIX):
-        return ""  # on a picture card, the header would name the group its picture asks for
+        return ""
     group = sources.subjects.get(subject.group or "")
     return (group or subject).name
 
@@ -250,12 +257,12 @@ def _cloze_sides(cloze: str) -> Iterator[tuple[int, str, str, str]]:
 
 
 def _give_aways(card: Card, sources: DeckSources) -> Iterator[str]:
-    """Why the card's front gives its answer away, once per card side and reason."""
+    """Why the card's front gives its answer away, once per card side and reason. The front
+    is the question alone: the question templates show no other field (the Topic header is on
+    the answer side)."""
     subject = sources.subjects.get(card.subject or "")
     group = sources.subjects.get(subject.group or "") if subject else None
     named = [s for s in (subject, group) if s is not None]
-    template = CLOZE_QFMT if card.is_cloze else BASIC_QFMT
-    topic = topic_name(sources, card) if "{{Topic}}" in template else ""
     if card.cloze is not None:
         sides = [
             (f"c{n}'s answer", answer, front, alone)
@@ -265,8 +272,8 @@ def _give_aways(card: Card, sources: DeckSources) -> Iterator[str]:
         front = card.front or ""
         sides = [("the answer", card.back or "", front, front)]
     for label, answer, front, alone in sides:
-        shown = comparable(f"{topic} {front}")
-        without_siblings = comparable(f"{topic} {alone}")
+        shown = comparable(front)
+        without_siblings = comparable(alone)
         for text, phrase in answer_phrases(answer):
             if _contains(shown, phrase):
                 yield f"{label} '{text}' shows on the front; ask without it"
@@ -301,12 +308,8 @@ def _names_shown(
 
 def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
     config = sources.config
-    if not _SLUG.match(card.id):
-        yield _problem(
-            card.at("id"),
-            f"card id '{card.id}' must be a lowercase slug (a-z, 0-9, '-', '_', '.')",
-            "id-format",
-        )
+    if not SLUG.match(card.id):
+        yield _problem(card.at("id"), f"card id '{card.id}' must be {SLUG_RULE}", "id-format")
     for tag in card.tags:
         if not _TAG.match(tag):
             reason = (
@@ -370,16 +373,8 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
             )
     if not card.source:
         yield _problem(card.where, f"card '{card.id}' has no source", "missing-source")
-    elif config is not None and config.references:
-        for key in card.source_keys:
-            if key not in config.references:
-                close = difflib.get_close_matches(key, config.references, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                yield _problem(
-                    card.at("source"),
-                    f"source '{key}' is not under 'references' in deck.yaml{hint}",
-                    "unknown-reference",
-                )
+    else:
+        yield from unknown_references(card.source, config, card.at("source"))
     if card.back is not None and config is not None:
         count = len(words(card.back))
         if count > config.max_answer_words:

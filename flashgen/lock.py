@@ -30,8 +30,8 @@ from flashgen.notetypes import (
     CLOZE_NAME,
     CLOZE_TEMPLATES,
 )
-from flashgen.problems import Problem, ProblemError, Where, undecodable_at
-from flashgen.sources import Card, DeckConfig
+from flashgen.problems import ANY_CONTROL, Problem, ProblemError, Where, undecodable_at
+from flashgen.sources import SLUG, SLUG_RULE, Card, DeckConfig
 from flashgen.yamlsource import read_regular_file
 
 LOCK_FILE = "deck.lock"
@@ -232,7 +232,7 @@ def read_lock(path: Path, shown: str) -> Lock:
     try:
         if data.get("version") != LOCK_VERSION:
             raise ValueError(f"unknown lock version {data.get('version')!r}")
-        return Lock(
+        lock = Lock(
             cards={
                 str(card_id): e if isinstance(e, LockedCard) else _locked_card(e, shared)
                 for card_id, e in data["cards"].items()
@@ -251,6 +251,37 @@ def read_lock(path: Path, shown: str) -> Lock:
                 Where(shown), f"lock is malformed ({exc}); restore it from version control", "lock"
             )
         ) from None
+    for card_id in (*lock.forgotten, *lock.cards):
+        if not SLUG.match(card_id):
+            # Ids in the lock become cards (retired picture cards) and fields: as checked as
+            # the ids written in card files.
+            found = ANY_CONTROL.search(card_id)
+            reason = (
+                f"holds control character U+{ord(found.group()):04X}"
+                if found is not None
+                else f"is not {SLUG_RULE}"
+            )
+            raise LockError(
+                Problem(
+                    Where(shown, _line_of_key(text, card_id)),
+                    f"card id '{card_id}' in the lock {reason}; restore the lock from version "
+                    "control",
+                    "lock",
+                )
+            )
+    return lock
+
+
+def _line_of_key(text: str, key: str) -> int:
+    """The first line of a lock's text that starts with ``key`` as a JSON string (1 if none)."""
+    decoder = json.JSONDecoder()
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped.startswith('"'):
+            with contextlib.suppress(ValueError):
+                if decoder.raw_decode(stripped)[0] == key:
+                    return number
+    return 1
 
 
 def content_hash(fields: Iterable[str], tags: Iterable[str], notetype: int, deck: str) -> str:
@@ -336,16 +367,15 @@ def release_problems(
                 "will not move learners' existing cards, only new learners would see the move",
                 "deck-changed",
             )
-    for card_id in sorted(set(lock.cards) - present - set(unread or ())):
-        if unread is None:
-            break
-        yield Problem(
-            Where(shown_lock, lock.line_of(card_id)),
-            f"released card '{card_id}' is gone from the sources: an .apkg cannot delete it, so "
-            "learners keep it as it was. Keep it with 'retired: <reason>', or run "
-            f"'flashgen forget {card_id} --reason ...'",
-            "card-removed",
-        )
+    if unread is not None:
+        for card_id in sorted(set(lock.cards) - present - set(unread)):
+            yield Problem(
+                Where(shown_lock, lock.line_of(card_id)),
+                f"released card '{card_id}' is gone from the sources: an .apkg cannot delete it, "
+                "so learners keep it as it was. Keep it with 'retired: <reason>', or run "
+                f"'flashgen forget {card_id} --reason ...'",
+                "card-removed",
+            )
 
 
 def current_notetypes() -> dict[int, Notetype]:

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Every control character, tabs and line breaks included: none belongs in a name, an id or a
+# one-line message (text fields may hold tabs and newlines: yamlsource.CONTROL leaves those).
+ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def shown_safely(text: str) -> str:
     """``text`` for a terminal: control characters (newlines, escape codes) written as escapes."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    return ANY_CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -77,7 +79,7 @@ class SourcesError(Exception):
 # flashgen.check.RULES lists them with every other rule.
 SAFETY_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("reserved-id", "error", "A written card id starting with picture- or chart-."),
-    ("guid-separator", "error", "'__' in the deck key or a card id: guids could collide."),
+    ("guid-separator", "error", "'__' in a deck key, card id or subject key: guids could collide."),
     ("duplicate-guid", "error", "Two notes of one build with the same guid."),
     ("control-character", "error", "A control character (Anki refuses it) in any text or name."),
     ("invisible-character", "warning", "A zero-width or text-direction character in text."),

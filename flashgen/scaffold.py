@@ -17,14 +17,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.problems import FlashgenError, SourcesError
+from flashgen.lock import LOCK_FILE
+from flashgen.problems import ANY_CONTROL, FlashgenError, SourcesError
 from flashgen.schema import KINDS, SCHEMA_DIR, Kind, file_name, render
-from flashgen.sources import DECK_FILE, SUBJECTS_FILE
+from flashgen.sources import DECK_FILE, STRIDE_FILE, SUBJECTS_FILE, malformed_deck_name
 
 CARDS_DIR = "cards"
 EXAMPLE_FILE = "example.yaml"
-_LOCK_FILE = "deck.lock"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class DeckExists(FlashgenError):
@@ -66,9 +65,9 @@ def default_name(directory: Path) -> str:
 def _check_name(name: str) -> None:
     if not name.strip():
         raise FlashgenError("the deck name is empty")
-    if _CONTROL.search(name):
+    if ANY_CONTROL.search(name):
         raise FlashgenError("the deck name holds a control character (a line break, a tab, …)")
-    if ":::" in name or any(not part.strip() for part in name.split("::")):
+    if malformed_deck_name(name):
         raise FlashgenError(
             f"deck name '{name}' is malformed: '::' separates subdecks, each part needs a name"
         )
@@ -112,7 +111,8 @@ def _example_yaml(with_subjects: bool) -> str:
         return f"    subject: {key}\n" if with_subjects else ""
 
     return f"""{_modeline("cards")}\
-# A card file: every *.yaml in this folder but deck.yaml and subjects.yaml holds cards.
+# A card file: every *.yaml in this folder holds cards, but {DECK_FILE}, {SUBJECTS_FILE} and
+# {STRIDE_FILE} (when there is one: muscle activity data for stride charts).
 # Replace these examples with your own. A card's id is fixed once released: it is how Anki
 # knows the card again. Edit a card's text freely; never reuse an id for another card.
 tags: [card-writing]                  # added to every card in this file
@@ -167,7 +167,7 @@ $ flashgen build
 
 `flashgen check` lists every problem in the cards, with file and line. `flashgen build` writes
 `{apkg}` (import it into Anki, AnkiDroid or AnkiMobile) and updates
-`{CARDS_DIR}/{_LOCK_FILE}`: commit the lock with each release, so the next build updates
+`{CARDS_DIR}/{LOCK_FILE}`: commit the lock with each release, so the next build updates
 learners' cards in place and keeps their reviews. The deck's `id` and `key` in
 `{CARDS_DIR}/{DECK_FILE}` are fixed forever.
 
@@ -197,7 +197,7 @@ def _refuse_existing(root: Path, relative: list[str]) -> None:
     """Raise before anything is written if the deck, or any file to write, is already there."""
     if root.exists() and not root.is_dir():
         raise FlashgenError(f"{root} exists and is not a folder")
-    for inside in (root / DECK_FILE, root / _LOCK_FILE):
+    for inside in (root / DECK_FILE, root / LOCK_FILE):
         if inside.exists():
             raise DeckExists(
                 f"{inside} already exists: {root} holds a deck's cards, and flashgen init DIR "
@@ -206,7 +206,7 @@ def _refuse_existing(root: Path, relative: list[str]) -> None:
     cards = root / CARDS_DIR
     if cards.is_dir():
         for path in sorted(cards.iterdir(), key=lambda p: (p.name != DECK_FILE, p.name)):
-            if path.suffix in {".yaml", ".yml"} or path.name == _LOCK_FILE:
+            if path.suffix in {".yaml", ".yml"} or path.name == LOCK_FILE:
                 raise DeckExists(
                     f"{path} already exists: there is a deck in {cards}, and flashgen init "
                     "never overwrites or adds to one; nothing was written"

@@ -17,9 +17,10 @@ from typing import Any, Literal
 
 from flashgen import __version__, fields
 from flashgen.fields import Key, ValueType
-from flashgen.sources import DECK_FILE, SUBJECTS_FILE
+from flashgen.sources import DECK_FILE, STRIDE_FILE, SUBJECTS_FILE
 
 Kind = Literal["deck", "subjects", "cards"]
+"""The source files with a schema; ``stride.yaml`` (:data:`sources.STRIDE_FILE`) has none."""
 KINDS: tuple[Kind, ...] = ("deck", "subjects", "cards")
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_DIR = ".schema"
@@ -30,7 +31,10 @@ _WORD: _Schema = {"type": ["string", "number"], "pattern": r"\S"}
 _TITLES: Mapping[Kind, tuple[str, str]] = {
     "deck": (f"flashgen {DECK_FILE}", "The deck: its name, the ids fixed forever, settings."),
     "subjects": (f"flashgen {SUBJECTS_FILE}", "What the deck teaches."),
-    "cards": ("flashgen card file", "Any other *.yaml file of a cards directory: its cards."),
+    "cards": (
+        "flashgen card file",
+        f"Any other *.yaml file of a cards directory but {STRIDE_FILE}: its cards.",
+    ),
 }
 
 
@@ -39,12 +43,15 @@ def file_name(kind: Kind) -> str:
     return f"{kind}.schema.json"
 
 
-def kind_of(source_name: str) -> Kind:
-    """Which schema a file in a cards directory follows, by its name."""
+def kind_of(source_name: str) -> Kind | None:
+    """Which schema a file in a cards directory follows, by its name (``None`` for
+    ``stride.yaml``, which holds stride data, not cards)."""
     if source_name == DECK_FILE:
         return "deck"
     if source_name == SUBJECTS_FILE:
         return "subjects"
+    if source_name == STRIDE_FILE:
+        return None
     return "cards"
 
 

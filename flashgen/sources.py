@@ -47,6 +47,9 @@ RESERVED_ID_PREFIXES = ("picture-", "chart-")
 GUID_SEPARATOR = "__"
 # Anki stores deck ids as signed 64-bit integers; 0 and 1 are its own.
 MAX_DECK_ID = (1 << 63) - 1
+# What a card id or a subject key must be: a lowercase slug (it is part of note guids and ids).
+SLUG = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
+SLUG_RULE = "a lowercase slug (a-z, 0-9, '-', '_', '.')"
 # Zero-width and bidirectional controls: invisible, yet they change what text compares equal to.
 INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _NO_ALLOW: Mapping[str, str] = MappingProxyType({})
@@ -123,7 +126,7 @@ class Card:
     @property
     def source_keys(self) -> list[str]:
         """The source split into items, for decks that cite references by key."""
-        return [part.strip() for part in re.split(r"[;,]", self.source) if part.strip()]
+        return source_keys(self.source)
 
     @property
     def question(self) -> str:
@@ -191,13 +194,37 @@ SUBJECTS_FILE_KEYS = fields.names(fields.SUBJECTS_FILE)
 SUBJECT_KEYS = fields.names(fields.SUBJECT)
 
 
+def source_keys(source: str) -> list[str]:
+    """A ``source`` (a card's, or a number's in stride.yaml) split into its items: the
+    reference keys it cites, in a deck with ``references``."""
+    return [part.strip() for part in re.split(r"[;,]", source) if part.strip()]
+
+
+def unknown_references(source: str, config: DeckConfig | None, where: Where) -> Iterator[Problem]:
+    """An ``unknown-reference`` problem for each item of ``source`` that is not a key of
+    deck.yaml's ``references``; none when the deck has no references (sources are then text)."""
+    references = config.references if config is not None else {}
+    if not references:
+        return
+    for key in source_keys(source):
+        if key not in references:
+            close = difflib.get_close_matches(key, references, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            yield Problem(
+                where,
+                f"source '{key}' is not under 'references' in deck.yaml{hint}",
+                "unknown-reference",
+            )
+
+
 def malformed_deck_name(name: str) -> bool:
     """A deck name Anki would read differently: an empty part around '::', or ':::'."""
     return ":::" in name or any(not part.strip() for part in name.split("::"))
 
 
-class _Reader:
-    """Converts located YAML into typed values, collecting problems instead of stopping."""
+class Reader:
+    """Converts located YAML into typed values, collecting problems instead of stopping (the
+    card sources' loader, and :mod:`flashgen.stride`'s)."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -314,7 +341,7 @@ class _Reader:
         return out
 
 
-def _load_yaml(path: Path, shown: str, reader: _Reader) -> tuple[bool, YNode | None]:
+def _load_yaml(path: Path, shown: str, reader: Reader) -> tuple[bool, YNode | None]:
     """Whether the file parsed, and its root node (``None`` for an empty file)."""
     try:
         return True, parse(read_text(path, shown), shown)
@@ -323,7 +350,7 @@ def _load_yaml(path: Path, shown: str, reader: _Reader) -> tuple[bool, YNode | N
         return False, None
 
 
-def _top_mapping(node: YNode | None, shown: str, reader: _Reader, expected: str) -> YMap | None:
+def _top_mapping(node: YNode | None, shown: str, reader: Reader, expected: str) -> YMap | None:
     if node is None:
         reader.error(
             Where(shown), f"file is empty; expected a mapping with {expected}", "empty-file"
@@ -338,7 +365,7 @@ def _top_mapping(node: YNode | None, shown: str, reader: _Reader, expected: str)
     return node
 
 
-def _read_deck(node: YMap, reader: _Reader) -> DeckConfig | None:
+def _read_deck(node: YMap, reader: Reader) -> DeckConfig | None:
     reader.check_keys(node, DECK_KEYS, DECK_FILE)
     name = reader.string(node, "name", DECK_FILE, required=True)
     deck_id = reader.integer(node, "id", required=True)
@@ -394,7 +421,7 @@ def _read_deck(node: YMap, reader: _Reader) -> DeckConfig | None:
     )
 
 
-def _read_subjects(node: YMap, shown: str, reader: _Reader) -> dict[str, Subject]:
+def _read_subjects(node: YMap, shown: str, reader: Reader) -> dict[str, Subject]:
     reader.check_keys(node, SUBJECTS_FILE_KEYS, shown)
     entries = node.items.get("subjects")
     if entries is None:
@@ -418,11 +445,19 @@ def _read_subjects(node: YMap, shown: str, reader: _Reader) -> dict[str, Subject
         aspects, _ = reader.strings(entry, "aspects")
         if key is None or name is None:
             continue
-        if not _SAFE_KEY.match(key):
+        if not SLUG.match(key):
+            reader.error(
+                entry.items["key"].where, f"subject key '{key}' must be {SLUG_RULE}", "id-format"
+            )
+            continue
+        if GUID_SEPARATOR in key:
+            # Its generated cards' ids (picture-which-<key>) would hold it.
             reader.error(
                 entry.items["key"].where,
-                f"subject key '{key}' must be a lowercase slug (a-z, 0-9, '-', '_', '.')",
-                "id-format",
+                f"subject key '{key}' holds '{GUID_SEPARATOR}', which note guids are joined "
+                "with: its picture cards' ids could collide with another deck's notes; use one "
+                "'_' or '-'",
+                "guid-separator",
             )
             continue
         if key in subjects:
@@ -453,9 +488,7 @@ def _read_subjects(node: YMap, shown: str, reader: _Reader) -> dict[str, Subject
     return subjects
 
 
-def _read_card(
-    node: YNode, defaults: dict[str, object], shown: str, reader: _Reader
-) -> Card | None:
+def _read_card(node: YNode, defaults: dict[str, object], shown: str, reader: Reader) -> Card | None:
     if not isinstance(node, YMap):
         reader.error(
             node.where, "each card must be a mapping of keys such as id, front, back", "wrong-type"
@@ -540,7 +573,7 @@ def _read_card(
     )
 
 
-def _read_card_file(node: YMap, shown: str, reader: _Reader) -> list[Card]:
+def _read_card_file(node: YMap, shown: str, reader: Reader) -> list[Card]:
     reader.check_keys(node, CARD_FILE_KEYS, "a card file")
     tags, _ = reader.strings(node, "tags")
     defaults: dict[str, object] = {
@@ -573,7 +606,7 @@ def _yaml_files(root: Path) -> Iterator[Path]:
             yield path  # anything but a regular file is refused when it is read
 
 
-def _load_file(path: Path, sources: DeckSources, reader: _Reader) -> None:
+def _load_file(path: Path, sources: DeckSources, reader: Reader) -> None:
     shown = sources.shown(path.name)
     sources.files.append(shown)
     parsed, node = _load_yaml(path, shown, reader)
@@ -612,7 +645,7 @@ def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSour
     """Load every source file under ``root``; the problems say what could not be read."""
     shown_root = str(root) if shown_root is None else shown_root
     shown_root = shown_root.rstrip("/") if shown_root not in {"", "/"} else shown_root
-    reader = _Reader()
+    reader = Reader()
     sources = DeckSources(
         root=root, shown_root=shown_root, config=None, subjects={}, cards=[], files=[], media={}
     )
@@ -653,10 +686,9 @@ def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSour
 
 
 _SAFE_FILE_NAME = re.compile(r"\A[A-Za-z0-9_-][A-Za-z0-9._-]*\Z")
-_SAFE_KEY = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")
 
 
-def _check_diagram_names(sources: DeckSources, reader: _Reader) -> None:
+def _check_diagram_names(sources: DeckSources, reader: Reader) -> None:
     """Diagram names become media names and picture references: letters, digits, '.-_' only."""
     folder = sources.root / DIAGRAMS_DIR
     if os.path.islink(folder) or not folder.is_dir():
@@ -670,7 +702,7 @@ def _check_diagram_names(sources: DeckSources, reader: _Reader) -> None:
             )
 
 
-def _load_media(sources: DeckSources, reader: _Reader) -> None:
+def _load_media(sources: DeckSources, reader: Reader) -> None:
     """Every regular file in ``media/``; SVGs are read now and sanitised."""
     from flashgen import svgsafe
 

@@ -21,15 +21,22 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from flashgen.markup import image_tag
+from flashgen.markup import image_tag, markdown_literal
 from flashgen.pictures import Picture, content_name
 from flashgen.problems import Problem, Where
-from flashgen.sources import STRIDE_FILE, Card, DeckSources, Subject
+from flashgen.sources import (
+    STRIDE_FILE,
+    Card,
+    DeckSources,
+    Reader,
+    Subject,
+    source_keys,
+    unknown_references,
+)
 from flashgen.yamlsource import YamlProblem, YMap, YNode, YScalar, YSeq, parse, read_text
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -121,10 +128,6 @@ class StrideData:
         return next(iter(self.speeds.values()), None)
 
 
-def split_sources(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"[;,]", text) if part.strip()]
-
-
 def article_muscles(subjects: Mapping[str, Subject]) -> list[str]:
     """The muscles and groups the article names, which the data must cover, in manifest order.
 
@@ -148,39 +151,13 @@ def article_muscles(subjects: Mapping[str, Subject]) -> list[str]:
     return keys
 
 
-class _Checker:
+class _Checker(Reader):
+    """The card sources' reader (keys, text, problems), with stride.yaml's own values."""
+
     def __init__(self, shown: str, sources: DeckSources) -> None:
+        super().__init__()
         self.shown = shown
         self.sources = sources
-        self.problems: list[Problem] = []
-
-    def error(self, where: Where, message: str, rule: str) -> None:
-        self.problems.append(Problem(where, message, rule))
-
-    def keys(self, node: YMap, allowed: tuple[str, ...], what: str) -> None:
-        for key, key_node in node.keys.items():
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                hint = (
-                    f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(allowed)})"
-                )
-                self.error(key_node.where, f"unknown key '{key}' in {what}{hint}", "unknown-key")
-
-    def text(self, node: YMap, key: str, what: str, *, required: bool = True) -> str | None:
-        value = node.items.get(key)
-        if value is None:
-            if required:
-                self.error(node.where, f"{what} is missing required key '{key}'", "missing-key")
-            return None
-        if (
-            not isinstance(value, YScalar)
-            or isinstance(value.value, bool)
-            or value.value is None
-            or not str(value.value).strip()
-        ):
-            self.error(value.where, f"'{key}' must be text", "wrong-type")
-            return None
-        return str(value.value).strip()
 
     def number(self, node: YMap, key: str, what: str) -> float | None:
         value = node.items.get(key)
@@ -208,20 +185,10 @@ class _Checker:
                 "stride-source",
             )
             return None
-        text = self.text(node, "source", what)
+        text = self.string(node, "source", what, required=True)
         if text is None:
             return None
-        config = self.sources.config
-        references = config.references if config is not None else {}
-        for key in split_sources(text):
-            if key not in references:
-                close = difflib.get_close_matches(key, references, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                self.error(
-                    value.where,
-                    f"source '{key}' is not under 'references' in deck.yaml{hint}",
-                    "unknown-reference",
-                )
+        self.problems.extend(unknown_references(text, self.sources.config, value.where))
         return text
 
     def subject(self, value: YNode | None, where: Where) -> str | None:
@@ -263,8 +230,8 @@ def _read_speeds(node: YNode | None, top: YMap, check: _Checker) -> dict[str, Sp
                 value.where, f"{what} must be a mapping of label, toe_off, source", "wrong-type"
             )
             continue
-        check.keys(value, SPEED_KEYS, what)
-        label = check.text(value, "label", what)
+        check.check_keys(value, SPEED_KEYS, what)
+        label = check.string(value, "label", what, required=True)
         toe_off = check.number(value, "toe_off", what)
         source = check.source(value, what)
         if toe_off is not None and not 0 < toe_off < 100:
@@ -287,11 +254,11 @@ def _read_span(
             node.where, "each span must be a mapping of speed, from, to, role, source", "wrong-type"
         )
         return None
-    check.keys(node, SPAN_KEYS, "a span")
-    speed = check.text(node, "speed", "a span")
+    check.check_keys(node, SPAN_KEYS, "a span")
+    speed = check.string(node, "speed", "a span", required=True)
     start = check.number(node, "from", "a span")
     end = check.number(node, "to", "a span")
-    role = check.text(node, "role", "a span")
+    role = check.string(node, "role", "a span", required=True)
     source = check.source(node, "a span")
     ok = True
     if speed is not None and speed not in defined:
@@ -355,9 +322,9 @@ def _read_muscles(
                 entry.where, "each muscle must be a mapping of subject, note, spans", "wrong-type"
             )
             continue
-        check.keys(entry, MUSCLE_KEYS, "a muscle")
+        check.check_keys(entry, MUSCLE_KEYS, "a muscle")
         key = check.subject(entry.items.get("subject"), entry.where)
-        note = check.text(entry, "note", "a muscle", required=False) or ""
+        note = check.string(entry, "note", "a muscle") or ""
         spans_node = entry.items.get("spans")
         spans: list[Span] = []
         if spans_node is None:
@@ -411,7 +378,7 @@ def load_stride(sources: DeckSources) -> tuple[StrideData | None, list[Problem]]
             where, f"file holds {what}; expected a mapping with 'speeds' and 'muscles'", rule
         )
         return None, check.problems
-    check.keys(node, TOP_KEYS, shown)
+    check.check_keys(node, TOP_KEYS, shown)
     speeds_node = node.items.get("speeds")
     speeds = _read_speeds(speeds_node, node, check)
     defined = set(speeds_node.items) if isinstance(speeds_node, YMap) else set()
@@ -866,7 +833,7 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
         return []
     reference = stride.reference
     left, right = reference.toe_off, _phase_marks(reference.toe_off)[1]
-    doing, cited = [], [*split_sources(reference.source)]
+    doing, cited = [], [*source_keys(reference.source)]
     votes: dict[str, int] = dict.fromkeys(ROLES, 0)
     for key in charts.overview_rows:
         spans = _active(
@@ -877,15 +844,17 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
             for role in roles:
                 votes[role] += 1
             labels = ", ".join(ROLES[role].label for role in roles)
-            doing.append(f"{sources.subjects[key].name} ({labels})")
-            cited.extend(key for s in spans for key in split_sources(s.source))
+            doing.append(f"{markdown_literal(sources.subjects[key].name)} ({labels})")
+            cited.extend(key for s in spans for key in source_keys(s.source))
     if not doing:
         return []
     top = max(votes, key=lambda role: votes[role])  # ties: the vocabulary's order
     label = ROLES[top].label
     extra = (
-        f"{reference.label}: early swing runs from toe-off, at {_num(reference.toe_off)}% of "
-        "the stride, to mid swing. Working then: " + "; ".join(doing) + "."
+        f"{markdown_literal(reference.label)}: early swing runs from toe-off, at "
+        f"{_num(reference.toe_off)}% of the stride, to mid swing. Working then: "
+        + "; ".join(doing)
+        + "."
     )
     where = next(iter(stride.muscles.values())).where if stride.muscles else Where(stride.file)
     return [

@@ -232,7 +232,7 @@ def test_any_wellformed_name_is_written_as_given(runner, tmp_path, name):
     assert check.exit_code == 0, check.output
 
 
-@pytest.mark.parametrize("name", ["::Deck", "Deck::", "A:::B", "  ", "Two\nlines"])
+@pytest.mark.parametrize("name", ["::Deck", "Deck::", "A:::B", "  ", "Two\nlines", "Tab\there"])
 def test_a_malformed_name_is_refused(runner, tmp_path, name):
     result = runner.invoke(cli, ["init", str(tmp_path / "d"), "--name", name])
     assert result.exit_code == 1

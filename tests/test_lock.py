@@ -241,3 +241,39 @@ def test_a_broken_lock_is_a_clear_error(runner, make_cards, tmp_path, text):
     (line,) = _check_errors(runner, root)
     assert line.startswith(f"{root}/deck.lock:1:")
     assert line.endswith("[lock]")
+
+
+@pytest.mark.parametrize(
+    ("section", "card_id", "reason"),
+    [
+        ("cards", "picture-which-calf\u001f", "holds control character U+001F"),
+        ("cards", "card-0\nx", "holds control character U+000A"),
+        ("forgotten", "old\u0085card", "holds control character U+0085"),
+        ("cards", "Card 7", "is not a lowercase slug (a-z, 0-9, '-', '_', '.')"),
+        ("forgotten", "<b>gone</b>", "is not a lowercase slug (a-z, 0-9, '-', '_', '.')"),
+    ],
+)
+def test_a_lock_card_id_that_is_no_card_id_is_a_located_error(
+    runner, make_cards, tmp_path, section, card_id, reason
+):
+    """Ids in the lock become cards (a retired picture card) and fields: they obey the id rule
+    and hold no control character, or check and build stop at the lock's line."""
+    root = _released(runner, make_cards, tmp_path)
+    lock_path = root / "deck.lock"
+    data = json.loads(lock_path.read_text(encoding="utf-8"))
+    data[section][card_id] = data["cards"]["card-0"] if section == "cards" else "a reason"
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    lock_path.write_text(text, encoding="utf-8")
+    key = json.dumps(card_id, ensure_ascii=False)
+    line = next(n for n, row in enumerate(text.split("\n"), 1) if row.strip().startswith(key))
+    (error,) = _check_errors(runner, root)
+    shown = repr(card_id)[1:-1]
+    assert error == (
+        f"{root}/deck.lock:{line}:1: error: card id '{shown}' in the lock {reason}; restore the "
+        "lock from version control [lock]"
+    ), error
+    output = tmp_path / "out.apkg"
+    result = runner.invoke(cli, ["build", str(root), "-o", str(output)])
+    assert result.exit_code == 1 and not output.exists()
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{root}/deck.lock:{line}:1: error: card id " in result.stderr

@@ -6,6 +6,8 @@ this test forces you to think about (and a later section of the README explains)
 
 from __future__ import annotations
 
+import re
+
 from flashgen.notetypes import notetypes
 
 PINNED = {
@@ -37,3 +39,12 @@ def test_templates_carry_no_javascript():
         for template in model.templates:
             for side in ("qfmt", "afmt"):
                 assert "<script" not in template[side].lower()
+
+
+def test_the_question_side_shows_the_question_alone():
+    """check's give-away rule reads a card's front as its question alone: no other field (the
+    Topic header is on the answer side) may join the question templates."""
+    types = notetypes()
+    for model, question in ((types.basic, "{{Front}}"), (types.cloze, "{{cloze:Text}}")):
+        qfmt = model.templates[0]["qfmt"]
+        assert re.findall(r"\{\{[^}]*\}\}", qfmt) == [question]

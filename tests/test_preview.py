@@ -12,6 +12,7 @@ from flashgen.cli import cli
 from flashgen.pictures import deck_pictures
 from flashgen.preview import preview
 from flashgen.sources import load_sources
+from flashgen.stride import stride_charts
 
 _SIDE = re.compile(
     r'<div class="card" data-side="(front|back)" data-card="([^"]+)">(.*?)</div><!--/side-->',
@@ -39,7 +40,7 @@ def _preview_sides(page: str, media: dict[str, bytes]) -> dict[tuple[str, str], 
 
 def _media(cards_dir) -> dict[str, bytes]:
     sources, _ = load_sources(cards_dir)
-    return deck_media(sources, deck_pictures(sources))[1]
+    return deck_media(sources, deck_pictures(sources), stride_charts(sources)[0])[1]
 
 
 def _anki_sides(cards_dir, tmp_path) -> dict[tuple[str, str], str]:

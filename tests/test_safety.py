@@ -77,6 +77,15 @@ def test_the_guid_separator_is_refused_in_key_and_ids(runner, make_cards, tmp_pa
     assert {line.split(":")[0].rsplit("/", 1)[1] for line in located} == {"deck.yaml", "calf.yaml"}
 
 
+def test_the_guid_separator_is_refused_in_subject_keys(runner, make_cards, tmp_path):
+    """A subject's picture cards are ids ``picture-which-<key>``: '__' may not reach them."""
+    cards = make_cards(calf={"cards": [CARD]})
+    write_yaml(cards / "subjects.yaml", {"subjects": [{"key": "calf__soleus", "name": "Soleus"}]})
+    (located,) = _fails_located(runner, cards, "guid-separator", tmp_path)
+    assert located.startswith(f"{cards}/subjects.yaml:2:")
+    assert "subject key 'calf__soleus' holds '__'" in located
+
+
 def test_every_build_has_one_note_per_guid(runner, make_cards, tmp_path, monkeypatch):
     """Should a generated card ever share a written card's id, the build stops, located."""
     cards = make_cards(calf={"cards": [CARD]})

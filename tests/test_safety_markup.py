@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
-from anki_collection import import_apkg, open_collection
+from anki_collection import import_apkg, notes_by_card_id, open_collection
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from flashgen.cli import cli
@@ -96,7 +96,8 @@ def _deck(root: Path, names: list[str], files: list[str], reference: str) -> Non
     cards = []
     for n, name in enumerate(names):
         subjects.append({"key": f"group-{n}", "name": f"G {name}", "kind": "group"})
-        subjects.append({"key": f"subject-{n}", "name": name, "group": f"group-{n}"})
+        subjects.append({"key": f"subject-{n}", "name": name, "group": f"group-{n}",
+                         "named_in_source": n == 0})  # fmt: skip
         cards.append(
             {"id": f"card-{n}", "front": "Q: which?", "back": "A", "subject": f"subject-{n}",
              "source": "R1"}
@@ -110,12 +111,23 @@ def _deck(root: Path, names: list[str], files: list[str], reference: str) -> Non
     # A drawing of the first subject: its picture cards carry the hostile name too.
     (root / "diagrams").mkdir()
     (root / "diagrams" / "view.svg").write_text(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" '
+        'data-view="Right leg, from behind">'
         '<path class="region" data-subjects="subject-0" d="M0 0 L5 5 Z"/></svg>',
         "utf-8",
     )
+    # Stride data for the first subject, with a hostile speed label: the overview chart's card
+    # names both in its generated text.
+    stride = {
+        "speeds": {"easy": {"label": reference, "toe_off": 40, "source": "R1"}},
+        "muscles": [
+            {"subject": "subject-0",
+             "spans": [{"speed": "easy", "from": 42, "to": 60, "role": "swing", "source": "R1"}]}
+        ],
+    }  # fmt: skip
     for file_name, content in (
         ("deck.yaml", deck),
+        ("stride.yaml", stride),
         ("subjects.yaml", {"subjects": subjects}),
         ("cards.yaml", {"cards": cards}),
     ):
@@ -127,6 +139,9 @@ def _deck(root: Path, names: list[str], files: list[str], reference: str) -> Non
     names=st.lists(hostile_text, min_size=1, max_size=3),
     files=st.lists(file_names, min_size=1, max_size=3),
     reference=hostile_text,
+)
+@example(  # builds: the cards, pictures and chart card below are all checked in Anki
+    names=["Shin [click me](https://evil.example/x) **muscles**"], files=["f"], reference="*R*"
 )
 def test_hostile_names_files_and_references_never_reach_a_card_as_markup(
     tmp_path_factory, names, files, reference
@@ -154,6 +169,10 @@ def test_hostile_names_files_and_references_never_reach_a_card_as_markup(
                     _assert_card_side_safe(side)
                 assert card.question_av_tags() == [] and card.answer_av_tags() == []
         assert col.media.check().missing == []
+        # The chart card's generated text holds the names as text: no link, emphasis or picture.
+        overview = notes_by_card_id(col)["chart-overview"]
+        for field in ("Front", "Back", "Extra"):
+            assert _elements(overview[field]) == [], overview[field]
     finally:
         col.close()
     page = runner.invoke(cli, ["preview", str(root), "-o", str(tmp / "page.html")])

@@ -58,6 +58,15 @@ def test_schemas_are_valid_json_schema(kind: Kind):
     assert json.loads(render(kind)) == document
 
 
+def test_stride_data_has_no_schema_and_is_no_card_file():
+    assert kind_of(sources.STRIDE_FILE) is None
+    assert [kind_of(name) for name in ("deck.yaml", "subjects.yaml", "calf.yaml")] == [
+        "deck",
+        "subjects",
+        "cards",
+    ]
+
+
 def test_every_shipped_source_file_validates():
     """deck.yaml, subjects.yaml and every file the loader reads cards from (other files in
     cards/, such as data files with formats of their own, are not card files)."""

@@ -242,6 +242,29 @@ def test_each_data_rule_is_a_located_error_from_check_and_build(
     assert built.exit_code == 1 and not (tmp_path / "x.apkg").exists()
 
 
+def test_sources_are_checked_alike_in_stride_data_and_cards(stride_cards, runner, tmp_path):
+    """Without deck.yaml 'references', a source is text in both; with them, an unknown key is
+    the same error in both."""
+    write_yaml(stride_cards / "deck.yaml", {k: v for k, v in DECK.items() if k != "references"})
+    result = runner.invoke(cli, ["check", "--strict", str(stride_cards)])
+    assert result.exit_code == 0, result.stderr
+    note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "chart-overview")
+    assert note.fields[4].startswith("S1, S29")  # the data's sources, as written
+    write_yaml(stride_cards / "deck.yaml", DECK)
+    (stride_cards / "stride.yaml").write_text(STRIDE.replace("source: S41", "source: S4"), "utf-8")
+    cards = [{**CARDS[0], "source": "S4"}, *CARDS[1:]]
+    write_yaml(stride_cards / "stride-test.yaml", {"cards": cards})
+    result = runner.invoke(cli, ["check", str(stride_cards)])
+    messages = {
+        line.split(": error: ")[1] for line in result.stderr.splitlines() if ": error: " in line
+    }
+    assert messages == {
+        "source 'S4' is not under 'references' in deck.yaml; did you mean 'S41'? "
+        "[unknown-reference]"
+    }, result.stderr
+    assert result.stderr.count("[unknown-reference]") == 2
+
+
 def test_every_stride_rule_is_listed(runner):
     listed = runner.invoke(cli, ["check", "--list-rules"]).output
     for rule in ("stride-range", "stride-role", "stride-source", "stride-speed", "stride-missing"):
@@ -253,7 +276,6 @@ def test_broken_yaml_in_stride_yaml_is_located(stride_cards, runner):
     result = runner.invoke(cli, ["check", str(stride_cards)])
     assert result.exit_code == 1 and f"{stride_cards}/stride.yaml:" in result.stderr
     assert "[yaml-syntax]" in result.stderr and "Traceback" not in result.stderr
-
 
 
 def test_unreadable_stride_data_does_not_call_its_released_chart_cards_removed(
@@ -271,6 +293,7 @@ def test_unreadable_stride_data_does_not_call_its_released_chart_cards_removed(
     (shipped_cards / "stride.yaml").write_text("speeds: [\n", encoding="utf-8")
     result = runner.invoke(cli, ["check", str(shipped_cards)])
     assert result.exit_code == 1 and "[card-removed]" not in result.stderr, result.stderr
+
 
 MALFORMED = {
     "empty": ("", "empty-file"),
@@ -318,6 +341,32 @@ def test_names_in_charts_are_escaped(stride_cards):
     note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "soleus-stride")
     assert "<script" not in note.fields[3] and "&lt;script&gt;" in note.fields[3]
     assert "[sound:" not in note.fields[3]
+
+
+def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
+    """A subject name or speed label in stride data is shown as written on the overview card:
+    no link, emphasis or picture made from it."""
+    name = "Shin [click me](https://evil.example/x) **muscles** ![](x.png)"
+    label = "Easy _run_ <b>x</b> [y](https://evil.example/y)"
+    subjects = [{**s, "name": name} if s["key"] == "hip-flexors" else s for s in SUBJECTS]
+    write_yaml(stride_cards / "subjects.yaml", {"subjects": subjects})
+    stride = STRIDE.replace('"Easy run, about 3.5 m/s"', f'"{label}"')
+    (stride_cards / "stride.yaml").write_text(stride, encoding="utf-8")
+    apkg = tmp_path / "deck.apkg"
+    build(stride_cards, output=apkg, environ={"SOURCE_DATE_EPOCH": "1700000000"})
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, apkg)
+        overview = notes_by_card_id(col)["chart-overview"]
+        extra = overview["Extra"]
+        assert re.search(r"<(?:a|strong|em|img|b)\b", extra) is None, extra
+        assert "evil.example" in extra and "**muscles**" in extra and "_run_" in extra
+        assert "&lt;b&gt;x&lt;/b&gt;" in extra
+        answer = overview.cards()[0].answer()
+        assert re.search(r"<(?:a|strong|em|b)\b", answer) is None, answer
+        assert "Shin [click me](https://evil.example/x) **muscles** ![](x.png)" in answer
+    finally:
+        col.close()
 
 
 # --- In Chromium ----------------------------------------------------------------------------
@@ -625,6 +674,27 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
         assert f'<img class="fg-chart" src="{charts.overview.name}"' in answer
     finally:
         col.close()
+
+
+def test_build_and_preview_draw_the_charts_once(stride_cards, tmp_path, monkeypatch, runner):
+    import flashgen.stride
+
+    drawn = []
+    derive = flashgen.stride.derive_charts
+
+    def counting(*args, **kwargs):
+        drawn.append(1)
+        return derive(*args, **kwargs)
+
+    monkeypatch.setattr(flashgen.stride, "derive_charts", counting)
+    for command in (
+        ["build", "-o", str(tmp_path / "d.apkg")],
+        ["preview", "-o", str(tmp_path / "p.html")],
+    ):
+        drawn.clear()
+        result = runner.invoke(cli, [command[0], str(stride_cards), *command[1:]])
+        assert result.exit_code == 0, result.output
+        assert len(drawn) == 1, command
 
 
 def test_a_changed_number_gets_a_new_chart_name(stride_cards):
