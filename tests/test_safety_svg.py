@@ -63,3 +63,20 @@ def test_size_is_bounded_before_parsing(tmp_path: Path):
     with pytest.raises(svgsafe.SvgError) as caught:
         svgsafe.read_svg(path, "big.svg")
     assert caught.value.problem.rule == "file-too-large"
+
+
+
+def test_bounds_only_reading_builds_no_cleaned_copy(tmp_path: Path, monkeypatch):
+    """A diagram is read within the bounds but not cleaned (pictures are rebuilt from it)."""
+    path = tmp_path / "view.svg"
+    text = SVG.format('<script>alert(1)</script><g class="x"><rect width="1"/></g>')
+    path.write_text(text, "utf-8")
+
+    def no_copy(*_args, **_kwargs):
+        raise AssertionError("a cleaned copy was built")
+
+    monkeypatch.setattr(svgsafe, "_Element", no_copy)
+    assert svgsafe.read_bounded(path, "view.svg", "diagram") == text
+    path.write_text(SVG.format("<g>" * 100 + "</g>" * 100), "utf-8")
+    with pytest.raises(svgsafe.SvgError, match="nested more than 64"):
+        svgsafe.read_bounded(path, "view.svg", "diagram")
