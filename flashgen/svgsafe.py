@@ -53,6 +53,7 @@ _DATA_ATTRIBUTE = re.compile(r"\Adata-[a-z0-9-]{1,64}\Z")
 _URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _LOCAL = re.compile(r"\A#[A-Za-z_][\w.:-]*\Z")
 _NAMESPACE_VALUES = {"xmlns": SVG_NS, "xmlns:xlink": XLINK_NS}
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 
 class SvgError(ProblemError):
@@ -117,9 +118,9 @@ def sanitise_text(text: str, shown: str, rule: str = "svg") -> str:
 
 
 def _scan(text: str, shown: str, rule: str, *, keep: bool) -> tuple[_Element | None, bool]:
-    """Parse ``text`` within the bounds (depth, element count, no DOCTYPE or entities, an
-    ``<svg>`` root); with ``keep``, also build the cleaned tree and say whether cleaning
-    changed anything."""
+    """Parse ``text`` within the bounds (depth, element count, no DOCTYPE or entities, a
+    UTF-8 declaration if any, an ``<svg>`` root); with ``keep``, also build the cleaned tree
+    and say whether cleaning changed anything."""
     label = "diagram" if rule == "diagram" else "SVG"
     parser = expat.ParserCreate()
     root: _Element | None = None
@@ -173,6 +174,15 @@ def _scan(text: str, shown: str, rule: str, *, keep: bool) -> tuple[_Element | N
             else:
                 element.children.append(chunk)
 
+    def declaration(_version: str, encoding: str | None, _standalone: int) -> None:
+        # The text checked is the decoded text: a viewer honouring another declared encoding
+        # would decode different text (UTF-7 turns "+ADw-script+AD4-" into "<script>").
+        if encoding is not None and encoding.lower() not in _UTF8_NAMES:
+            raise fail(
+                f"{label} declares encoding '{encoding}': flashgen reads SVG as UTF-8 only; "
+                'save it as UTF-8 and declare encoding="UTF-8" (or no encoding)'
+            )
+
     def refuse_doctype(*_: object) -> None:
         raise fail("DOCTYPE and entity declarations are not allowed in an SVG")
 
@@ -184,6 +194,7 @@ def _scan(text: str, shown: str, rule: str, *, keep: bool) -> tuple[_Element | N
     parser.EndElementHandler = end
     if keep:
         parser.CharacterDataHandler = data
+    parser.XmlDeclHandler = declaration
     parser.StartDoctypeDeclHandler = refuse_doctype
     parser.EntityDeclHandler = refuse_doctype
     parser.ProcessingInstructionHandler = processing_instruction
