@@ -29,9 +29,8 @@ from flashgen import svgsafe
 from flashgen.markup import image_tag as _image_tag
 from flashgen.markup import markdown_literal
 from flashgen.problems import Problem, Where
-from flashgen.sources import Card, DeckSources, Subject
+from flashgen.sources import DIAGRAMS_DIR, Card, DeckSources, Subject, diagram_paths
 
-DIAGRAMS_DIR = "diagrams"
 SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
 PICTURE_PREFIX = "picture-"
@@ -555,13 +554,10 @@ def giveaway_names(key: str, subjects: Mapping[str, Subject]) -> list[str]:
 def load_diagrams(
     root: Path, shown_dir: str, subjects: Mapping[str, Subject]
 ) -> tuple[list[Diagram], list[Problem]]:
-    folder = root / DIAGRAMS_DIR
     diagrams: list[Diagram] = []
     problems: list[Problem] = []
-    if not folder.is_dir():
-        return diagrams, problems
     every_name = [n for s in subjects.values() for n in (s.name, *s.aliases)]
-    for path in sorted(folder.glob("*.svg")):
+    for path in diagram_paths(root):  # none through a symlinked folder
         shown = f"{shown_dir}/{path.name}"
         try:
             text = svgsafe.read_bounded(path, shown, "diagram")  # read_diagram allows less still

@@ -179,6 +179,32 @@ def test_diagram_problems_name_file_and_line(runner, shipped_cards):
     ) in lines
 
 
+def test_a_symlinked_diagrams_folder_is_refused_and_never_read(make_cards, runner, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "view.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" data-view="Outside">'
+        '<path class="region outsidesecret" data-subjects="soleus" d="M10 10 L90 10 L50 90 Z"/>'
+        "</svg>",
+        "utf-8",
+    )
+    cards = make_cards(calf={"cards": [{"id": "soleus-depth", "subject": "soleus",
+                                        "source": "S1", "back": "Soleus",
+                                        "front": "Calf: which muscle lies deep?"}]})  # fmt: skip
+    write_yaml(cards / "subjects.yaml", {"subjects": SUBJECTS})
+    (cards / "diagrams").symlink_to(outside)
+    result = runner.invoke(cli, ["check", str(cards)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert (
+        f"{cards}/diagrams:1:1: error: 'diagrams' is a symbolic link; flashgen reads only files "
+        "inside the deck [unsafe-file]"
+    ) in result.stderr.splitlines(), result.stderr
+    assert "outsidesecret" not in result.output and "view.svg" not in result.output
+    sources, _ = load_sources(cards)
+    assert deck_pictures(sources) == {}
+    assert load_diagrams(cards, "cards/diagrams", sources.subjects) == ([], [])
+
+
 # --- Choosing the view and framing ------------------------------------------------------------
 
 
