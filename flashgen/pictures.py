@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flashgen import svgsafe
-from flashgen.markup import image_tag as _image_tag
 from flashgen.markup import markdown_literal
 from flashgen.problems import Problem, Where
 from flashgen.sources import DIAGRAMS_DIR, Card, DeckSources, Subject, diagram_paths
+from flashgen.svgsafe import SVG_NS
 
-SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
 PICTURE_PREFIX = "picture-"
 
@@ -97,9 +96,6 @@ path, ellipse, circle, polygon, polyline, line, rect {
 DIAGRAM_CLASSES = frozenset(
     {"skin", "bone", "muscle", "region", "ghost", "tendon", "fibre", "deep"}
 )
-# The first drawings (before issue 11) named the silhouette "outline" and had a background
-# "panel"; read them as skin and leave the panel out (no bright panel at night).
-_LEGACY_CLASSES = {"outline": "skin", "panel": None}
 SHAPES = frozenset({"path", "ellipse", "circle", "polygon", "polyline", "line", "rect"})
 _CONTAINERS = frozenset({"svg", "g"})
 _SILENTLY_DROPPED = frozenset({"title", "desc", "metadata"})
@@ -417,56 +413,57 @@ def _view_box(root: Node) -> Box:
     return Box(x, y, x + w, y + h)
 
 
-def _prepare(node: Node, problems: list[str], inherited_region: bool = False) -> None:
+class _Problems(list[Problem]):
+    """A diagram's problems, each at the element it is about."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def at(self, node: Node, message: str) -> None:
+        self.append(Problem(Where(self.shown, node.line, node.col), message, "diagram"))
+
+
+def _prepare(node: Node, problems: _Problems, inherited_region: bool = False) -> None:
     """Check one element and its children, work out classes and geometry, drop what the
-    pictures never show (titles, descriptions, legacy panels)."""
+    pictures never show (titles, descriptions)."""
     kept: list[Node] = []
     for child in node.children:
         if child.tag in _SILENTLY_DROPPED:
             continue
         if child.tag not in SHAPES and child.tag not in _CONTAINERS - {"svg"}:
-            problems.append(
-                f"{child.line}:{child.col}:<{child.tag}> is not allowed in diagrams "
-                "(only g, path, ellipse, circle, polygon, polyline, line and rect)"
+            problems.at(
+                child,
+                f"<{child.tag}> is not allowed in diagrams "
+                "(only g, path, ellipse, circle, polygon, polyline, line and rect)",
             )
             continue
         classes = []
-        drop = False
         for name in child.attributes.get("class", "").split():
-            if name in _LEGACY_CLASSES:
-                legacy = _LEGACY_CLASSES[name]
-                if legacy is None:
-                    drop = True
-                else:
-                    classes.append(legacy)
-            elif name in DIAGRAM_CLASSES:
+            if name in DIAGRAM_CLASSES:
                 classes.append(name)
             else:
-                problems.append(
-                    f"{child.line}:{child.col}:class '{name}' is not one of "
-                    f"{', '.join(sorted(DIAGRAM_CLASSES))}"
+                problems.at(
+                    child, f"class '{name}' is not one of {', '.join(sorted(DIAGRAM_CLASSES))}"
                 )
-        if drop:
-            continue
         for attribute in child.attributes:
             if _FORBIDDEN_ATTRIBUTE.match(attribute):
-                problems.append(
-                    f"{child.line}:{child.col}:attribute '{attribute}' is not allowed in "
-                    "diagrams: shapes carry geometry and classes only (the picture CSS colours "
-                    "them; no links, scripts or transforms)"
+                problems.at(
+                    child,
+                    f"attribute '{attribute}' is not allowed in diagrams: shapes carry "
+                    "geometry and classes only (the picture CSS colours them; no links, "
+                    "scripts or transforms)",
                 )
         child.classes = tuple(dict.fromkeys(classes))
         if "data-subjects" in child.attributes and "region" not in child.classes:
-            problems.append(
-                f"{child.line}:{child.col}:an element with data-subjects needs class 'region'"
-            )
+            problems.at(child, "an element with data-subjects needs class 'region'")
         if "region" in child.classes and inherited_region:
-            problems.append(f"{child.line}:{child.col}:a region may not hold another region")
+            problems.at(child, "a region may not hold another region")
         if child.tag in SHAPES:
             try:
                 child.box, child.area = shape_geometry(child.tag, child.attributes)
             except ValueError as exc:
-                problems.append(f"{child.line}:{child.col}:<{child.tag}> {exc}")
+                problems.at(child, f"<{child.tag}> {exc}")
                 continue
         else:
             _prepare(child, problems, inherited_region or "region" in child.classes)
@@ -487,17 +484,18 @@ def _walk(node: Node) -> Iterator[Node]:
         yield from _walk(child)
 
 
-def read_diagram(name: str, text: str) -> tuple[Diagram, list[str]]:
-    """A diagram from its SVG text, and its problems as ``line:col:message``; raises
-    :class:`DiagramError` when it cannot be read at all."""
+def read_diagram(name: str, text: str, shown: str | None = None) -> tuple[Diagram, list[Problem]]:
+    """A diagram from its SVG text, and its problems located in ``shown`` (the file as
+    messages name it; ``<name>.svg`` by default); raises :class:`DiagramError` when it cannot
+    be read at all."""
     root = _parse(text)
     view_box = _view_box(root)
-    caption = (root.attributes.get("data-view") or root.attributes.get("aria-label") or "").strip()
-    problems: list[str] = []
+    caption = root.attributes.get("data-view", "").strip()
+    problems = _Problems(f"{name}.svg" if shown is None else shown)
     if not caption:
-        problems.append(
-            f"{root.line}:{root.col}:the <svg> needs data-view naming the leg and the view, "
-            'e.g. "Right leg, from behind"'
+        problems.at(
+            root,
+            'the <svg> needs data-view naming the leg and the view, e.g. "Right leg, from behind"',
         )
     _prepare(root, problems)
     regions: list[Region] = []
@@ -506,20 +504,16 @@ def read_diagram(name: str, text: str) -> tuple[Diagram, list[str]]:
             continue
         keys = tuple(dict.fromkeys(node.attributes.get("data-subjects", "").split()))
         if not keys:
-            problems.append(f"{node.line}:{node.col}:a region needs data-subjects")
+            problems.at(node, "a region needs data-subjects")
             continue
         if node.box is None:
-            problems.append(f"{node.line}:{node.col}:a region needs a shape")
+            problems.at(node, "a region needs a shape")
             continue
         regions.append(
             Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line)
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Diagram(name, caption, view_box, root, tuple(regions), digest), problems
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", text.lower()))
+    return Diagram(name, caption, view_box, root, tuple(regions), digest), list(problems)
 
 
 def names_in(text: str, names: Collection[str]) -> list[str]:
@@ -561,7 +555,7 @@ def load_diagrams(
         shown = f"{shown_dir}/{path.name}"
         try:
             text = svgsafe.read_bounded(path, shown, "diagram")  # read_diagram allows less still
-            diagram, found = read_diagram(path.stem, text)
+            diagram, found = read_diagram(path.stem, text, shown)
         except svgsafe.SvgError as exc:
             problems.append(exc.problem)
             continue
@@ -577,9 +571,7 @@ def load_diagrams(
                 Problem(Where(shown), f"diagram cannot be read: {exc.strerror}", "diagram")
             )
             continue
-        for item in found:
-            line, col, message = item.split(":", 2)
-            problems.append(Problem(Where(shown, int(line), int(col)), message, "diagram"))
+        problems.extend(found)
         for name in names_in(diagram.caption, every_name):
             problems.append(
                 Problem(
@@ -902,10 +894,6 @@ def all_pictures(pictures: Mapping[str, SubjectPictures]) -> Iterator[Picture]:
             if picture.name not in seen:
                 seen.add(picture.name)
                 yield picture
-
-
-def image_tag(name: str, alt: str) -> str:
-    return _image_tag(name, alt)
 
 
 def derive_pictures(sources: DeckSources) -> tuple[dict[str, SubjectPictures], list[Problem]]:

@@ -151,6 +151,25 @@ def test_diagram_mistakes_are_located_errors(drawn_deck, runner):
     assert f"{shown}:{text_line}:3: error: <text> is not allowed" in result.stderr
 
 
+def test_pre_convention_drawings_are_not_read_as_if_they_followed_it(drawn_deck, runner):
+    """No "outline"/"panel" classes and no aria-label caption: the convention is the README's."""
+    path = drawn_deck / "diagrams" / "right-back.svg"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('data-view="Right leg, from behind"', 'aria-label="Right leg"', 1)
+    text = text.replace('<path class="skin"', '<rect class="panel" width="9" height="9"/>'
+                        '<path class="outline"', 1)  # fmt: skip
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert result.exit_code == 1
+    shown = f"{drawn_deck}/diagrams/right-back.svg"
+    errors = [row for row in result.stderr.splitlines() if row.startswith(shown)]
+    assert f"{shown}:1:1: error: the <svg> needs data-view naming the leg and the view" in (
+        "\n".join(errors)
+    )
+    for name in ("panel", "outline"):
+        assert any(f"error: class '{name}' is not one of" in row for row in errors), errors
+
+
 def test_diagram_problems_name_file_and_line(runner, shipped_cards):
     sources, _ = load_sources(shipped_cards)
     pictures = deck_pictures(sources)
@@ -389,8 +408,7 @@ def test_shipped_deck_keeps_every_released_picture_card():
 def test_every_shape_of_the_shipped_deck_has_a_picture():
     sources, _ = load_sources(SHIPPED_CARDS)
     diagrams, _ = load_diagrams(SHIPPED_CARDS, "cards/diagrams", sources.subjects)
-    if any(not d.root.attributes.get("data-view") for d in diagrams):
-        pytest.skip("the shipped diagrams predate the diagram convention (issue 11)")
+    assert all(d.root.attributes.get("data-view") for d in diagrams)
     pictures = deck_pictures(sources)
     shapes = {key for key in sources.subjects if shows_a_shape(key, sources.subjects)}
     assert shapes - set(pictures) == set()
@@ -599,10 +617,10 @@ def test_a_hostile_diagram_reaches_no_picture():
         )
     )
     diagram, problems = read_diagram("hostile", text)
-    assert any("<script> is not allowed" in p for p in problems)
-    assert any("<image> is not allowed" in p for p in problems)
-    assert any("attribute 'onload' is not allowed" in p for p in problems)
-    assert any("attribute 'style' is not allowed" in p for p in problems)
+    assert any("<script> is not allowed" in p.message for p in problems)
+    assert any("<image> is not allowed" in p.message for p in problems)
+    assert any("attribute 'onload' is not allowed" in p.message for p in problems)
+    assert any("attribute 'style' is not allowed" in p.message for p in problems)
     from flashgen.pictures import render
 
     data = render(diagram, {0}, diagram.view_box).decode()
