@@ -344,6 +344,8 @@ class Region:
     area: float
     deep: bool
     line: int
+    node: Node = field(compare=False, repr=False)
+    """The element drawn for it: what :func:`render` highlights."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,7 +512,7 @@ def read_diagram(name: str, text: str, shown: str | None = None) -> tuple[Diagra
             problems.at(node, "a region needs a shape")
             continue
         regions.append(
-            Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line)
+            Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line, node)
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Diagram(name, caption, view_box, root, tuple(regions), digest), list(problems)
@@ -719,18 +721,17 @@ def _element(node: Node, classes: list[str]) -> ET.Element:
 def _copy(
     node: Node,
     highlighted: set[int],
-    regions: list[Node],
     lifted: list[tuple[bool, ET.Element]],
 ) -> list[ET.Element]:
-    """The drawing's elements for a picture, highlighted ones marked. Deep highlighted
-    regions go to ``lifted`` (flagged deep), to be drawn on top; superficial highlighted ones
-    are drawn in place and also go there, to be drawn again over the deep ones when there are
-    any, so a group's members keep their layering."""
+    """The drawing's elements for a picture, highlighted ones (``highlighted``: the ``id`` of
+    each highlighted region's node) marked. Deep highlighted regions go to ``lifted`` (flagged
+    deep), to be drawn on top; superficial highlighted ones are drawn in place and also go
+    there, to be drawn again over the deep ones when there are any, so a group's members keep
+    their layering."""
     out: list[ET.Element] = []
     for child in node.children:
         if "region" in child.classes and child.box is not None:
-            index = regions.index(child) if child in regions else -1
-            if index in highlighted:
+            if id(child) in highlighted:
                 halo = _element(child, [*child.classes, "halo"])
                 shape = _element(child, [*child.classes, "hl"])
                 if "deep" in child.classes:
@@ -746,7 +747,7 @@ def _copy(
             group = ET.Element(f"{{{SVG_NS}}}g")
             if child.classes:
                 group.set("class", " ".join(child.classes))
-            group.extend(_copy(child, highlighted, regions, lifted))
+            group.extend(_copy(child, highlighted, lifted))
             out.append(group)
         else:
             out.append(_element(child, list(child.classes)))
@@ -764,7 +765,8 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
 
     The outer picture is in intrinsic pixels: the caption band on top, and below it a nested
     <svg> whose viewBox is the crop, which also clips the drawing to the crop."""
-    regions = [node for node in _walk(diagram.root) if "region" in node.classes and node.box]
+    chosen = set(highlighted)
+    regions = [region for region in diagram.regions if region.index in chosen]
     scale = WIDTH_PX / crop.width
     height_px = CAPTION_PX + crop.height * scale
     root = ET.Element(f"{{{SVG_NS}}}svg")
@@ -792,7 +794,7 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
         view.set(name, _fmt(value))
     view.set("viewBox", " ".join(_fmt(v) for v in (crop.x0, crop.y0, crop.width, crop.height)))
     lifted: list[tuple[bool, ET.Element]] = []
-    view.extend(_copy(diagram.root, set(highlighted), regions, lifted))
+    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, lifted))
     deep = [element for is_deep, element in lifted if is_deep]
     ghosts = any("ghost" in node.classes for node in _walk(diagram.root))
     if deep or ghosts:  # over the ghosted superficial layer too: it must not veil the answer
@@ -805,13 +807,13 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
                 edge.set("class", element.get("class", "") + " edge")
                 view.append(edge)
         # and the fibre lines drawn within a highlighted region, which show its direction
-        boxes = [node.box for node in regions if regions.index(node) in set(highlighted)]
+        boxes = [region.box for region in regions]
         view.extend(
             _element(node, list(node.classes))
             for node in _walk(diagram.root)
             if "fibre" in node.classes
             and node.box is not None
-            and any(box is not None and box.contains(node.box) for box in boxes)
+            and any(box.contains(node.box) for box in boxes)
         )
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return data

@@ -628,6 +628,37 @@ def test_a_hostile_diagram_reaches_no_picture():
         assert forbidden not in data, forbidden
 
 
+def test_the_highlight_is_the_subjects_shape_after_a_region_without_subjects(
+    make_cards, runner
+):
+    cards = make_cards()
+    write_yaml(cards / "subjects.yaml", {"subjects": SUBJECTS})
+    (cards / "diagrams").mkdir()
+    (cards / "diagrams" / "view.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 300" data-view="A view">\n'
+        '<rect class="region" x="10" y="10" width="40" height="40"/>\n'
+        '<rect class="region" data-subjects="soleus" x="150" y="120" width="60" height="90"/>\n'
+        '<rect class="region" data-subjects="gastrocnemius" x="60" y="200" width="50" '
+        'height="50"/>\n</svg>',
+        "utf-8",
+    )
+    result = runner.invoke(cli, ["check", str(cards)])
+    assert (
+        f"{cards}/diagrams/view.svg:2:1: error: a region needs data-subjects [diagram]"
+        in result.stderr.splitlines()
+    ), result.stderr
+    pictures = deck_pictures(load_sources(cards)[0])
+    for key, rect in (("soleus", ("150", "120", "60", "90")), ("gastrocnemius",
+                                                                ("60", "200", "50", "50"))):
+        svg = pictures[key].highlighted.data.decode()
+        shapes = re.findall(
+            r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" class="([^"]+)"',
+            svg,
+        )
+        highlighted = {shape[:4] for shape in shapes if "hl" in shape[4].split()}
+        assert highlighted == {rect}, (key, shapes)
+
+
 def test_point_to_cards_show_the_same_view_and_crop_unhighlighted():
     sources, _ = load_sources(SHIPPED_CARDS)
     for key, item in deck_pictures(sources).items():
