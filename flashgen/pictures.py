@@ -177,10 +177,30 @@ def _shoelace(points: list[tuple[float, float]]) -> float:
 
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+MAX_COORDINATE = 1e6
+"""No number in a diagram's geometry lies further from zero than this. Drawings are a few
+hundred units across; a larger (or infinite: "1e400") number is a mistake, and products of
+numbers within it cannot overflow."""
+MIN_VIEW_SIZE = 1.0
+"""A view box is at least this many units wide and high: pictures state the crop to a
+thousandth of a unit and frame it with margins of a few units."""
+_VIEW_BOX = re.compile(rf"\s*({_NUMBER})(?:\s*,\s*|\s+)({_NUMBER})(?:\s*,\s*|\s+)({_NUMBER})"
+                       rf"(?:\s*,\s*|\s+)({_NUMBER})\s*")  # fmt: skip
 _PATH_TOKEN = re.compile(rf"[A-Za-z]|{_NUMBER}")
 _PATH_DATA = re.compile(rf"(?:\s*,?\s*(?:[A-Za-z]|{_NUMBER}))*\s*")
 _ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "Q": 4, "Z": 0}
 _CURVE_STEPS = 8
+
+
+def _finite(raw: str, what: str) -> float:
+    """``raw`` as a number within :data:`MAX_COORDINATE` of zero, else a ValueError."""
+    value = float(raw)
+    if not math.isfinite(value) or abs(value) > MAX_COORDINATE:
+        raise ValueError(
+            f"{what} '{raw.strip()}' is out of range: numbers in diagrams lie between "
+            f"-{MAX_COORDINATE:.0f} and {MAX_COORDINATE:.0f}"
+        )
+    return value
 
 
 def path_outline(d: str) -> list[list[tuple[float, float]]]:
@@ -218,7 +238,7 @@ def path_outline(d: str) -> list[list[tuple[float, float]]]:
         args = tokens[i : i + count]
         if len(args) < count or any(a.isalpha() for a in args):
             raise ValueError(f"path command '{command}' needs {count} numbers")
-        values = [float(a) for a in args]
+        values = [_finite(a, "number") for a in args]
         i += count
         if command == "M":
             if current:
@@ -268,7 +288,11 @@ def path_outline(d: str) -> list[list[tuple[float, float]]]:
     return subpaths
 
 
-def _number(attributes: Mapping[str, str], name: str, default: float | None = None) -> float:
+def _number(
+    attributes: Mapping[str, str], name: str, default: float | None = None, size: bool = False
+) -> float:
+    """The attribute ``name`` as a number (``default`` when absent); a ``size`` (width, height,
+    radius) may not be negative."""
     raw = attributes.get(name)
     if raw is None:
         if default is None:
@@ -276,11 +300,14 @@ def _number(attributes: Mapping[str, str], name: str, default: float | None = No
         return default
     if not re.fullmatch(rf"\s*{_NUMBER}\s*", raw):
         raise ValueError(f"'{name}' must be a plain number, not '{raw}'")
-    return float(raw)
+    value = _finite(raw, f"'{name}'")
+    if size and value < 0:
+        raise ValueError(f"'{name}' may not be negative, not '{raw.strip()}'")
+    return value
 
 
 def _points(raw: str) -> list[tuple[float, float]]:
-    numbers = [float(n) for n in re.findall(_NUMBER, raw)]
+    numbers = [_finite(n, "'points' number") for n in re.findall(_NUMBER, raw)]
     if len(numbers) < 4 or len(numbers) % 2:
         raise ValueError("'points' needs pairs of numbers")
     return list(zip(numbers[::2], numbers[1::2], strict=True))
@@ -297,13 +324,13 @@ def shape_geometry(tag: str, attributes: Mapping[str, str]) -> tuple[Box, float]
     if tag in ("ellipse", "circle"):
         cx, cy = _number(attributes, "cx", 0.0), _number(attributes, "cy", 0.0)
         if tag == "circle":
-            rx = ry = _number(attributes, "r")
+            rx = ry = _number(attributes, "r", size=True)
         else:
-            rx, ry = _number(attributes, "rx"), _number(attributes, "ry")
+            rx, ry = _number(attributes, "rx", size=True), _number(attributes, "ry", size=True)
         return Box(cx - rx, cy - ry, cx + rx, cy + ry), math.pi * abs(rx * ry)
     if tag == "rect":
         x, y = _number(attributes, "x", 0.0), _number(attributes, "y", 0.0)
-        w, h = _number(attributes, "width"), _number(attributes, "height")
+        w, h = _number(attributes, "width", size=True), _number(attributes, "height", size=True)
         return Box(x, y, x + w, y + h), abs(w * h)
     if tag in ("polygon", "polyline"):
         points = _points(attributes.get("points", ""))
@@ -408,10 +435,20 @@ def _parse(text: str) -> Node:
 
 def _view_box(root: Node) -> Box:
     raw = root.attributes.get("viewBox", "")
-    numbers = re.findall(_NUMBER, raw)
-    if len(numbers) != 4 or float(numbers[2]) <= 0 or float(numbers[3]) <= 0:
+    found = _VIEW_BOX.fullmatch(raw)
+    if found is None:
         raise DiagramError('the <svg> needs viewBox="0 0 W H"', root.line, root.col)
-    x, y, w, h = (float(n) for n in numbers)
+    try:
+        x, y, w, h = (_finite(n, "viewBox number") for n in found.groups())
+    except ValueError as exc:
+        raise DiagramError(str(exc), root.line, root.col) from None
+    if not (MIN_VIEW_SIZE <= w and MIN_VIEW_SIZE <= h):
+        raise DiagramError(
+            f"the viewBox '{raw.strip()}' is too small: its width and height are at least "
+            f"{MIN_VIEW_SIZE:g} unit (a drawing is a few hundred units across)",
+            root.line,
+            root.col,
+        )
     return Box(x, y, x + w, y + h)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from anki_collection import import_apkg, notes_by_card_id, open_collection
 from conftest import REPO, SHIPPED_CARDS, write_yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 from flashgen.build import build, compile_deck
@@ -222,6 +224,89 @@ def test_a_symlinked_diagrams_folder_is_refused_and_never_read(make_cards, runne
     sources, _ = load_sources(cards)
     assert deck_pictures(sources) == {}
     assert load_diagrams(cards, "cards/diagrams", sources.subjects) == ([], [])
+
+
+_SANE_NUMBER = st.one_of(st.integers(-20, 400).map(str), st.floats(-50, 500).map(repr))
+_ANY_NUMBER = st.one_of(
+    st.floats().map(repr),  # "nan", "inf", "1e+300", "5e-324"
+    st.floats(allow_nan=False).map(lambda x: f"{x:e}"),
+    st.builds(lambda m, e: f"{m}e{e}", st.integers(-99, 99), st.integers(-400, 400)),
+    st.sampled_from(["0", "-0", "1e400", "-1e400", "1e-300", "1e308", ".5", "5.", "2e6"]),
+)
+
+
+@st.composite
+def _numbers(draw, count: int = 11) -> list[str]:
+    """``count`` numbers as a diagram may spell them: mostly ordinary, a few anything at all."""
+    numbers = draw(st.lists(_SANE_NUMBER, min_size=count, max_size=count))
+    wild = draw(st.dictionaries(st.integers(0, count - 1), _ANY_NUMBER, max_size=3))
+    for index, text in wild.items():
+        numbers[index] = text
+    return numbers
+
+
+_LOCATED = re.compile(r".+\.svg:\d+:\d+: error: .+ \[[a-z-]+\]\Z")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(numbers=_numbers())
+def test_any_number_in_a_diagram_is_drawn_or_a_located_error(drawn_deck, runner, numbers):
+    """In the viewBox, path data and a circle: a picture, or located errors; never a traceback
+    (a viewBox "0 0 1e-300 1e-300" divided by zero) nor a silent infinity ("1e400")."""
+    (drawn_deck / "diagrams" / "right-back-deep.svg").unlink(missing_ok=True)
+    view, (a, b, c, d, e, f, radius) = numbers[:4], numbers[4:]
+    (drawn_deck / "diagrams" / "right-back.svg").write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{" ".join(view)}" data-view="A">\n'
+        f'<path class="region" data-subjects="soleus" d="M{a} {b} L {c},{d} Q {e} {f} 5 5 Z"/>\n'
+        f'<circle class="region" data-subjects="gastrocnemius" cx="{a}" cy="{b}" r="{radius}"/>'
+        "\n</svg>",
+        "utf-8",
+    )
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert isinstance(result.exception, SystemExit | None), result.exception  # no traceback
+    assert "Traceback" not in result.output
+    errors = [row for row in result.stderr.splitlines() if ": error: " in row]
+    event(f"exit {result.exit_code}")
+    if result.exit_code == 0:
+        assert not errors
+        pictures = deck_pictures(load_sources(drawn_deck)[0])
+        assert {"soleus", "gastrocnemius"} <= set(pictures)
+        for item in pictures.values():
+            assert b"nan" not in item.highlighted.data and b"inf" not in item.highlighted.data
+    else:
+        assert result.exit_code == 1 and errors, result.output
+        assert all(_LOCATED.fullmatch(row) for row in errors), errors
+
+
+def test_out_of_range_numbers_are_located_errors(drawn_deck, runner):
+    path = drawn_deck / "diagrams" / "right-back.svg"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('cx="118"', 'cx="1e400"', 1).replace('rx="10"', 'rx="-10"', 1))
+    deep = drawn_deck / "diagrams" / "right-back-deep.svg"
+    deep.write_text(re.sub(r'viewBox="[^"]*"', 'viewBox="0 0 1e-300 1e-300"',
+                           deep.read_text(encoding="utf-8"), count=1))  # fmt: skip
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    lines = result.stderr.splitlines()
+    shown = f"{drawn_deck}/diagrams"
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if 'cx="118"' in row)
+    assert (
+        f"{shown}/right-back.svg:{line}:3: error: <ellipse> 'cx' '1e400' is out of range: "
+        "numbers in diagrams lie between -1000000 and 1000000 [diagram]"
+    ) in lines, lines
+    assert any(
+        row.startswith(f"{shown}/right-back.svg:") and "'rx' may not be negative" in row
+        for row in lines
+    ), lines
+    assert any(
+        row.startswith(f"{shown}/right-back-deep.svg:1:1: error: diagram cannot be read: the "
+                       "viewBox '0 0 1e-300 1e-300' is too small")
+        for row in lines
+    ), lines  # fmt: skip
 
 
 # --- Choosing the view and framing ------------------------------------------------------------
