@@ -4,8 +4,9 @@ An SVG reaches learners' media folders, where it may be opened directly (not onl
 ``<img>``, which never runs anything): so no script, event handler, ``foreignObject``,
 ``<style>``, outside or ``javascript:`` link may survive. The file is parsed with expat, an
 event parser (a deeply nested file cannot exhaust the stack), within limits on size, nesting and
-element count, and rebuilt from allowed elements and attributes only; references must be local
-(``#id``). A file that needs no cleaning is kept byte for byte.
+element count, as UTF-8 (a file declaring another encoding is refused: a viewer would decode
+other text than was checked), and rebuilt from allowed elements and attributes only; references
+must be local (``#id``). A file that needs no cleaning is kept byte for byte.
 
 Interface: :func:`sanitise_text` and :func:`sanitise` (bytes) return safe SVG or raise
 :class:`SvgError` with a located problem; :func:`read_svg` reads a file safely first.
