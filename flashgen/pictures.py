@@ -26,13 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flashgen import svgsafe
-from flashgen.markup import image_tag as _image_tag
 from flashgen.markup import markdown_literal
 from flashgen.problems import Problem, Where
-from flashgen.sources import Card, DeckSources, Subject
+from flashgen.sources import DIAGRAMS_DIR, Card, DeckSources, Subject, diagram_paths
+from flashgen.svgsafe import SVG_NS
 
-DIAGRAMS_DIR = "diagrams"
-SVG_NS = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
 PICTURE_PREFIX = "picture-"
 
@@ -98,9 +96,6 @@ path, ellipse, circle, polygon, polyline, line, rect {
 DIAGRAM_CLASSES = frozenset(
     {"skin", "bone", "muscle", "region", "ghost", "tendon", "fibre", "deep"}
 )
-# The first drawings (before issue 11) named the silhouette "outline" and had a background
-# "panel"; read them as skin and leave the panel out (no bright panel at night).
-_LEGACY_CLASSES = {"outline": "skin", "panel": None}
 SHAPES = frozenset({"path", "ellipse", "circle", "polygon", "polyline", "line", "rect"})
 _CONTAINERS = frozenset({"svg", "g"})
 _SILENTLY_DROPPED = frozenset({"title", "desc", "metadata"})
@@ -182,10 +177,30 @@ def _shoelace(points: list[tuple[float, float]]) -> float:
 
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+MAX_COORDINATE = 1e6
+"""No number in a diagram's geometry lies further from zero than this. Drawings are a few
+hundred units across; a larger (or infinite: "1e400") number is a mistake, and products of
+numbers within it cannot overflow."""
+MIN_VIEW_SIZE = 1.0
+"""A view box is at least this many units wide and high: pictures state the crop to a
+thousandth of a unit and frame it with margins of a few units."""
+_VIEW_BOX = re.compile(rf"\s*({_NUMBER})(?:\s*,\s*|\s+)({_NUMBER})(?:\s*,\s*|\s+)({_NUMBER})"
+                       rf"(?:\s*,\s*|\s+)({_NUMBER})\s*")  # fmt: skip
 _PATH_TOKEN = re.compile(rf"[A-Za-z]|{_NUMBER}")
 _PATH_DATA = re.compile(rf"(?:\s*,?\s*(?:[A-Za-z]|{_NUMBER}))*\s*")
 _ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "Q": 4, "Z": 0}
 _CURVE_STEPS = 8
+
+
+def _finite(raw: str, what: str) -> float:
+    """``raw`` as a number within :data:`MAX_COORDINATE` of zero, else a ValueError."""
+    value = float(raw)
+    if not math.isfinite(value) or abs(value) > MAX_COORDINATE:
+        raise ValueError(
+            f"{what} '{raw.strip()}' is out of range: numbers in diagrams lie between "
+            f"-{MAX_COORDINATE:.0f} and {MAX_COORDINATE:.0f}"
+        )
+    return value
 
 
 def path_outline(d: str) -> list[list[tuple[float, float]]]:
@@ -223,7 +238,7 @@ def path_outline(d: str) -> list[list[tuple[float, float]]]:
         args = tokens[i : i + count]
         if len(args) < count or any(a.isalpha() for a in args):
             raise ValueError(f"path command '{command}' needs {count} numbers")
-        values = [float(a) for a in args]
+        values = [_finite(a, "number") for a in args]
         i += count
         if command == "M":
             if current:
@@ -273,7 +288,11 @@ def path_outline(d: str) -> list[list[tuple[float, float]]]:
     return subpaths
 
 
-def _number(attributes: Mapping[str, str], name: str, default: float | None = None) -> float:
+def _number(
+    attributes: Mapping[str, str], name: str, default: float | None = None, size: bool = False
+) -> float:
+    """The attribute ``name`` as a number (``default`` when absent); a ``size`` (width, height,
+    radius) may not be negative."""
     raw = attributes.get(name)
     if raw is None:
         if default is None:
@@ -281,11 +300,14 @@ def _number(attributes: Mapping[str, str], name: str, default: float | None = No
         return default
     if not re.fullmatch(rf"\s*{_NUMBER}\s*", raw):
         raise ValueError(f"'{name}' must be a plain number, not '{raw}'")
-    return float(raw)
+    value = _finite(raw, f"'{name}'")
+    if size and value < 0:
+        raise ValueError(f"'{name}' may not be negative, not '{raw.strip()}'")
+    return value
 
 
 def _points(raw: str) -> list[tuple[float, float]]:
-    numbers = [float(n) for n in re.findall(_NUMBER, raw)]
+    numbers = [_finite(n, "'points' number") for n in re.findall(_NUMBER, raw)]
     if len(numbers) < 4 or len(numbers) % 2:
         raise ValueError("'points' needs pairs of numbers")
     return list(zip(numbers[::2], numbers[1::2], strict=True))
@@ -302,13 +324,13 @@ def shape_geometry(tag: str, attributes: Mapping[str, str]) -> tuple[Box, float]
     if tag in ("ellipse", "circle"):
         cx, cy = _number(attributes, "cx", 0.0), _number(attributes, "cy", 0.0)
         if tag == "circle":
-            rx = ry = _number(attributes, "r")
+            rx = ry = _number(attributes, "r", size=True)
         else:
-            rx, ry = _number(attributes, "rx"), _number(attributes, "ry")
+            rx, ry = _number(attributes, "rx", size=True), _number(attributes, "ry", size=True)
         return Box(cx - rx, cy - ry, cx + rx, cy + ry), math.pi * abs(rx * ry)
     if tag == "rect":
         x, y = _number(attributes, "x", 0.0), _number(attributes, "y", 0.0)
-        w, h = _number(attributes, "width"), _number(attributes, "height")
+        w, h = _number(attributes, "width", size=True), _number(attributes, "height", size=True)
         return Box(x, y, x + w, y + h), abs(w * h)
     if tag in ("polygon", "polyline"):
         points = _points(attributes.get("points", ""))
@@ -349,6 +371,8 @@ class Region:
     area: float
     deep: bool
     line: int
+    node: Node = field(compare=False, repr=False)
+    """The element drawn for it: what :func:`render` highlights."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,63 +435,74 @@ def _parse(text: str) -> Node:
 
 def _view_box(root: Node) -> Box:
     raw = root.attributes.get("viewBox", "")
-    numbers = re.findall(_NUMBER, raw)
-    if len(numbers) != 4 or float(numbers[2]) <= 0 or float(numbers[3]) <= 0:
+    found = _VIEW_BOX.fullmatch(raw)
+    if found is None:
         raise DiagramError('the <svg> needs viewBox="0 0 W H"', root.line, root.col)
-    x, y, w, h = (float(n) for n in numbers)
+    try:
+        x, y, w, h = (_finite(n, "viewBox number") for n in found.groups())
+    except ValueError as exc:
+        raise DiagramError(str(exc), root.line, root.col) from None
+    if not (MIN_VIEW_SIZE <= w and MIN_VIEW_SIZE <= h):
+        raise DiagramError(
+            f"the viewBox '{raw.strip()}' is too small: its width and height are at least "
+            f"{MIN_VIEW_SIZE:g} unit (a drawing is a few hundred units across)",
+            root.line,
+            root.col,
+        )
     return Box(x, y, x + w, y + h)
 
 
-def _prepare(node: Node, problems: list[str], inherited_region: bool = False) -> None:
+class _Problems(list[Problem]):
+    """A diagram's problems, each at the element it is about."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def at(self, node: Node, message: str) -> None:
+        self.append(Problem(Where(self.shown, node.line, node.col), message, "diagram"))
+
+
+def _prepare(node: Node, problems: _Problems, inherited_region: bool = False) -> None:
     """Check one element and its children, work out classes and geometry, drop what the
-    pictures never show (titles, descriptions, legacy panels)."""
+    pictures never show (titles, descriptions)."""
     kept: list[Node] = []
     for child in node.children:
         if child.tag in _SILENTLY_DROPPED:
             continue
         if child.tag not in SHAPES and child.tag not in _CONTAINERS - {"svg"}:
-            problems.append(
-                f"{child.line}:{child.col}:<{child.tag}> is not allowed in diagrams "
-                "(only g, path, ellipse, circle, polygon, polyline, line and rect)"
+            problems.at(
+                child,
+                f"<{child.tag}> is not allowed in diagrams "
+                "(only g, path, ellipse, circle, polygon, polyline, line and rect)",
             )
             continue
         classes = []
-        drop = False
         for name in child.attributes.get("class", "").split():
-            if name in _LEGACY_CLASSES:
-                legacy = _LEGACY_CLASSES[name]
-                if legacy is None:
-                    drop = True
-                else:
-                    classes.append(legacy)
-            elif name in DIAGRAM_CLASSES:
+            if name in DIAGRAM_CLASSES:
                 classes.append(name)
             else:
-                problems.append(
-                    f"{child.line}:{child.col}:class '{name}' is not one of "
-                    f"{', '.join(sorted(DIAGRAM_CLASSES))}"
+                problems.at(
+                    child, f"class '{name}' is not one of {', '.join(sorted(DIAGRAM_CLASSES))}"
                 )
-        if drop:
-            continue
         for attribute in child.attributes:
             if _FORBIDDEN_ATTRIBUTE.match(attribute):
-                problems.append(
-                    f"{child.line}:{child.col}:attribute '{attribute}' is not allowed in "
-                    "diagrams: shapes carry geometry and classes only (the picture CSS colours "
-                    "them; no links, scripts or transforms)"
+                problems.at(
+                    child,
+                    f"attribute '{attribute}' is not allowed in diagrams: shapes carry "
+                    "geometry and classes only (the picture CSS colours them; no links, "
+                    "scripts or transforms)",
                 )
         child.classes = tuple(dict.fromkeys(classes))
         if "data-subjects" in child.attributes and "region" not in child.classes:
-            problems.append(
-                f"{child.line}:{child.col}:an element with data-subjects needs class 'region'"
-            )
+            problems.at(child, "an element with data-subjects needs class 'region'")
         if "region" in child.classes and inherited_region:
-            problems.append(f"{child.line}:{child.col}:a region may not hold another region")
+            problems.at(child, "a region may not hold another region")
         if child.tag in SHAPES:
             try:
                 child.box, child.area = shape_geometry(child.tag, child.attributes)
             except ValueError as exc:
-                problems.append(f"{child.line}:{child.col}:<{child.tag}> {exc}")
+                problems.at(child, f"<{child.tag}> {exc}")
                 continue
         else:
             _prepare(child, problems, inherited_region or "region" in child.classes)
@@ -488,17 +523,18 @@ def _walk(node: Node) -> Iterator[Node]:
         yield from _walk(child)
 
 
-def read_diagram(name: str, text: str) -> tuple[Diagram, list[str]]:
-    """A diagram from its SVG text, and its problems as ``line:col:message``; raises
-    :class:`DiagramError` when it cannot be read at all."""
+def read_diagram(name: str, text: str, shown: str | None = None) -> tuple[Diagram, list[Problem]]:
+    """A diagram from its SVG text, and its problems located in ``shown`` (the file as
+    messages name it; ``<name>.svg`` by default); raises :class:`DiagramError` when it cannot
+    be read at all."""
     root = _parse(text)
     view_box = _view_box(root)
-    caption = (root.attributes.get("data-view") or root.attributes.get("aria-label") or "").strip()
-    problems: list[str] = []
+    caption = root.attributes.get("data-view", "").strip()
+    problems = _Problems(f"{name}.svg" if shown is None else shown)
     if not caption:
-        problems.append(
-            f"{root.line}:{root.col}:the <svg> needs data-view naming the leg and the view, "
-            'e.g. "Right leg, from behind"'
+        problems.at(
+            root,
+            'the <svg> needs data-view naming the leg and the view, e.g. "Right leg, from behind"',
         )
     _prepare(root, problems)
     regions: list[Region] = []
@@ -507,20 +543,16 @@ def read_diagram(name: str, text: str) -> tuple[Diagram, list[str]]:
             continue
         keys = tuple(dict.fromkeys(node.attributes.get("data-subjects", "").split()))
         if not keys:
-            problems.append(f"{node.line}:{node.col}:a region needs data-subjects")
+            problems.at(node, "a region needs data-subjects")
             continue
         if node.box is None:
-            problems.append(f"{node.line}:{node.col}:a region needs a shape")
+            problems.at(node, "a region needs a shape")
             continue
         regions.append(
-            Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line)
+            Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line, node)
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Diagram(name, caption, view_box, root, tuple(regions), digest), problems
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", text.lower()))
+    return Diagram(name, caption, view_box, root, tuple(regions), digest), list(problems)
 
 
 def names_in(text: str, names: Collection[str]) -> list[str]:
@@ -555,17 +587,14 @@ def giveaway_names(key: str, subjects: Mapping[str, Subject]) -> list[str]:
 def load_diagrams(
     root: Path, shown_dir: str, subjects: Mapping[str, Subject]
 ) -> tuple[list[Diagram], list[Problem]]:
-    folder = root / DIAGRAMS_DIR
     diagrams: list[Diagram] = []
     problems: list[Problem] = []
-    if not folder.is_dir():
-        return diagrams, problems
     every_name = [n for s in subjects.values() for n in (s.name, *s.aliases)]
-    for path in sorted(folder.glob("*.svg")):
+    for path in diagram_paths(root):  # none through a symlinked folder
         shown = f"{shown_dir}/{path.name}"
         try:
             text = svgsafe.read_bounded(path, shown, "diagram")  # read_diagram allows less still
-            diagram, found = read_diagram(path.stem, text)
+            diagram, found = read_diagram(path.stem, text, shown)
         except svgsafe.SvgError as exc:
             problems.append(exc.problem)
             continue
@@ -581,9 +610,7 @@ def load_diagrams(
                 Problem(Where(shown), f"diagram cannot be read: {exc.strerror}", "diagram")
             )
             continue
-        for item in found:
-            line, col, message = item.split(":", 2)
-            problems.append(Problem(Where(shown, int(line), int(col)), message, "diagram"))
+        problems.extend(found)
         for name in names_in(diagram.caption, every_name):
             problems.append(
                 Problem(
@@ -731,18 +758,17 @@ def _element(node: Node, classes: list[str]) -> ET.Element:
 def _copy(
     node: Node,
     highlighted: set[int],
-    regions: list[Node],
     lifted: list[tuple[bool, ET.Element]],
 ) -> list[ET.Element]:
-    """The drawing's elements for a picture, highlighted ones marked. Deep highlighted
-    regions go to ``lifted`` (flagged deep), to be drawn on top; superficial highlighted ones
-    are drawn in place and also go there, to be drawn again over the deep ones when there are
-    any, so a group's members keep their layering."""
+    """The drawing's elements for a picture, highlighted ones (``highlighted``: the ``id`` of
+    each highlighted region's node) marked. Deep highlighted regions go to ``lifted`` (flagged
+    deep), to be drawn on top; superficial highlighted ones are drawn in place and also go
+    there, to be drawn again over the deep ones when there are any, so a group's members keep
+    their layering."""
     out: list[ET.Element] = []
     for child in node.children:
         if "region" in child.classes and child.box is not None:
-            index = regions.index(child) if child in regions else -1
-            if index in highlighted:
+            if id(child) in highlighted:
                 halo = _element(child, [*child.classes, "halo"])
                 shape = _element(child, [*child.classes, "hl"])
                 if "deep" in child.classes:
@@ -758,7 +784,7 @@ def _copy(
             group = ET.Element(f"{{{SVG_NS}}}g")
             if child.classes:
                 group.set("class", " ".join(child.classes))
-            group.extend(_copy(child, highlighted, regions, lifted))
+            group.extend(_copy(child, highlighted, lifted))
             out.append(group)
         else:
             out.append(_element(child, list(child.classes)))
@@ -776,7 +802,8 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
 
     The outer picture is in intrinsic pixels: the caption band on top, and below it a nested
     <svg> whose viewBox is the crop, which also clips the drawing to the crop."""
-    regions = [node for node in _walk(diagram.root) if "region" in node.classes and node.box]
+    chosen = set(highlighted)
+    regions = [region for region in diagram.regions if region.index in chosen]
     scale = WIDTH_PX / crop.width
     height_px = CAPTION_PX + crop.height * scale
     root = ET.Element(f"{{{SVG_NS}}}svg")
@@ -804,7 +831,7 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
         view.set(name, _fmt(value))
     view.set("viewBox", " ".join(_fmt(v) for v in (crop.x0, crop.y0, crop.width, crop.height)))
     lifted: list[tuple[bool, ET.Element]] = []
-    view.extend(_copy(diagram.root, set(highlighted), regions, lifted))
+    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, lifted))
     deep = [element for is_deep, element in lifted if is_deep]
     ghosts = any("ghost" in node.classes for node in _walk(diagram.root))
     if deep or ghosts:  # over the ghosted superficial layer too: it must not veil the answer
@@ -817,13 +844,13 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
                 edge.set("class", element.get("class", "") + " edge")
                 view.append(edge)
         # and the fibre lines drawn within a highlighted region, which show its direction
-        boxes = [node.box for node in regions if regions.index(node) in set(highlighted)]
+        boxes = [region.box for region in regions]
         view.extend(
             _element(node, list(node.classes))
             for node in _walk(diagram.root)
             if "fibre" in node.classes
             and node.box is not None
-            and any(box is not None and box.contains(node.box) for box in boxes)
+            and any(box.contains(node.box) for box in boxes)
         )
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return data
@@ -906,10 +933,6 @@ def all_pictures(pictures: Mapping[str, SubjectPictures]) -> Iterator[Picture]:
             if picture.name not in seen:
                 seen.add(picture.name)
                 yield picture
-
-
-def image_tag(name: str, alt: str) -> str:
-    return _image_tag(name, alt)
 
 
 def derive_pictures(sources: DeckSources) -> tuple[dict[str, SubjectPictures], list[Problem]]:

@@ -688,12 +688,24 @@ def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSour
 _SAFE_FILE_NAME = re.compile(r"\A[A-Za-z0-9_-][A-Za-z0-9._-]*\Z")
 
 
-def _check_diagram_names(sources: DeckSources, reader: Reader) -> None:
-    """Diagram names become media names and picture references: letters, digits, '.-_' only."""
-    folder = sources.root / DIAGRAMS_DIR
+def diagram_paths(root: Path) -> list[Path]:
+    """The diagram files (``diagrams/*.svg``) of the cards directory ``root``, by name; none when
+    ``diagrams`` is missing, not a directory or a symbolic link (``load_sources`` reports the
+    link). Read each with a reader that refuses symbolic links, FIFOs and devices."""
+    folder = root / DIAGRAMS_DIR
     if os.path.islink(folder) or not folder.is_dir():
-        return
-    for path in sorted(folder.glob("*.svg")):
+        return []
+    try:
+        return sorted(folder.glob("*.svg"))
+    except OSError:  # pragma: no cover - glob itself passes over a folder it cannot list
+        return []
+
+
+def _check_diagram_names(sources: DeckSources, reader: Reader) -> None:
+    """Diagram file names name the views in messages and order them (the first by name wins a
+    tie between views): letters, digits, '.-_' only. Pictures are named after their content
+    (``fg-view-<hash>.svg``), never after a diagram."""
+    for path in diagram_paths(sources.root):
         if not _SAFE_FILE_NAME.match(path.stem):
             reader.error(
                 Where(sources.shown(f"{DIAGRAMS_DIR}/{path.name}")),

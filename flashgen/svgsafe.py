@@ -4,8 +4,9 @@ An SVG reaches learners' media folders, where it may be opened directly (not onl
 ``<img>``, which never runs anything): so no script, event handler, ``foreignObject``,
 ``<style>``, outside or ``javascript:`` link may survive. The file is parsed with expat, an
 event parser (a deeply nested file cannot exhaust the stack), within limits on size, nesting and
-element count, and rebuilt from allowed elements and attributes only; references must be local
-(``#id``). A file that needs no cleaning is kept byte for byte.
+element count, as UTF-8 (a file declaring another encoding is refused: a viewer would decode
+other text than was checked), and rebuilt from allowed elements and attributes only; references
+must be local (``#id``). A file that needs no cleaning is kept byte for byte.
 
 Interface: :func:`sanitise_text` and :func:`sanitise` (bytes) return safe SVG or raise
 :class:`SvgError` with a located problem; :func:`read_svg` reads a file safely first.
@@ -53,6 +54,7 @@ _DATA_ATTRIBUTE = re.compile(r"\Adata-[a-z0-9-]{1,64}\Z")
 _URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _LOCAL = re.compile(r"\A#[A-Za-z_][\w.:-]*\Z")
 _NAMESPACE_VALUES = {"xmlns": SVG_NS, "xmlns:xlink": XLINK_NS}
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
 
 
 class SvgError(ProblemError):
@@ -110,11 +112,22 @@ def _serialise(root: _Element) -> str:
 def sanitise_text(text: str, shown: str, rule: str = "svg") -> str:
     """``text`` if it is a safe SVG already, else the SVG rebuilt from what the allow-lists
     keep; an :class:`SvgError` for a file that is too large or deep or not an SVG at all."""
+    root, changed = _scan(text, shown, rule, keep=True)
+    if not changed or root is None:
+        return text
+    return _serialise(root)
+
+
+def _scan(text: str, shown: str, rule: str, *, keep: bool) -> tuple[_Element | None, bool]:
+    """Parse ``text`` within the bounds (depth, element count, no DOCTYPE or entities, a
+    UTF-8 declaration if any, an ``<svg>`` root); with ``keep``, also build the cleaned tree
+    and say whether cleaning changed anything."""
     label = "diagram" if rule == "diagram" else "SVG"
     parser = expat.ParserCreate()
     root: _Element | None = None
-    stack: list[_Element | None] = []  # None: inside an element being dropped
+    stack: list[_Element | None] = []  # None: inside an element being dropped (or not kept)
     changed = False
+    started = False
     count = 0
 
     def fail(message: str) -> SvgError:
@@ -124,16 +137,17 @@ def sanitise_text(text: str, shown: str, rule: str = "svg") -> str:
         )  # fmt: skip
 
     def start(tag: str, attrs: list[str]) -> None:
-        nonlocal root, changed, count
+        nonlocal root, changed, started, count
         count += 1
         if len(stack) >= MAX_DEPTH:
             raise fail(f"SVG nested more than {MAX_DEPTH} levels deep")
         if count > MAX_ELEMENTS:
             raise fail(f"SVG has more than {MAX_ELEMENTS} elements")
-        if root is None and tag != "svg":
+        if not started and tag != "svg":
             raise fail(f"{label} must have <svg> as its root element, not <{tag}>")
+        started = True
         parent = stack[-1] if stack else None
-        if (stack and parent is None) or tag not in ALLOWED_ELEMENTS:
+        if not keep or (stack and parent is None) or tag not in ALLOWED_ELEMENTS:
             changed = True
             stack.append(None)
             return
@@ -161,6 +175,15 @@ def sanitise_text(text: str, shown: str, rule: str = "svg") -> str:
             else:
                 element.children.append(chunk)
 
+    def declaration(_version: str, encoding: str | None, _standalone: int) -> None:
+        # The text checked is the decoded text: a viewer honouring another declared encoding
+        # would decode different text (UTF-7 turns "+ADw-script+AD4-" into "<script>").
+        if encoding is not None and encoding.lower() not in _UTF8_NAMES:
+            raise fail(
+                f"{label} declares encoding '{encoding}': flashgen reads SVG as UTF-8 only; "
+                'save it as UTF-8 and declare encoding="UTF-8" (or no encoding)'
+            )
+
     def refuse_doctype(*_: object) -> None:
         raise fail("DOCTYPE and entity declarations are not allowed in an SVG")
 
@@ -170,7 +193,9 @@ def sanitise_text(text: str, shown: str, rule: str = "svg") -> str:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = data
+    if keep:
+        parser.CharacterDataHandler = data
+    parser.XmlDeclHandler = declaration
     parser.StartDoctypeDeclHandler = refuse_doctype
     parser.EntityDeclHandler = refuse_doctype
     parser.ProcessingInstructionHandler = processing_instruction
@@ -184,11 +209,9 @@ def sanitise_text(text: str, shown: str, rule: str = "svg") -> str:
         ) from None  # fmt: skip
     except RecursionError:  # pragma: no cover - expat is iterative; belt and braces
         raise fail("SVG nested too deeply") from None
-    if root is None:
+    if not started:
         raise SvgError(Problem(Where(shown), f"{label} has no <svg> element", rule))
-    if not changed:
-        return text
-    return _serialise(root)
+    return root, changed
 
 
 def sanitise(data: bytes, shown: str, rule: str = "svg") -> bytes:
@@ -226,5 +249,5 @@ def read_bounded(path: Path, shown: str, rule: str = "svg") -> str:
     own located errors, which must name the lines of the file as written, not of a cleaned copy.
     """
     text = _read_text(path, shown, rule)
-    sanitise_text(text, shown, rule)
+    _scan(text, shown, rule, keep=False)  # the bounds only: no cleaned copy is built
     return text

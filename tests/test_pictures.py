@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from anki_collection import import_apkg, notes_by_card_id, open_collection
 from conftest import REPO, SHIPPED_CARDS, write_yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 from flashgen.build import build, compile_deck
@@ -151,6 +153,25 @@ def test_diagram_mistakes_are_located_errors(drawn_deck, runner):
     assert f"{shown}:{text_line}:3: error: <text> is not allowed" in result.stderr
 
 
+def test_pre_convention_drawings_are_not_read_as_if_they_followed_it(drawn_deck, runner):
+    """No "outline"/"panel" classes and no aria-label caption: the convention is the README's."""
+    path = drawn_deck / "diagrams" / "right-back.svg"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('data-view="Right leg, from behind"', 'aria-label="Right leg"', 1)
+    text = text.replace('<path class="skin"', '<rect class="panel" width="9" height="9"/>'
+                        '<path class="outline"', 1)  # fmt: skip
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert result.exit_code == 1
+    shown = f"{drawn_deck}/diagrams/right-back.svg"
+    errors = [row for row in result.stderr.splitlines() if row.startswith(shown)]
+    assert f"{shown}:1:1: error: the <svg> needs data-view naming the leg and the view" in (
+        "\n".join(errors)
+    )
+    for name in ("panel", "outline"):
+        assert any(f"error: class '{name}' is not one of" in row for row in errors), errors
+
+
 def test_diagram_problems_name_file_and_line(runner, shipped_cards):
     sources, _ = load_sources(shipped_cards)
     pictures = deck_pictures(sources)
@@ -177,6 +198,115 @@ def test_diagram_problems_name_file_and_line(runner, shipped_cards):
         f"{shipped_cards}/diagrams/{path.name}:{line}:1: error: diagram region names "
         "unknown subject 'kneee' [unknown-subject]"
     ) in lines
+
+
+def test_a_symlinked_diagrams_folder_is_refused_and_never_read(make_cards, runner, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "view.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" data-view="Outside">'
+        '<path class="region outsidesecret" data-subjects="soleus" d="M10 10 L90 10 L50 90 Z"/>'
+        "</svg>",
+        "utf-8",
+    )
+    cards = make_cards(calf={"cards": [{"id": "soleus-depth", "subject": "soleus",
+                                        "source": "S1", "back": "Soleus",
+                                        "front": "Calf: which muscle lies deep?"}]})  # fmt: skip
+    write_yaml(cards / "subjects.yaml", {"subjects": SUBJECTS})
+    (cards / "diagrams").symlink_to(outside)
+    result = runner.invoke(cli, ["check", str(cards)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert (
+        f"{cards}/diagrams:1:1: error: 'diagrams' is a symbolic link; flashgen reads only files "
+        "inside the deck [unsafe-file]"
+    ) in result.stderr.splitlines(), result.stderr
+    assert "outsidesecret" not in result.output and "view.svg" not in result.output
+    sources, _ = load_sources(cards)
+    assert deck_pictures(sources) == {}
+    assert load_diagrams(cards, "cards/diagrams", sources.subjects) == ([], [])
+
+
+_SANE_NUMBER = st.one_of(st.integers(-20, 400).map(str), st.floats(-50, 500).map(repr))
+_ANY_NUMBER = st.one_of(
+    st.floats().map(repr),  # "nan", "inf", "1e+300", "5e-324"
+    st.floats(allow_nan=False).map(lambda x: f"{x:e}"),
+    st.builds(lambda m, e: f"{m}e{e}", st.integers(-99, 99), st.integers(-400, 400)),
+    st.sampled_from(["0", "-0", "1e400", "-1e400", "1e-300", "1e308", ".5", "5.", "2e6"]),
+)
+
+
+@st.composite
+def _numbers(draw, count: int = 11) -> list[str]:
+    """``count`` numbers as a diagram may spell them: mostly ordinary, a few anything at all."""
+    numbers = draw(st.lists(_SANE_NUMBER, min_size=count, max_size=count))
+    wild = draw(st.dictionaries(st.integers(0, count - 1), _ANY_NUMBER, max_size=3))
+    for index, text in wild.items():
+        numbers[index] = text
+    return numbers
+
+
+_LOCATED = re.compile(r".+\.svg:\d+:\d+: error: .+ \[[a-z-]+\]\Z")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(numbers=_numbers())
+def test_any_number_in_a_diagram_is_drawn_or_a_located_error(drawn_deck, runner, numbers):
+    """In the viewBox, path data and a circle: a picture, or located errors; never a traceback
+    (a viewBox "0 0 1e-300 1e-300" divided by zero) nor a silent infinity ("1e400")."""
+    (drawn_deck / "diagrams" / "right-back-deep.svg").unlink(missing_ok=True)
+    view, (a, b, c, d, e, f, radius) = numbers[:4], numbers[4:]
+    (drawn_deck / "diagrams" / "right-back.svg").write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{" ".join(view)}" data-view="A">\n'
+        f'<path class="region" data-subjects="soleus" d="M{a} {b} L {c},{d} Q {e} {f} 5 5 Z"/>\n'
+        f'<circle class="region" data-subjects="gastrocnemius" cx="{a}" cy="{b}" r="{radius}"/>'
+        "\n</svg>",
+        "utf-8",
+    )
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert isinstance(result.exception, SystemExit | None), result.exception  # no traceback
+    assert "Traceback" not in result.output
+    errors = [row for row in result.stderr.splitlines() if ": error: " in row]
+    event(f"exit {result.exit_code}")
+    if result.exit_code == 0:
+        assert not errors
+        pictures = deck_pictures(load_sources(drawn_deck)[0])
+        assert {"soleus", "gastrocnemius"} <= set(pictures)
+        for item in pictures.values():
+            assert b"nan" not in item.highlighted.data and b"inf" not in item.highlighted.data
+    else:
+        assert result.exit_code == 1 and errors, result.output
+        assert all(_LOCATED.fullmatch(row) for row in errors), errors
+
+
+def test_out_of_range_numbers_are_located_errors(drawn_deck, runner):
+    path = drawn_deck / "diagrams" / "right-back.svg"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('cx="118"', 'cx="1e400"', 1).replace('rx="10"', 'rx="-10"', 1))
+    deep = drawn_deck / "diagrams" / "right-back-deep.svg"
+    deep.write_text(re.sub(r'viewBox="[^"]*"', 'viewBox="0 0 1e-300 1e-300"',
+                           deep.read_text(encoding="utf-8"), count=1))  # fmt: skip
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    lines = result.stderr.splitlines()
+    shown = f"{drawn_deck}/diagrams"
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if 'cx="118"' in row)
+    assert (
+        f"{shown}/right-back.svg:{line}:3: error: <ellipse> 'cx' '1e400' is out of range: "
+        "numbers in diagrams lie between -1000000 and 1000000 [diagram]"
+    ) in lines, lines
+    assert any(
+        row.startswith(f"{shown}/right-back.svg:") and "'rx' may not be negative" in row
+        for row in lines
+    ), lines
+    assert any(
+        row.startswith(f"{shown}/right-back-deep.svg:1:1: error: diagram cannot be read: the "
+                       "viewBox '0 0 1e-300 1e-300' is too small")
+        for row in lines
+    ), lines  # fmt: skip
 
 
 # --- Choosing the view and framing ------------------------------------------------------------
@@ -363,8 +493,7 @@ def test_shipped_deck_keeps_every_released_picture_card():
 def test_every_shape_of_the_shipped_deck_has_a_picture():
     sources, _ = load_sources(SHIPPED_CARDS)
     diagrams, _ = load_diagrams(SHIPPED_CARDS, "cards/diagrams", sources.subjects)
-    if any(not d.root.attributes.get("data-view") for d in diagrams):
-        pytest.skip("the shipped diagrams predate the diagram convention (issue 11)")
+    assert all(d.root.attributes.get("data-view") for d in diagrams)
     pictures = deck_pictures(sources)
     shapes = {key for key in sources.subjects if shows_a_shape(key, sources.subjects)}
     assert shapes - set(pictures) == set()
@@ -573,15 +702,46 @@ def test_a_hostile_diagram_reaches_no_picture():
         )
     )
     diagram, problems = read_diagram("hostile", text)
-    assert any("<script> is not allowed" in p for p in problems)
-    assert any("<image> is not allowed" in p for p in problems)
-    assert any("attribute 'onload' is not allowed" in p for p in problems)
-    assert any("attribute 'style' is not allowed" in p for p in problems)
+    assert any("<script> is not allowed" in p.message for p in problems)
+    assert any("<image> is not allowed" in p.message for p in problems)
+    assert any("attribute 'onload' is not allowed" in p.message for p in problems)
+    assert any("attribute 'style' is not allowed" in p.message for p in problems)
     from flashgen.pictures import render
 
     data = render(diagram, {0}, diagram.view_box).decode()
     for forbidden in ("script", "alert", "href", "onload", "fill:red", "Soleus", "id="):
         assert forbidden not in data, forbidden
+
+
+def test_the_highlight_is_the_subjects_shape_after_a_region_without_subjects(
+    make_cards, runner
+):
+    cards = make_cards()
+    write_yaml(cards / "subjects.yaml", {"subjects": SUBJECTS})
+    (cards / "diagrams").mkdir()
+    (cards / "diagrams" / "view.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 300" data-view="A view">\n'
+        '<rect class="region" x="10" y="10" width="40" height="40"/>\n'
+        '<rect class="region" data-subjects="soleus" x="150" y="120" width="60" height="90"/>\n'
+        '<rect class="region" data-subjects="gastrocnemius" x="60" y="200" width="50" '
+        'height="50"/>\n</svg>',
+        "utf-8",
+    )
+    result = runner.invoke(cli, ["check", str(cards)])
+    assert (
+        f"{cards}/diagrams/view.svg:2:1: error: a region needs data-subjects [diagram]"
+        in result.stderr.splitlines()
+    ), result.stderr
+    pictures = deck_pictures(load_sources(cards)[0])
+    for key, rect in (("soleus", ("150", "120", "60", "90")), ("gastrocnemius",
+                                                                ("60", "200", "50", "50"))):
+        svg = pictures[key].highlighted.data.decode()
+        shapes = re.findall(
+            r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" class="([^"]+)"',
+            svg,
+        )
+        highlighted = {shape[:4] for shape in shapes if "hl" in shape[4].split()}
+        assert highlighted == {rect}, (key, shapes)
 
 
 def test_point_to_cards_show_the_same_view_and_crop_unhighlighted():

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from flashgen import svgsafe
+from flashgen.cli import cli
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n{}\n</svg>'
 
@@ -63,3 +64,59 @@ def test_size_is_bounded_before_parsing(tmp_path: Path):
     with pytest.raises(svgsafe.SvgError) as caught:
         svgsafe.read_svg(path, "big.svg")
     assert caught.value.problem.rule == "file-too-large"
+
+
+
+def test_bounds_only_reading_builds_no_cleaned_copy(tmp_path: Path, monkeypatch):
+    """A diagram is read within the bounds but not cleaned (pictures are rebuilt from it)."""
+    path = tmp_path / "view.svg"
+    text = SVG.format('<script>alert(1)</script><g class="x"><rect width="1"/></g>')
+    path.write_text(text, "utf-8")
+
+    def no_copy(*_args, **_kwargs):
+        raise AssertionError("a cleaned copy was built")
+
+    monkeypatch.setattr(svgsafe, "_Element", no_copy)
+    assert svgsafe.read_bounded(path, "view.svg", "diagram") == text
+    path.write_text(SVG.format("<g>" * 100 + "</g>" * 100), "utf-8")
+    with pytest.raises(svgsafe.SvgError, match="nested more than 64"):
+        svgsafe.read_bounded(path, "view.svg", "diagram")
+
+
+DECLARED = '<?xml version="1.0" encoding="{}"?>\n' + SVG.format("<text>+ADw-script+AD4-</text>")
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "Shift_JIS", "UTF-7", "iso-8859-1"])
+def test_an_svg_declaring_another_encoding_is_refused(encoding, make_cards, runner):
+    """A viewer honouring the declaration would decode other text than was checked (UTF-7
+    turns "+ADw-script+AD4-" into "<script>"), so the file is refused where it says so."""
+    cards = make_cards(calf={"cards": [{"id": "soleus-depth", "picture": "x.svg",
+                                        "front": "Calf: which muscle lies deep?",
+                                        "back": "Soleus", "source": "S1"}]})  # fmt: skip
+    (cards / "media").mkdir()
+    (cards / "media" / "x.svg").write_text(DECLARED.format(encoding), "utf-8")
+    result = runner.invoke(cli, ["check", str(cards)])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    (line,) = [row for row in result.stderr.splitlines() if "/media/x.svg:" in row]
+    assert line.startswith(
+        f"{cards}/media/x.svg:1:1: error: SVG declares encoding '{encoding}': flashgen reads "
+        "SVG as UTF-8 only"
+    ), line
+    assert line.endswith("[svg]"), line
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "utf-8", "utf8"])
+def test_an_svg_declaring_utf8_is_kept_byte_for_byte(encoding):
+    text = DECLARED.format(encoding)
+    assert svgsafe.sanitise_text(text, "a.svg") is text
+
+
+def test_a_diagram_declaring_another_encoding_is_a_located_error(tmp_path):
+    path = tmp_path / "view.svg"
+    path.write_text(DECLARED.format("UTF-16"), "utf-8")
+    with pytest.raises(svgsafe.SvgError) as caught:
+        svgsafe.read_bounded(path, "cards/diagrams/view.svg", "diagram")
+    problem = caught.value.problem
+    assert problem.rule == "diagram" and problem.where.line == 1
+    assert problem.message.startswith("diagram declares encoding 'UTF-16'")
