@@ -78,6 +78,8 @@ path, ellipse, circle, polygon, polyline, line, rect {
 .bone { fill: #bab19f; stroke: #5f5a52; stroke-width: calc(1.2 * var(--u)); }
 .muscle, .region, .region * { fill: #a58b83; stroke: #5b4a44; stroke-width: calc(1 * var(--u)); }
 .tendon, .tendon * { fill: #b3a596; stroke: #6a6058; stroke-width: calc(1 * var(--u)); }
+/* a subject that is bone: drawn as bone until it is the answer */
+.region.bone:not(.hl), .region.bone:not(.hl) * { fill: #bab19f; stroke: #5f5a52; }
 .ghost, .ghost * { fill: #a58b83; fill-opacity: 0.28; stroke: #9a8a84; stroke-opacity: 0.7;
   stroke-width: calc(0.8 * var(--u)); stroke-dasharray: calc(3 * var(--u)) calc(3 * var(--u)); }
 .halo, .halo * { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }

@@ -37,9 +37,8 @@ from flashgen.sources import (
     source_keys,
     unknown_references,
 )
+from flashgen.svgsafe import SVG_NS
 from flashgen.yamlsource import YamlProblem, YMap, YNode, YScalar, YSeq, parse, read_text
-
-SVG_NS = "http://www.w3.org/2000/svg"
 
 
 @dataclass(frozen=True, slots=True)
