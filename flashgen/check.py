@@ -11,6 +11,7 @@ import string
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flashgen.ids import deck_name, notetype_id
@@ -172,6 +173,7 @@ _FILLER = frozenset(
 )  # fmt: skip
 
 
+@lru_cache(maxsize=1 << 16)  # a deck's words repeat: most calls are a cache hit
 def _singular(word: str) -> str:
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -273,7 +275,7 @@ def _give_aways(card: Card, sources: DeckSources) -> Iterator[str]:
         sides = [("the answer", card.back or "", front, front)]
     for label, answer, front, alone in sides:
         shown = comparable(front)
-        without_siblings = comparable(alone)
+        without_siblings = shown if alone is front else comparable(alone)
         for text, phrase in answer_phrases(answer):
             if _contains(shown, phrase):
                 yield f"{label} '{text}' shows on the front; ask without it"

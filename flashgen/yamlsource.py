@@ -209,6 +209,7 @@ def read_text(path: Path, shown: str) -> str:
 def parse(text: str, shown: str) -> YNode | None:
     """Parse one YAML document into located nodes; ``None`` for an empty document."""
     parser = _Loader(text)
+    written_control = CONTROL.search(text) is not None
     stack: list[YMap | YSeq] = []
     # For each open mapping, its key still waiting for a value.
     waiting: list[tuple[str, YScalar] | None] = []
@@ -247,7 +248,9 @@ def parse(text: str, shown: str) -> YNode | None:
             node: YNode
             if isinstance(event, yaml.ScalarEvent):
                 plain = tag is None and event.implicit[0]
-                if CONTROL.search(event.value):  # in any value, name, key or id
+                # In any value, name, key or id. Only a double-quoted scalar can spell one with
+                # an escape; any other holds it as written, so a text without one needs no search.
+                if (written_control or event.style == '"') and CONTROL.search(event.value):
                     control = control_problem(event.value, _where(shown, mark))
                     assert control is not None
                     raise YamlProblem(control)
