@@ -246,6 +246,18 @@ class Reader:
             hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(allowed)})"
             self.error(key_node.where, f"unknown key '{key}' in {what}{hint}", "unknown-key")
 
+    def required_list(self, node: YMap, key: str, shown: str, not_a_list: str) -> list[YNode]:
+        """The items of ``node``'s list under ``key``; none, and a problem, when it is missing
+        or not a list (``not_a_list`` says what it must be)."""
+        value = node.items.get(key)
+        if value is None:
+            self.error(node.where, f"{shown} is missing required key '{key}'", "missing-key")
+            return []
+        if not isinstance(value, YSeq):
+            self.error(value.where, not_a_list, "wrong-type")
+            return []
+        return value.items
+
     def string(
         self, node: YMap, key: str, what: str, *, required: bool = False, empty_ok: bool = False
     ) -> str | None:
@@ -423,15 +435,8 @@ def _read_deck(node: YMap, reader: Reader) -> DeckConfig | None:
 
 def _read_subjects(node: YMap, shown: str, reader: Reader) -> dict[str, Subject]:
     reader.check_keys(node, SUBJECTS_FILE_KEYS, shown)
-    entries = node.items.get("subjects")
-    if entries is None:
-        reader.error(node.where, f"{shown} is missing required key 'subjects'", "missing-key")
-        return {}
-    if not isinstance(entries, YSeq):
-        reader.error(entries.where, "'subjects' must be a list", "wrong-type")
-        return {}
     subjects: dict[str, Subject] = {}
-    for entry in entries.items:
+    for entry in reader.required_list(node, "subjects", shown, "'subjects' must be a list"):
         if not isinstance(entry, YMap):
             reader.error(entry.where, "each subject must be a mapping", "wrong-type")
             continue
@@ -581,15 +586,8 @@ def _read_card_file(node: YMap, shown: str, reader: Reader) -> list[Card]:
         "subject": reader.string(node, "subject", "card file"),
         "subdeck": reader.string(node, "subdeck", "card file"),
     }
-    entries = node.items.get("cards")
-    if entries is None:
-        reader.error(node.where, f"{shown} is missing required key 'cards'", "missing-key")
-        return []
-    if not isinstance(entries, YSeq):
-        reader.error(entries.where, "'cards' must be a list of cards", "wrong-type")
-        return []
     cards = []
-    for entry in entries.items:
+    for entry in reader.required_list(node, "cards", shown, "'cards' must be a list of cards"):
         card = _read_card(entry, defaults, shown, reader)
         if card is not None:
             cards.append(card)

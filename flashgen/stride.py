@@ -306,16 +306,13 @@ def _read_span(
 
 
 def _read_muscles(
-    node: YNode | None, top: YMap, speeds: Mapping[str, Speed], defined: set[str], check: _Checker
+    top: YMap, speeds: Mapping[str, Speed], defined: set[str], check: _Checker
 ) -> dict[str, MuscleData]:
-    if node is None:
-        check.error(top.where, f"{check.shown} is missing required key 'muscles'", "missing-key")
-        return {}
-    if not isinstance(node, YSeq):
-        check.error(node.where, "'muscles' must be a list of {subject, spans}", "wrong-type")
-        return {}
+    entries = check.required_list(
+        top, "muscles", check.shown, "'muscles' must be a list of {subject, spans}"
+    )
     muscles: dict[str, MuscleData] = {}
-    for entry in node.items:
+    for entry in entries:
         if not isinstance(entry, YMap):
             check.error(
                 entry.where, "each muscle must be a mapping of subject, note, spans", "wrong-type"
@@ -381,7 +378,7 @@ def load_stride(sources: DeckSources) -> tuple[StrideData | None, list[Problem]]
     speeds_node = node.items.get("speeds")
     speeds = _read_speeds(speeds_node, node, check)
     defined = set(speeds_node.items) if isinstance(speeds_node, YMap) else set()
-    muscles = _read_muscles(node.items.get("muscles"), node, speeds, defined, check)
+    muscles = _read_muscles(node, speeds, defined, check)
     missing_at = node.keys["muscles"].where if "muscles" in node.keys else node.where
     for key in article_muscles(sources.subjects):
         if key not in muscles:
