@@ -386,7 +386,6 @@ class Diagram:
     root: Node
     regions: tuple[Region, ...]
     """The subject regions, in document order."""
-    source_digest: str
 
 
 def _parse(text: str) -> Node:
@@ -553,8 +552,7 @@ def read_diagram(name: str, text: str, shown: str | None = None) -> tuple[Diagra
         regions.append(
             Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line, node)
         )
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Diagram(name, caption, view_box, root, tuple(regions), digest), list(problems)
+    return Diagram(name, caption, view_box, root, tuple(regions)), list(problems)
 
 
 def names_in(text: str, names: Collection[str]) -> list[str]:
