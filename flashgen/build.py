@@ -11,15 +11,14 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import genanki
 
-from flashgen.check import inspect_directory, topic_name
-from flashgen.ids import deck_id, deck_name, note_guid, notetype_id
+from flashgen.ids import deck_id
 from flashgen.lock import (
     LOCK_FILE,
     MAX_MOD,
@@ -30,35 +29,12 @@ from flashgen.lock import (
     next_mod,
     updated_lock,
 )
-from flashgen.markup import (
-    cloze_numbers,
-    escape_text,
-    image_tag,
-    markdown_literal,
-    media_stem,
-    media_suffix,
-    picture_names,
-    replace_picture_sources,
-    to_html,
-)
+from flashgen.markup import to_html
+from flashgen.notes import media_used
 from flashgen.notetypes import Notetypes, notetypes
-from flashgen.pictures import (
-    SubjectPictures,
-    all_pictures,
-    content_name,
-    picture_cards,
-)
-from flashgen.problems import (
-    FlashgenError,
-    Problem,
-    ProblemError,
-    SourcesError,
-    has_errors,
-    shown_safely,
-)
-from flashgen.sources import MEDIA_DIR, Card, DeckConfig, DeckSources
-from flashgen.stride import Charts, chart_alt, chart_cards, chart_image
-from flashgen.yamlsource import read_regular_file
+from flashgen.pipeline import CompiledDeck, compile_deck
+from flashgen.problems import FlashgenError, shown_safely
+from flashgen.sources import DeckConfig
 
 # Zip entries carry a date; a fixed one keeps builds byte-identical.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -96,31 +72,21 @@ class BuildResult:
     notes: int
     cards: int
     media: int
+    retired: int = 0
+    """Retired notes, shipped without cards."""
     lock: str | None = None
     """The lock file, when this build updated it."""
     changes: LockChanges | None = None
 
     def __str__(self) -> str:
+        retired = f" ({self.retired} of them retired, without cards)" if self.retired else ""
         line = (
-            f"Wrote {self.path}: {self.notes} notes, {self.cards} cards, "
+            f"Wrote {self.path}: {self.notes} notes{retired}, {self.cards} cards, "
             f"{self.media} media file{'s' * (self.media != 1)}"
         )
         if self.lock is not None:
             line += f"\nUpdated {self.lock}: {self.changes}"
         return line
-
-
-@dataclass(frozen=True, slots=True)
-class NoteData:
-    """One note as Anki will store it: the unit a lock or a preview works with."""
-
-    card: Card
-    guid: str
-    notetype: str
-    fields: tuple[str, ...]
-    tags: tuple[str, ...]
-    deck: str
-    card_count: int
 
 
 def slug(name: str) -> str:
@@ -144,199 +110,81 @@ def source_date_epoch(environ: Mapping[str, str]) -> int | None:
     return int(raw)
 
 
-def deck_media(
-    sources: DeckSources, pictures: Mapping[str, SubjectPictures], charts: Charts
-) -> tuple[dict[str, str], dict[str, bytes]]:
-    """Media names by source name, and every media file's bytes by its packed name (with the
-    pictures and the stride charts this run derived)."""
-    packed: dict[str, str] = {}
-    available: dict[str, bytes] = {}
-    for name, path in sources.media.items():
-        data = sources.media_data.get(name)
-        if data is None:
-            try:
-                data = read_regular_file(path, sources.shown(f"{MEDIA_DIR}/{name}"))
-            except ProblemError as exc:  # changed since it was checked
-                raise SourcesError([exc.problem]) from None
-        packed[name] = content_name(media_stem(path.stem), media_suffix(path.suffix), data)
-        available[packed[name]] = data
-    for picture in all_pictures(pictures):
-        available[picture.name] = picture.data
-    for picture in charts.pictures():
-        available[picture.name] = picture.data
-    return packed, available
-
-
-def _html(text: str, packed: Mapping[str, str]) -> str:
-    return replace_picture_sources(to_html(text), packed.get)
-
-
-def _source_html(card: Card, references: Mapping[str, str]) -> str:
-    """The card's source; with a deck's ``references``, each cited one in full."""
-    if not references:
-        return to_html(card.source)
-    return "<br>".join(references[key] for key in card.source_keys)
-
-
-def iter_notes(
-    sources: DeckSources,
-    packed_media: Mapping[str, str],
-    pictures: Mapping[str, SubjectPictures],
-    charts: Charts,
-    released: Collection[str] = (),
-) -> Iterator[NoteData]:
-    """Every card as the note Anki will store, one at a time: the sources' cards, then the
-    picture cards, then the chart cards. A stride card shows its stride chart after the answer
-    (its subject's, else the overview), after any picture; ``charts`` are those the run drew
-    once. Picture cards include the retired ones among the ``released`` card ids."""
-    config = sources.config
-    assert config is not None
-    # Rendered once: a deck cites the same few references on every card.
-    references = {key: to_html(text) for key, text in config.references.items()}
-    for card in [
-        *sources.cards,
-        *picture_cards(sources, pictures, released),
-        *chart_cards(sources, charts),
-    ]:
-        picture = ""
-        subject = sources.subjects.get(card.subject or "")
-        if card.picture:
-            alt = subject.name if subject else card.picture
-            picture = image_tag(packed_media.get(card.picture, card.picture), alt)
-        elif subject is not None and subject.key in pictures and not card.generated:
-            picture = image_tag(
-                pictures[subject.key].highlighted.name, f"{subject.name} highlighted"
-            )
-        chart = charts.for_card(card)
-        if chart is not None:
-            picture += chart_image(chart, chart_alt(card, sources, charts))
-        extra, source = _html(card.extra, packed_media), _source_html(card, references)
-        if card.retired:
-            retired = to_html(f"*Retired: {markdown_literal(card.retired)}*")
-            extra = (extra + "<br>" if extra else "") + retired
-        topic = escape_text(topic_name(sources, card))
-        tail = (extra, picture, source, topic, escape_text(card.id))
-        if card.cloze is not None:
-            fields: tuple[str, ...] = (_html(card.cloze, packed_media), *tail)
-            count = len(set(cloze_numbers(card.cloze)))
-        else:
-            front, back = card.front or "", card.back or ""
-            fields = (_html(front, packed_media), _html(back, packed_media), *tail)
-            count = 1
-        yield NoteData(
-            card=card,
-            guid=note_guid(config, card.id),
-            notetype="cloze" if card.cloze is not None else "basic",
-            fields=fields,
-            tags=(*card.tags, "retired") if card.retired else card.tags,
-            deck=deck_name(config, card),
-            card_count=count,
-        )
-
-
-def media_used(note: NoteData) -> list[str]:
-    """The packed names of the media files a note shows."""
-    return [name for field in note.fields if "<img" in field for name in picture_names(field)]
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledDeck:
-    """Checked sources, ready to become the notes and media Anki will store."""
-
-    sources: DeckSources
-    config: DeckConfig
-    pictures: dict[str, SubjectPictures]
-    packed_media: dict[str, str]
-    """Packed media name by source name."""
-    available_media: dict[str, bytes]
-    """Every media file a note may use, by its packed name."""
-    lock: Lock
-    """``deck.lock`` as it was before this build."""
-    charts: Charts
-
-    def notes(self) -> Iterator[NoteData]:
-        """The notes, rendered as they are asked for, so a large deck is never all in memory."""
-        return iter_notes(
-            self.sources, self.packed_media, self.pictures, self.charts, self.lock.cards.keys()
-        )
-
-    def media(self, used: Iterable[str]) -> dict[str, bytes]:
-        """The media files among ``used``, by packed name."""
-        available = self.available_media
-        # A name no file has (Markdown in a subject's name, say) packs nothing: never a KeyError.
-        return {name: available[name] for name in sorted(set(used)) if name in available}
-
-
-def compile_deck(cards_dir: Path, *, shown_root: str | None = None) -> CompiledDeck:
-    """Check ``cards_dir`` and, when it has no errors, get it ready to compile."""
-    inspection = inspect_directory(cards_dir, shown_root=shown_root)
-    sources, lock = inspection.sources, inspection.lock
-    if has_errors(inspection.problems) or sources.config is None or lock is None:
-        raise SourcesError([p for p in inspection.problems if p.severity == "error"])
-    packed, available = deck_media(sources, inspection.pictures, inspection.charts)
-    return CompiledDeck(
-        sources, sources.config, inspection.pictures, packed, available, lock, inspection.charts
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Written:
     """What went into an .apkg, and the lock entries of its notes."""
 
     entries: dict[str, LockedCard]
     cards: int
+    retired: int
+    """Retired notes, shipped without cards."""
     media: dict[str, bytes]
+
+
+_INSERT_NOTES = "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+_INSERT_CARDS = "INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+_BATCH = 2048
 
 
 def _write_collection(
     cursor: sqlite3.Cursor, deck: CompiledDeck, now: int, types: Notetypes
 ) -> _Written:
-    """Write every note into the collection as it is rendered, with its lock entry's mod.
+    """Write every note into the collection as it is rendered, with its lock entry's mod, in
+    batches of prepared inserts (one transaction: the caller commits).
 
     Note and card ids count up from the newest note's ``mod``, which is known only once every
     note has been compared with the lock: they are written counting from far below zero (so the
     two ranges never meet) and moved up at the end, the same ids as counting from there at once.
+    A retired note is written without cards: a new learner gets nothing to study, a learner
+    who has its card keeps it, and the note is updated in place.
     """
-    config = deck.config
+    config, lock = deck.config, deck.lock
     entries: dict[str, LockedCard] = {}
     decks: dict[str, genanki.Deck] = {}
     used: set[str] = set()
-    cards = 0
+    cards = retired = 0
     genanki.Package([]).write_to_db(cursor, now, None)  # the schema and the collection row
-    provisional_ids = itertools.count(_PROVISIONAL_FIRST_ID)
-    guids: dict[str, Card] = {}
+    ids = itertools.count(_PROVISIONAL_FIRST_ID)
+    note_rows: list[tuple[object, ...]] = []
+    card_rows: list[tuple[object, ...]] = []
     for data in deck.notes():
-        first = guids.setdefault(data.guid, data.card)
-        if first is not data.card:  # one note per guid, or an import overwrites another note
-            raise SourcesError(
-                [
-                    Problem(
-                        data.card.at("id"),
-                        f"card '{data.card.id}' would get the note guid of card '{first.id}' "
-                        f"at {first.at('id')}: one would overwrite the other in Anki",
-                        "duplicate-guid",
-                    )
-                ]
-            )
-        notetype = notetype_id(data.card)
-        digest = content_hash(data.fields, data.tags, notetype, data.deck)
-        locked = deck.lock.cards.get(data.card.id)
-        entry = LockedCard(data.guid, data.deck, notetype, digest, next_mod(locked, digest, now))
-        entries[data.card.id] = locked if entry == locked else entry  # one copy when unchanged
-        mod = entry.mod
+        card_id = data.card.id
+        digest = content_hash(data.fields, data.tags, data.notetype_id, data.deck)
+        locked = lock.cards.get(card_id)
+        mod = next_mod(locked, digest, now)
+        entry = LockedCard(data.guid, data.deck, data.notetype_id, digest, mod)
+        entries[card_id] = locked if entry == locked else entry  # one copy when unchanged
         target = decks.get(data.deck)
         if target is None:
             description = to_html(config.description) if data.deck == config.name else ""
             target = genanki.Deck(deck_id(config, data.deck), data.deck, description)
+            target.add_model(types.cloze if data.notetype == "cloze" else types.basic)
             decks[data.deck] = target
-        model = types.cloze if data.notetype == "cloze" else types.basic
-        target.add_model(model)
-        note = genanki.Note(
-            model=model, fields=list(data.fields), tags=list(data.tags), guid=data.guid
-        )
-        note.write_to_db(cursor, mod, target.deck_id, provisional_ids)
-        used.update(media_used(data))
+        elif data.notetype_id not in target.models:
+            target.add_model(types.cloze if data.notetype == "cloze" else types.basic)
+        note_id = next(ids)
+        # As genanki writes a note: tags space-delimited, the first field its sort field.
+        tags = f" {' '.join(data.tags)} "
+        note_rows.append(
+            (note_id, data.guid, data.notetype_id, mod, -1, tags, "\x1f".join(data.fields),
+             data.fields[0], 0, 0, "")
+        )  # fmt: skip
+        for ordinal in () if data.retired else data.ordinals:
+            card_rows.append(
+                (next(ids), note_id, target.deck_id, ordinal - 1, mod, -1, 0, 0, 0, 0, 0, 0, 0,
+                 0, 0, 0, 0, "")
+            )  # fmt: skip
         cards += data.card_count
+        retired += data.retired
+        if "<img" in "".join(data.fields):
+            used.update(media_used(data))
+        if len(note_rows) >= _BATCH:
+            cursor.executemany(_INSERT_NOTES, note_rows)
+            cursor.executemany(_INSERT_CARDS, card_rows)
+            note_rows.clear()
+            card_rows.clear()
+    cursor.executemany(_INSERT_NOTES, note_rows)
+    cursor.executemany(_INSERT_CARDS, card_rows)
     if config.name not in decks:
         decks[config.name] = genanki.Deck(config.deck_id, config.name, to_html(config.description))
     # Every id Anki stores derives from the newest note: unchanged sources, same bytes.
@@ -346,7 +194,7 @@ def _write_collection(
     cursor.execute("UPDATE cards SET id = id + ?, nid = nid + ?", (shift, shift))
     for target in sorted(decks.values(), key=lambda d: d.name):
         target.write_to_db(cursor, timestamp, None)  # the deck and its notetypes
-    return _Written(entries, cards, deck.media(used))
+    return _Written(entries, cards, retired, deck.media(used))
 
 
 def _zip_package(path: Path, collection: Path, media: Mapping[str, bytes]) -> None:
@@ -477,7 +325,7 @@ def build(
     """
     environ = os.environ if environ is None else environ
     epoch = source_date_epoch(environ)
-    deck = compile_deck(cards_dir, shown_root=shown_root)
+    deck = compile_deck(cards_dir, shown_root=shown_root).usable()
     sources, config = deck.sources, deck.config
     now = epoch if epoch is not None else int(time.time())
     lock_path, lock = cards_dir / LOCK_FILE, deck.lock
@@ -514,6 +362,7 @@ def build(
         path=target,
         notes=len(written.entries),
         cards=written.cards,
+        retired=written.retired,
         media=len(written.media),
         lock=sources.shown(LOCK_FILE) if lock_changed else None,
         changes=LockChanges.between(lock, new_lock),

@@ -1,4 +1,5 @@
-"""Every rule flashgen applies to card sources, shared by ``check`` and ``build``.
+"""Every rule flashgen applies to cards, written or generated: rules only (the pipeline,
+:mod:`flashgen.pipeline`, loads, derives and calls them).
 
 Rules with severity ``warning`` are lint: a card can silence one with ``allow: {rule: reason}``.
 Errors cannot be silenced; ``build`` refuses to write a deck while any remains.
@@ -9,24 +10,11 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-from flashgen.ids import deck_name, notetype_id
-from flashgen.lock import (
-    LOCK_FILE,
-    Lock,
-    LockError,
-    Released,
-    current_notetypes,
-    read_lock,
-    release_problems,
-)
 from flashgen.markup import CLOZE, cloze_numbers, has_raw_html, picture_references
-from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, derive_pictures, picture_cards
-from flashgen.problems import SAFETY_RULES, Problem, Severity, Where, sort_problems
+from flashgen.problems import SAFETY_RULES, Problem, Severity, Where
 from flashgen.sources import (
     INVISIBLE,
     SLUG,
@@ -34,10 +22,9 @@ from flashgen.sources import (
     Card,
     DeckSources,
     Subject,
-    load_sources,
     unknown_references,
 )
-from flashgen.stride import NO_CHARTS, RULE_SUMMARIES, Charts, chart_cards, stride_charts
+from flashgen.stride import RULE_SUMMARIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +119,9 @@ def normalise(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
+    """The words a learner reads: a picture is none (its alt text is not shown)."""
+    if "!" in text:
+        text = _MARKDOWN_IMAGE.sub(" ", text)
     return re.findall(r"[\w'\u2019-]+", text)
 
 
@@ -147,6 +137,8 @@ def is_yes_no(question: str) -> bool:
 
 
 def is_list_answer(answer: str) -> bool:
+    if "!" in answer:
+        answer = _MARKDOWN_IMAGE.sub(" ", answer)
     if re.search(r"^\s*(?:[-*+]|\d+[.)])\s", answer, re.MULTILINE):
         return True
     separators = answer.count(",") + len(re.findall(r"\band\b|&", answer))
@@ -173,26 +165,34 @@ _FILLER = frozenset(
 )  # fmt: skip
 
 
-@lru_cache(maxsize=1 << 16)  # a deck's words repeat: most calls are a cache hit
-def _singular(word: str) -> str:
-    if len(word) > 3 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+# The simple singular every word is compared in: "-ies" -> "-y" and a final "s" dropped, in
+# words of four letters or more (not "-ss", "-us", "-is"). Whole-text substitutions: a card's
+# words cost one pass over its text, whatever they are.
+_IES = re.compile(r"(?<=[^\W_])ies(?![^\W_])")
+_PLURAL_S = re.compile(r"(?<=[^\W_]{3})(?<![sui])s(?![^\W_])")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def comparable(text: str) -> tuple[str, ...]:
     """Text as a reader compares it: the words of its Markdown (picture alt text and link text
     included), lower-cased, without punctuation, each word in a simple singular."""
-    text = _MARKDOWN_IMAGE.sub(r" \1 ", text)
-    text = _MARKDOWN_LINK.sub(r" \1 ", text)
-    return tuple(_singular(w) for w in re.findall(r"[^\W_]+", text.lower()))
+    if "[" in text:
+        text = _MARKDOWN_IMAGE.sub(r" \1 ", text)
+        text = _MARKDOWN_LINK.sub(r" \1 ", text)
+    lowered = text.lower()
+    if "s" in lowered:
+        lowered = _PLURAL_S.sub("", _IES.sub("y", lowered))
+    return tuple(_WORD.findall(lowered))
 
 
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    size = len(needle)
-    return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
+def _spaced(words: tuple[str, ...]) -> str:
+    """Words as one string a phrase can be found in by a substring search (linear time)."""
+    return f" {' '.join(words)} "
+
+
+def _contains(haystack: str, needle: tuple[str, ...]) -> bool:
+    """Whether ``needle``'s words stand together, in order, in ``haystack`` (:func:`_spaced`)."""
+    return _spaced(needle) in haystack
 
 
 def answer_phrases(answer: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -200,13 +200,19 @@ def answer_phrases(answer: str) -> list[tuple[str, tuple[str, ...]]]:
     parentheses, and each parenthesis on its own ("Calcaneus (heel bone)" -> "Calcaneus",
     "heel bone"); leading articles dropped; phrases of filler words only ("it", "one") left
     out. A picture in an answer is no text."""
-    answer = _MARKDOWN_IMAGE.sub(" ", answer)
+    if "!" in answer:
+        answer = _MARKDOWN_IMAGE.sub(" ", answer)
+    parts = (
+        [_PARENTHESES.sub(" ", answer), *_PARENTHESES.findall(answer)]
+        if "(" in answer
+        else [answer]
+    )
     phrases: list[tuple[str, tuple[str, ...]]] = []
-    for part in [_PARENTHESES.sub(" ", answer), *_PARENTHESES.findall(answer)]:
+    for part in parts:
         words = comparable(part)
         while words and words[0] in _ARTICLES:
             words = words[1:]
-        if words and not set(words) <= _FILLER and words not in [w for _, w in phrases]:
+        if words and not _FILLER.issuperset(words) and words not in [w for _, w in phrases]:
             phrases.append((" ".join(part.split()), words))
     return phrases
 
@@ -225,14 +231,26 @@ def subject_names(subject: Subject) -> list[tuple[str, ...]]:
     return names
 
 
-def topic_name(sources: DeckSources, card: Card) -> str:
-    """The card's Topic field, the answer side's header: its subject's group, else its subject.
-    A picture card has none: it asks which subject (or group) its picture shows."""
-    subject = sources.subjects.get(card.subject or "")
-    if subject is None or card.id.startswith(PICTURE_PREFIX):
-        return ""
-    group = sources.subjects.get(subject.group or "")
-    return (group or subject).name
+class DeckTables:
+    """What the rules read about the deck as a whole, worked out once per run (never once per
+    card): every subject's names, and the media cards may show."""
+
+    def __init__(self, sources: DeckSources, generated_media: Collection[str] = ()) -> None:
+        self.sources = sources
+        self.config = sources.config
+        self.generated_media = generated_media
+        """Pictures and charts the run derived: what generated cards may show."""
+        self.names = {key: subject_names(subject) for key, subject in sources.subjects.items()}
+        """Every subject's names, as :func:`comparable` words, by key."""
+
+    def named(self, card: Card) -> list[Subject]:
+        """The card's subject and that subject's group."""
+        subjects = self.sources.subjects
+        subject = subjects.get(card.subject or "")
+        if subject is None:
+            return []
+        group = subjects.get(subject.group or "")
+        return [subject, group] if group is not None else [subject]
 
 
 def _cloze_sides(cloze: str) -> Iterator[tuple[int, str, str, str]]:
@@ -258,13 +276,11 @@ def _cloze_sides(cloze: str) -> Iterator[tuple[int, str, str, str]]:
         yield number, " ".join(answer), "".join(front), "".join(alone)
 
 
-def _give_aways(card: Card, sources: DeckSources) -> Iterator[str]:
+def _give_aways(card: Card, tables: DeckTables) -> Iterator[str]:
     """Why the card's front gives its answer away, once per card side and reason. The front
     is the question alone: the question templates show no other field (the Topic header is on
     the answer side)."""
-    subject = sources.subjects.get(card.subject or "")
-    group = sources.subjects.get(subject.group or "") if subject else None
-    named = [s for s in (subject, group) if s is not None]
+    named = tables.named(card)
     if card.cloze is not None:
         sides = [
             (f"c{n}'s answer", answer, front, alone)
@@ -274,29 +290,30 @@ def _give_aways(card: Card, sources: DeckSources) -> Iterator[str]:
         front = card.front or ""
         sides = [("the answer", card.back or "", front, front)]
     for label, answer, front, alone in sides:
-        shown = comparable(front)
-        without_siblings = shown if alone is front else comparable(alone)
+        words = comparable(front)
+        shown, shown_words = _spaced(words), frozenset(words)
+        without_siblings = shown if alone is front else _spaced(comparable(alone))
         for text, phrase in answer_phrases(answer):
             if _contains(shown, phrase):
                 yield f"{label} '{text}' shows on the front; ask without it"
                 break
-            if len(phrase) > 1 and set(phrase) - _FILLER <= set(shown):
+            if len(phrase) > 1 and shown_words.issuperset(set(phrase) - _FILLER):
                 # "of gluteus maximus and medius, which ...?": a choice that holds its answer.
                 yield f"every word of {label} '{text}' shows on the front; ask without them"
                 break
-            reason = _names_shown(phrase, named, without_siblings)
+            reason = _names_shown(phrase, named, tables, without_siblings)
             if reason is not None:
                 yield f"{label} '{text}' {reason}"
                 break
 
 
 def _names_shown(
-    phrase: tuple[str, ...], named: list[Subject], shown: tuple[str, ...]
+    phrase: tuple[str, ...], named: list[Subject], tables: DeckTables, shown: str
 ) -> str | None:
     """When the answer is a name of the card's subject or group and the front shows another
     of its names: why. A question that merely names its subject is fine."""
     for entity in named:
-        names = subject_names(entity)
+        names = tables.names[entity.key]
         if phrase not in names:
             continue
         for name in names:
@@ -308,8 +325,9 @@ def _names_shown(
     return None
 
 
-def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
-    config = sources.config
+def _card_problems(card: Card, media: list[str], tables: DeckTables) -> Iterator[Problem]:
+    """The rules about one card on its own; ``media`` are the pictures it shows."""
+    sources, config = tables.sources, tables.config
     if not SLUG.match(card.id):
         yield _problem(card.at("id"), f"card id '{card.id}' must be {SLUG_RULE}", "id-format")
     for tag in card.tags:
@@ -360,8 +378,9 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
                     f"aspect '{aspect}' is not declared in deck.yaml (known: {known})",
                     "unknown-aspect",
                 )
-    for name in media_references(card):
-        if "/" in name or name not in sources.media:
+    available = tables.generated_media if card.generated else sources.media
+    for name in media:
+        if "/" in name or name not in available:
             yield _problem(
                 card.at("picture" if name == card.picture else "id"),
                 f"picture '{name}' is not in {sources.shown('media')}/",
@@ -396,13 +415,11 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
             "yes/no question; ask for the thing itself (what, which, where, how)",
             "yes-no-question",
         )
-    if not card.retired:
-        for reason in _give_aways(card, sources):
-            yield _problem(card.at("cloze" if card.is_cloze else "front"), reason, "give-away")
+    for reason in _give_aways(card, tables):
+        yield _problem(card.at(_front_key(card)), reason, "give-away")
     if config is not None and config.context_cue and not _CONTEXT_CUE.match(card.question):
-        key = "cloze" if card.is_cloze else "front"
         yield _problem(
-            card.at(key),
+            card.at(_front_key(card)),
             "question has no context cue; start it with a topic, e.g. 'Calf: ...'",
             "context-cue",
         )
@@ -413,130 +430,74 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
             yield _problem(card.at("allow"), f"'allow: {rule_id}' {why}", "unknown-rule")
 
 
-def _deck_problems(sources: DeckSources) -> Iterator[tuple[Card | None, Problem]]:
+def _front_key(card: Card) -> str:
+    return "cloze" if card.is_cloze else "front"
+
+
+def check_cards(
+    cards: Sequence[Card],
+    guids: Sequence[str],
+    sources: DeckSources,
+    generated_media: Collection[str] = (),
+) -> list[Problem]:
+    """Every rule over every card, written or generated alike (their shape was checked while
+    loading): each card on its own, then the deck as a whole: ids, guids, questions and media
+    shared between cards. ``guids`` are the cards' note guids, in the same order (empty when
+    the deck has no key)."""
+    tables = DeckTables(sources, generated_media)
+    found: list[Problem] = []
     seen_ids: dict[str, Card] = {}
+    seen_guids: dict[str, Card] = {}
     seen_questions: dict[str, Card] = {}
-    for card in sources.cards:
-        first = seen_ids.get(card.id)
-        if first is not None:
-            yield (
-                card,
+    used: set[str] = set()
+    for card, guid in zip(cards, guids, strict=True):
+        media = media_references(card)
+        used.update(media)
+        problems = list(_card_problems(card, media, tables))
+        first = seen_ids.setdefault(card.id, card)
+        if first is not card:
+            problems.append(
                 _problem(
                     card.at("id"),
                     f"duplicate card id '{card.id}' (also at {first.at('id')})",
                     "duplicate-id",
-                ),
+                )
             )
-        else:
-            seen_ids[card.id] = card
-        question = normalise(card.question)
-        earlier = seen_questions.get(question)
-        if earlier is not None and question:
-            yield (
-                card,
+        elif guid and seen_guids.setdefault(guid, card) is not card:
+            # Only a crafted id could do this: one note would overwrite the other in Anki.
+            other = seen_guids[guid]
+            problems.append(
                 _problem(
-                    card.at("cloze" if card.is_cloze else "front"),
+                    card.at("id"),
+                    f"card '{card.id}' would get the note guid of card '{other.id}' at "
+                    f"{other.at('id')}: one would overwrite the other in Anki",
+                    "duplicate-guid",
+                )
+            )
+        # A retired card is studied by no new learner: its replacement may ask the same.
+        question = "" if card.retired else normalise(card.question)
+        earlier = seen_questions.setdefault(question, card)
+        if earlier is not card and question:
+            problems.append(
+                _problem(
+                    card.at(_front_key(card)),
                     f"question duplicates card '{earlier.id}' at {earlier.where}",
                     "duplicate-question",
-                ),
+                )
             )
-        else:
-            seen_questions.setdefault(question, card)
-    used = {name for card in sources.cards for name in media_references(card)}
+        for problem in problems:
+            # Lint is about what learners study; errors hold for retired cards too.
+            if problem.severity == "error" or not (card.retired or problem.rule in card.allow):
+                found.append(problem)
     for name in sorted(set(sources.media) - used):
-        yield (
-            None,
+        found.append(
             _problem(
                 Where(sources.shown(f"media/{name}")),
                 f"media file '{name}' is not used by any card",
                 "unused-media",
-            ),
+            )
         )
-
-
-def check_sources(sources: DeckSources) -> list[Problem]:
-    """Content rules over loaded sources (the shape was checked while loading)."""
-    found: list[Problem] = []
-    pairs = list(_deck_problems(sources))
-    for card in sources.cards:
-        pairs.extend((card, problem) for problem in _card_problems(card, sources))
-    for owner, problem in pairs:
-        silenced = (
-            owner is not None and problem.severity == "warning" and problem.rule in owner.allow
-        )
-        if not silenced:
-            found.append(problem)
     return found
-
-
-def released_cards(
-    sources: DeckSources,
-    pictures: Mapping[str, SubjectPictures],
-    charts: Charts = NO_CHARTS,
-    lock: Lock | None = None,
-) -> list[Released]:
-    config = sources.config
-    assert config is not None
-    cards = [
-        *sources.cards,
-        *picture_cards(sources, pictures, lock.cards if lock else ()),
-        *chart_cards(sources, charts),
-    ]
-    return [Released(card, config, deck_name(config, card), notetype_id(card)) for card in cards]
-
-
-def release_safety(
-    sources: DeckSources, pictures: Mapping[str, SubjectPictures], charts: Charts = NO_CHARTS
-) -> tuple[list[Problem], Lock | None]:
-    """Compare the sources with what was released: the problems, and the lock read (``None``
-    when it cannot be)."""
-    if sources.config is None:
-        return [], None
-    shown = sources.shown(LOCK_FILE)
-    try:
-        lock = read_lock(sources.root / LOCK_FILE, shown)
-    except LockError as exc:
-        return [exc.problem], None
-    released = released_cards(sources, pictures, charts, lock)
-    # Cards of a file that could not be read are unknown, not removed.
-    unknown = sources.unread_ids if not sources.unreadable else None
-    problems = release_problems(lock, released, current_notetypes(), shown, unknown)
-    return list(problems), lock
-
-
-@dataclass(frozen=True, slots=True)
-class Inspection:
-    """A cards directory loaded and checked, with the pictures derived on the way."""
-
-    sources: DeckSources
-    problems: list[Problem]
-    """Every problem, sorted."""
-    pictures: dict[str, SubjectPictures]
-    lock: Lock | None
-    """``deck.lock`` as read (empty when there is none); ``None`` when it could not be read."""
-    charts: Charts = NO_CHARTS
-    """The stride charts drawn from ``stride.yaml`` (none when the deck has no such file)."""
-
-
-def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspection:
-    """Load and check a cards directory: every problem at once, and the pictures derived."""
-    sources, problems = load_sources(root, shown_root=shown_root)
-    problems.extend(check_sources(sources))
-    pictures, picture_problems = derive_pictures(sources)
-    problems.extend(picture_problems)
-    charts, chart_problems = stride_charts(sources)
-    problems.extend(chart_problems)
-    release, lock = release_safety(sources, pictures, charts)
-    problems.extend(release)
-    return Inspection(sources, sort_problems(problems), pictures, lock, charts)
-
-
-def check_directory(
-    root: Path, *, shown_root: str | None = None
-) -> tuple[DeckSources, list[Problem]]:
-    """Load and check a cards directory: every problem, sorted, at once."""
-    inspection = inspect_directory(root, shown_root=shown_root)
-    return inspection.sources, inspection.problems
 
 
 def summary(problems: Iterable[Problem]) -> str:

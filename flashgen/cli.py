@@ -135,7 +135,8 @@ def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool) -
 
     Silence a warning on one card with  allow: {rule-id: reason}.
     """
-    from flashgen.check import RULES, check_directory, summary
+    from flashgen.check import RULES, summary
+    from flashgen.pipeline import check_directory
 
     if list_rules:
         for rule in RULES.values():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.check import check_directory
-from flashgen.problems import FlashgenError, SourcesError, has_errors
-from flashgen.sources import DeckSources, Subject
+from flashgen.pipeline import CompiledDeck, compile_deck
+from flashgen.problems import FlashgenError
+from flashgen.sources import Card, Subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +37,19 @@ class CoverageReport:
         return not any(entry.failing for entry in self.subjects)
 
 
-def coverage_of(sources: DeckSources) -> CoverageReport:
-    config = sources.config
-    if config is None:
-        raise FlashgenError("coverage needs a deck.yaml")
+def coverage_of(deck: CompiledDeck) -> CoverageReport:
+    """Every live card, written or generated, counted for its subject; retired cards teach no
+    new learner, so they count for nothing."""
+    sources, config = deck.sources, deck.config
     if not sources.subjects:
         raise FlashgenError(f"coverage needs a {sources.shown('subjects.yaml')} manifest")
+    by_subject: dict[str, list[Card]] = {}
+    for card in deck.cards:
+        if card.subject is not None and not card.retired:
+            by_subject.setdefault(card.subject, []).append(card)
     entries = []
     for subject in sources.subjects.values():
-        cards = [c for c in sources.cards if c.subject == subject.key and not c.retired]
+        cards = by_subject.get(subject.key, [])
         covered = {aspect for card in cards for aspect in card.aspects}
         required = subject.aspects if subject.aspects is not None else config.required_aspects
         entries.append(
@@ -60,10 +64,7 @@ def coverage_of(sources: DeckSources) -> CoverageReport:
 
 
 def coverage_report(cards_dir: Path, *, shown_root: str | None = None) -> CoverageReport:
-    sources, problems = check_directory(cards_dir, shown_root=shown_root)
-    if has_errors(problems):
-        raise SourcesError([p for p in problems if p.severity == "error"])
-    return coverage_of(sources)
+    return coverage_of(compile_deck(cards_dir, shown_root=shown_root).usable())
 
 
 def _mark(entry: SubjectCoverage, aspect: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flashgen.ids import note_guid
+from flashgen.ids import deck_name
 from flashgen.notetypes import (
     BASIC_FIELDS,
     BASIC_ID,
@@ -303,14 +303,12 @@ class Released:
     """A card as this build would release it, for comparison with the lock."""
 
     card: Card
+    guid: str
     config: DeckConfig
-    deck: str
-    notetype: int
 
     @property
-    def guid(self) -> str:
-        # Worked out only for cards the lock has: hashing every card's id costs a large deck.
-        return note_guid(self.config, self.card.id)
+    def deck(self) -> str:
+        return deck_name(self.config, self.card)
 
 
 def release_problems(

@@ -22,7 +22,7 @@ import re
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flashgen import svgsafe
@@ -947,7 +947,9 @@ def deck_pictures(sources: DeckSources) -> dict[str, SubjectPictures]:
 
 # --- Picture cards ---------------------------------------------------------------------------
 
-IDENTIFY_QUESTION = "Which muscle, muscle group or structure is highlighted?"
+PICTURE_CUE = "Picture:"
+"""The context cue of every picture card: it names no body part, so it gives nothing away."""
+IDENTIFY_QUESTION = f"{PICTURE_CUE} which muscle, muscle group or structure is highlighted?"
 PICTURE_KINDS = ("muscle", "structure", "group")
 RETIRED_NOT_A_SHAPE = (
     "picture cards are kept for muscles, tendons, bands, fascia and muscle groups, whose shape "
@@ -1000,15 +1002,18 @@ def _card(
     where: Where,
     front: str,
     back: str,
+    aspects: tuple[str, ...],
     retired: str | None = None,
+    extra: str = "",
 ) -> Card:
     return Card(
         id=card_id,
         where=where,
         front=front,
         back=back,
+        extra=extra,
         subject=subject_key,
-        aspects=("location",),
+        aspects=aspects,
         tags=("picture",),
         retired=retired,
         generated=True,
@@ -1020,6 +1025,7 @@ def _cards_for(
     name: str,
     where: Where,
     pictures: SubjectPictures | None,
+    aspects: tuple[str, ...],
     retired: str | None = None,
 ) -> tuple[Card, Card]:
     if pictures is not None:
@@ -1028,20 +1034,26 @@ def _cards_for(
     else:
         highlighted = "*(This picture is no longer in the deck.)*"
         blank = ""
+    # "Vasti (vastus lateralis, medialis, intermedius)": the answer is the name, the parts
+    # in parentheses are an explanation.
+    answer, opening, parenthesis = name.partition(" (")
     which = _card(
         f"{PICTURE_PREFIX}which-{key}",
         key,
         where,
         f"{IDENTIFY_QUESTION}\n\n{highlighted}",
-        markdown_literal(name),
+        markdown_literal(answer),
+        aspects,
         retired,
+        extra=markdown_literal(parenthesis.removesuffix(")")) if opening else "",
     )
     point = _card(
         f"{PICTURE_PREFIX}point-{key}",
         key,
         where,
-        f"Point to **{markdown_literal(name)}**.{blank}",
+        f"{PICTURE_CUE} point to **{markdown_literal(name)}**.{blank}",
         highlighted if pictures is not None else markdown_literal(name),
+        aspects,
         retired,
     )
     return which, point
@@ -1060,11 +1072,14 @@ def picture_cards(
     picture cards are built as retired cards, so learners' copies are marked, not left behind.
     Each card is placed at its subject's manifest entry.
     """
+    # They teach where a subject is, in a deck that declares that aspect.
+    declared = sources.config.aspects if sources.config is not None else {}
+    aspects = ("location",) if "location" in declared else ()
     cards: list[Card] = []
     live: set[str] = set()
     for key, subject in sources.subjects.items():
         if key in pictures and shows_a_shape(key, sources.subjects):
-            cards.extend(_cards_for(key, subject.name, subject.where, pictures[key]))
+            cards.extend(_cards_for(key, subject.name, subject.where, pictures[key], aspects))
             live.add(key)
     retired: dict[str, str] = {}
     for card_id in sorted(released):
@@ -1080,6 +1095,8 @@ def picture_cards(
         reason = RETIRED_NOT_A_SHAPE if gone is not None else RETIRED_NO_SUBJECT
         where = gone.where if gone is not None else Where(sources.shown("deck.lock"))
         name = gone.name if gone is not None else key.replace("-", " ")
-        which, point = _cards_for(key, name, where, pictures.get(key), reason)
+        which, point = _cards_for(key, name, where, pictures.get(key), aspects, reason)
+        if gone is None:  # about a subject the deck no longer has
+            which, point = (replace(card, subject=None) for card in (which, point))
         cards.extend(card for card in (which, point) if card.id in released)
     return cards

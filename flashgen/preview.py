@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.build import NoteData, compile_deck, media_used, slug
-from flashgen.markup import CLOZE, attribute, cloze_numbers, escape_text, replace_picture_sources
+from flashgen.build import slug
+from flashgen.markup import CLOZE, attribute, escape_text, replace_picture_sources
+from flashgen.notes import NoteData, media_used
 from flashgen.notetypes import (
     BASIC_AFMT,
     BASIC_FIELDS,
@@ -26,6 +27,7 @@ from flashgen.notetypes import (
     CSS,
 )
 from flashgen.pictures import Picture
+from flashgen.pipeline import compile_deck
 from flashgen.stride import chart_image
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
@@ -100,7 +102,7 @@ def card_sides(notes: list[NoteData]) -> list[CardSides]:
     for data in notes:
         if data.notetype == "cloze":
             fields = dict(zip(CLOZE_FIELDS, data.fields, strict=True))
-            ordinals = sorted(set(cloze_numbers(data.card.cloze or "")))
+            ordinals = list(data.ordinals)
             templates = (CLOZE_QFMT, CLOZE_AFMT)
         else:
             fields = dict(zip(BASIC_FIELDS, data.fields, strict=True))
@@ -194,6 +196,9 @@ def _search_text(sides: CardSides) -> str:
     return attribute(raw.lower())
 
 
+RETIRED_HEADING = "Retired: no new learner gets these; learners who have them see them updated"
+
+
 def render_page(
     title: str,
     sides: list[CardSides],
@@ -202,10 +207,17 @@ def render_page(
 ) -> str:
     """The page; ``overview`` names the stride overview chart in ``media``, shown at the top."""
     groups: dict[str, list[CardSides]] = {}
+    retired: list[CardSides] = []
     for item in sides:
         card = item.note.card
+        if item.note.retired:
+            retired.append(item)
+            continue
         place = "pictures" if card.generated else Path(card.where.path).stem
         groups.setdefault(f"{item.note.deck} \u203a {place}", []).append(item)
+    if retired:
+        # Apart from the live cards, last: the package holds no card of these notes.
+        groups[RETIRED_HEADING] = retired
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -226,7 +238,8 @@ def render_page(
         )
         out.append(f'<section class="fg-overview">{_inline_media(image, media)}</section>')
     for group, items in groups.items():
-        out.append(f'<section class="fg-group"><h2>{escape_text(group)}</h2>')
+        marker = ' data-retired="true"' if group == RETIRED_HEADING else ""
+        out.append(f'<section class="fg-group"{marker}><h2>{escape_text(group)}</h2>')
         for item in items:
             out.append(
                 f'<article class="fg-note" id="{attribute(item.key)}" '
@@ -258,7 +271,7 @@ class Preview:
 
 def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
     """The preview page for ``cards_dir``, which must have no errors."""
-    deck = compile_deck(cards_dir, shown_root=shown_root)
+    deck = compile_deck(cards_dir, shown_root=shown_root).usable()
     notes = list(deck.notes())
     media = deck.media(name for note in notes for name in media_used(note))
     overview = deck.charts.overview

@@ -230,9 +230,9 @@ def _write_tree(root: Path, files: dict[str, str]) -> None:
 
 def _self_check(staged_cards: Path, shown_cards: str) -> None:
     """The new deck passes ``flashgen check --strict``: nothing is moved into place otherwise."""
-    from flashgen.check import inspect_directory
+    from flashgen.pipeline import compile_deck
 
-    problems = inspect_directory(staged_cards, shown_root=shown_cards).problems
+    problems = compile_deck(staged_cards, shown_root=shown_cards).problems
     if problems:
         raise SourcesError(problems)
 

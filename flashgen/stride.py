@@ -762,7 +762,10 @@ class Charts:
         return list(found.values())
 
     def for_card(self, card: Card) -> Picture | None:
-        """The chart a card shows after its answer: a stride card's subject's, else the overview."""
+        """The chart a card shows after its answer: a stride card's subject's, else the overview
+        (which the overview's own card answers with)."""
+        if card.id == CHART_OVERVIEW_ID:
+            return self.overview
         if "stride" not in card.aspects:
             return None
         return self.subjects.get(card.subject or "", self.overview)
@@ -862,7 +865,8 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
             back=label[0].upper() + label[1:],
             extra=extra,
             source=", ".join(dict.fromkeys(cited)),
-            aspects=("stride",),
+            # It teaches the stride, in a deck that declares that aspect.
+            aspects=("stride",) if sources.config and "stride" in sources.config.aspects else (),
             tags=("chart",),
             generated=True,
         )

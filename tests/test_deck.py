@@ -10,15 +10,20 @@ from anki_collection import import_apkg, notes_by_card_id, open_collection
 from conftest import SHIPPED_CARDS
 
 from flashgen.build import build
-from flashgen.check import check_directory, is_list_answer, is_yes_no, words
+from flashgen.check import is_list_answer, is_yes_no, words
 from flashgen.cli import cli
 from flashgen.coverage import coverage_of
+from flashgen.pipeline import compile_deck
 
 
 @pytest.fixture(scope="module")
-def deck():
-    sources, problems = check_directory(SHIPPED_CARDS, shown_root="cards")
-    return sources, problems
+def compiled():
+    return compile_deck(SHIPPED_CARDS, shown_root="cards")
+
+
+@pytest.fixture(scope="module")
+def deck(compiled):
+    return compiled.sources, compiled.problems
 
 
 def test_shipped_deck_passes_strict_check(deck):
@@ -26,9 +31,8 @@ def test_shipped_deck_passes_strict_check(deck):
     assert [str(p) for p in problems] == []
 
 
-def test_every_subject_the_article_names_is_taught_in_every_aspect(deck):
-    sources, _ = deck
-    report = coverage_of(sources)
+def test_every_subject_the_article_names_is_taught_in_every_aspect(compiled):
+    report = coverage_of(compiled)
     named = [entry for entry in report.subjects if entry.subject.named_in_source]
     assert len(named) >= 20
     for entry in named:
@@ -162,9 +166,9 @@ RUNNER_TOPICS = {
 
 
 @pytest.mark.parametrize("key", sorted(RUNNER_TOPICS))
-def test_each_runner_topic_is_taught_and_stays_an_addition(deck, key):
+def test_each_runner_topic_is_taught_and_stays_an_addition(deck, compiled, key):
     sources, _ = deck
-    entry = next(e for e in coverage_of(sources).subjects if e.subject.key == key)
+    entry = next(e for e in coverage_of(compiled).subjects if e.subject.key == key)
     assert not entry.subject.named_in_source, f"{key} is not an article term"
     assert set(entry.covered) >= RUNNER_TOPICS[key], (key, entry.covered)
     assert set(entry.covered) & set(entry.required), f"{key} has no card of a required aspect"
@@ -183,13 +187,13 @@ def test_windlass_and_running_injuries_are_taught_without_overclaiming(deck):
         assert "not settled" in text or "association" in text, key
 
 
-def test_retired_cards_still_build_and_keep_every_subjects_coverage(deck):
+def test_retired_cards_still_build_and_keep_every_subjects_coverage(deck, compiled):
     """Redundant released cards are retired, not removed; coverage counts only live cards."""
     sources, _ = deck
     retired = [card for card in sources.cards if card.retired]
     assert len(retired) >= 8
     assert all(len(card.retired.split()) >= 4 for card in retired)
-    assert coverage_of(sources).complete
+    assert coverage_of(compiled).complete
     live_answers = Counter(
         (card.back or "").lower() for card in sources.cards if not card.retired and card.back
     )

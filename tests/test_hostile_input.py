@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashgen.build import build
-from flashgen.check import check_directory
 from flashgen.markup import to_html
+from flashgen.pipeline import check_directory
 from flashgen.problems import FlashgenError, SourcesError
 from flashgen.yamlsource import MAX_DEPTH, MAX_FILE_BYTES
 

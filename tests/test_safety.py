@@ -20,8 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flashgen import build as build_module
+from flashgen import pipeline as pipeline_module
 from flashgen.build import write_atomically
 from flashgen.cli import cli, install_signal_handlers
+from flashgen.problems import Where
 from flashgen.sources import Card
 
 CARD = {"id": "soleus-depth", "front": "Calf: which muscle lies deep?", "back": "Soleus",
@@ -86,18 +88,39 @@ def test_the_guid_separator_is_refused_in_subject_keys(runner, make_cards, tmp_p
     assert "subject key 'calf__soleus' holds '__'" in located
 
 
-def test_every_build_has_one_note_per_guid(runner, make_cards, tmp_path, monkeypatch):
-    """Should a generated card ever share a written card's id, the build stops, located."""
+def test_a_generated_card_is_checked_by_the_rules_written_cards_pass(
+    runner, make_cards, tmp_path, monkeypatch
+):
+    """Should a generated card ever share a written card's id, the duplicate-id rule that
+    checks written cards reports it, at the source the generated card comes from."""
     cards = make_cards(calf={"cards": [CARD]})
+    write_yaml(cards / "subjects.yaml", {"subjects": [{"key": "soleus", "name": "Soleus"}]})
+    subject_at = Where(f"{cards}/subjects.yaml", 2, 5)
 
     def clashing(sources, pictures, released=()):
-        return [Card(id="soleus-depth", where=sources.cards[0].where, front="x", back="y")]
+        return [Card(id="soleus-depth", where=subject_at, front="Calf: x?", back="y", source="s")]
 
-    monkeypatch.setattr(build_module, "picture_cards", clashing)
+    monkeypatch.setattr(pipeline_module, "picture_cards", clashing)
     out = tmp_path / "out.apkg"
     built = _invoke(runner, "build", cards, "-o", out)
     assert built.exit_code == 1 and not out.exists()
-    assert _errors(built)[0].endswith("[duplicate-guid]")
+    (error,) = _errors(built)
+    assert error.startswith(f"{subject_at}: error: duplicate card id 'soleus-depth'")
+    assert error.endswith("[duplicate-id]")
+
+
+def test_every_build_has_one_note_per_guid(runner, make_cards, tmp_path, monkeypatch):
+    """Distinct ids hash to distinct guids unless a 64-bit hash collides: a crafted pair of ids
+    could, so every guid is compared, and a clash stops the build, located."""
+    second = {**CARD, "id": "soleus-other", "front": "Calf: which muscle lies under it?"}
+    cards = make_cards(calf={"cards": [CARD, second]})
+    monkeypatch.setattr(pipeline_module, "note_guid", lambda config, card_id: "same")
+    out = tmp_path / "out.apkg"
+    built = _invoke(runner, "build", cards, "-o", out)
+    assert built.exit_code == 1 and not out.exists()
+    (error,) = _errors(built)
+    assert "would get the note guid of card 'soleus-depth'" in error
+    assert error.endswith("[duplicate-guid]")
 
 
 def test_the_shipped_deck_still_builds_frozen(runner, shipped_cards, tmp_path):

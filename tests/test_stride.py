@@ -677,16 +677,16 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
 
 
 def test_build_and_preview_draw_the_charts_once(stride_cards, tmp_path, monkeypatch, runner):
-    import flashgen.stride
+    import flashgen.pipeline
 
     drawn = []
-    derive = flashgen.stride.derive_charts
+    derive = flashgen.pipeline.derive_charts
 
     def counting(*args, **kwargs):
         drawn.append(1)
         return derive(*args, **kwargs)
 
-    monkeypatch.setattr(flashgen.stride, "derive_charts", counting)
+    monkeypatch.setattr(flashgen.pipeline, "derive_charts", counting)
     for command in (
         ["build", "-o", str(tmp_path / "d.apkg")],
         ["preview", "-o", str(tmp_path / "p.html")],
