@@ -180,8 +180,10 @@ def comparable(text: str) -> tuple[str, ...]:
         text = _MARKDOWN_IMAGE.sub(r" \1 ", text)
         text = _MARKDOWN_LINK.sub(r" \1 ", text)
     lowered = text.lower()
+    if "ies" in lowered:
+        lowered = _IES.sub("y", lowered)
     if "s" in lowered:
-        lowered = _PLURAL_S.sub("", _IES.sub("y", lowered))
+        lowered = _PLURAL_S.sub("", lowered)
     return tuple(_WORD.findall(lowered))
 
 
@@ -434,6 +436,23 @@ def _front_key(card: Card) -> str:
     return "cloze" if card.is_cloze else "front"
 
 
+def _guid_clashes(cards: Sequence[Card], guids: Sequence[str]) -> Iterator[Problem]:
+    """Distinct ids hash to distinct guids unless 64 bits of SHA-256 collide, which only
+    crafted ids would do: then one note would overwrite the other in Anki."""
+    if len(set(guids)) == len(guids):  # the one comparison every deck needs
+        return
+    first: dict[str, Card] = {}
+    for card, guid in zip(cards, guids, strict=True):
+        other = first.setdefault(guid, card)
+        if other is not card and guid and other.id != card.id:
+            yield _problem(
+                card.at("id"),
+                f"card '{card.id}' would get the note guid of card '{other.id}' at "
+                f"{other.at('id')}: one would overwrite the other in Anki",
+                "duplicate-guid",
+            )
+
+
 def check_cards(
     cards: Sequence[Card],
     guids: Sequence[str],
@@ -447,10 +466,9 @@ def check_cards(
     tables = DeckTables(sources, generated_media)
     found: list[Problem] = []
     seen_ids: dict[str, Card] = {}
-    seen_guids: dict[str, Card] = {}
-    seen_questions: dict[str, Card] = {}
+    seen_questions: dict[int, Card] = {}
     used: set[str] = set()
-    for card, guid in zip(cards, guids, strict=True):
+    for card in cards:
         media = media_references(card)
         used.update(media)
         problems = list(_card_problems(card, media, tables))
@@ -463,21 +481,12 @@ def check_cards(
                     "duplicate-id",
                 )
             )
-        elif guid and seen_guids.setdefault(guid, card) is not card:
-            # Only a crafted id could do this: one note would overwrite the other in Anki.
-            other = seen_guids[guid]
-            problems.append(
-                _problem(
-                    card.at("id"),
-                    f"card '{card.id}' would get the note guid of card '{other.id}' at "
-                    f"{other.at('id')}: one would overwrite the other in Anki",
-                    "duplicate-guid",
-                )
-            )
         # A retired card is studied by no new learner: its replacement may ask the same.
         question = "" if card.retired else normalise(card.question)
-        earlier = seen_questions.setdefault(question, card)
-        if earlier is not card and question:
+        # Keyed by the question's hash, not the question: a large deck's questions would all
+        # be held twice; a hash collision is told apart by comparing the two questions.
+        earlier = seen_questions.setdefault(hash(question), card)
+        if earlier is not card and question and normalise(earlier.question) == question:
             problems.append(
                 _problem(
                     card.at(_front_key(card)),
@@ -489,6 +498,7 @@ def check_cards(
             # Lint is about what learners study; errors hold for retired cards too.
             if problem.severity == "error" or not (card.retired or problem.rule in card.allow):
                 found.append(problem)
+    found.extend(_guid_clashes(cards, guids))
     for name in sorted(set(sources.media) - used):
         found.append(
             _problem(

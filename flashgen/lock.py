@@ -149,6 +149,7 @@ class LockError(Exception):
 
 
 _ENTRY_KEYS = {"guid", "deck", "notetype", "hash", "mod"}
+_MAX_NOTETYPE = (1 << 63) - 1
 
 
 def _whole(value: Any, name: str, high: int) -> int:
@@ -160,7 +161,7 @@ def _whole(value: Any, name: str, high: int) -> int:
 def _locked_card(entry: Any, shared: dict[Any, Any]) -> LockedCard:
     """A lock entry; decks and mods repeat across cards, so each is kept once."""
     deck = str(entry["deck"])
-    notetype = _whole(entry["notetype"], "notetype", (1 << 63) - 1)
+    notetype = _whole(entry["notetype"], "notetype", _MAX_NOTETYPE)
     mod = _whole(entry["mod"], "mod", MAX_MOD)
     return LockedCard(
         guid=str(entry["guid"]),
@@ -191,6 +192,7 @@ def read_lock(path: Path, shown: str) -> Lock:
         raise LockError(exc.problem) from None
     try:
         text = raw.decode("utf-8")
+        file_digest = hashlib.sha256(raw).digest()
     except UnicodeDecodeError as exc:
         raise LockError(
             Problem(
@@ -200,11 +202,32 @@ def read_lock(path: Path, shown: str) -> Lock:
                 "lock",
             )
         ) from None
+    del raw  # a large lock is held once, as text, while it is parsed
     shared: dict[Any, Any] = {}
 
     def compact(entry: dict[str, Any]) -> Any:
         # Each card's entry becomes a LockedCard as soon as it is parsed, so the whole lock
         # never sits in memory as dicts.
+        if len(entry) == 5:
+            # As flashgen writes an entry: checked without the general conversions below.
+            deck, guid, digest = entry.get("deck"), entry.get("guid"), entry.get("hash")
+            mod, notetype = entry.get("mod"), entry.get("notetype")
+            if (
+                type(deck) is str
+                and type(guid) is str
+                and type(digest) is str
+                and type(mod) is int
+                and type(notetype) is int
+                and 0 <= mod <= MAX_MOD
+                and 0 <= notetype <= _MAX_NOTETYPE
+            ):
+                return LockedCard(
+                    guid,
+                    shared.setdefault(deck, deck),
+                    shared.setdefault(notetype, notetype),
+                    digest,
+                    shared.setdefault(mod, mod),
+                )
         if entry.keys() == _ENTRY_KEYS:
             with contextlib.suppress(KeyError, TypeError, ValueError, OverflowError):
                 return _locked_card(entry, shared)
@@ -243,7 +266,7 @@ def read_lock(path: Path, shown: str) -> Lock:
             },
             forgotten={str(k): str(v) for k, v in data.get("forgotten", {}).items()},
             path=path,
-            file_digest=hashlib.sha256(raw).digest(),
+            file_digest=file_digest,
         )
     except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
         raise LockError(

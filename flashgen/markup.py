@@ -12,13 +12,17 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
+if TYPE_CHECKING:
+    # Imported where first used: most fields (plain text, simple emphasis) never need the
+    # parser or the sanitiser, and a large deck's build need not hold them in memory.
+    import nh3
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 ALLOWED_TAGS = {
     "p", "br", "em", "strong", "b", "i", "u", "sub", "sup", "code", "ul", "ol", "li", "a", "img",
@@ -58,6 +62,8 @@ _ANGLE_TARGET = re.compile(r"(?:\]\(|\]:)[ \t]*<[^<>\n]*>")
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": False})
     md.enable("strikethrough")
     # Headings, tables and code blocks do not belong on a flashcard; keep them as text.
@@ -75,11 +81,13 @@ def _local_image(
     source = token.attrGet("src")
     if isinstance(source, str) and ":" in source:
         token.attrSet("src", source.replace(":", "%3A"))
-    return RendererHTML.image(self, tokens, idx, options, env)
+    return type(self).image(self, tokens, idx, options, env)
 
 
 @lru_cache(maxsize=1)
 def _cleaner() -> nh3.Cleaner:
+    import nh3
+
     # One cleaner for every field: building the allow-lists each call doubled the cost.
     return nh3.Cleaner(
         tags=ALLOWED_TAGS,

@@ -135,10 +135,12 @@ class Card:
     def at(self, key: str) -> Where:
         """Where ``key``'s value was written; the card itself when it has no such key."""
         slot = _CARD_KEY_SLOTS.get(key)
-        if slot is None or not self.places:
+        if slot is None:
             return self.where
-        line, col = _PLACE.unpack_from(self.places, _PLACE.size * slot)
-        return Where(self.where.path, line, col) if line else self.where
+        for written, line, col in _PLACE.iter_unpack(self.places):
+            if written == slot:
+                return Where(self.where.path, line, col)
+        return self.where
 
     def written(self, key: str) -> bool:
         """Whether the card's own mapping has ``key`` (not inherited from its file)."""
@@ -173,20 +175,20 @@ class DeckSources:
 CARD_KEYS = fields.names(fields.CARD)
 CARD_FILE_KEYS = fields.names(fields.CARD_FILE)
 _CARD_KEY_SLOTS = {key: slot for slot, key in enumerate(CARD_KEYS)}
-_PLACE = struct.Struct("=II")
-_CARD_PLACES = struct.Struct(f"={2 * len(CARD_KEYS)}I")
+# Each key written: its slot in CARD_KEYS, and its value's line and column.
+_PLACE = struct.Struct("=BII")
 _Shared = TypeVar("_Shared", bound=Hashable)
 
 
 def _pack_places(node: YMap) -> bytes:
-    """Line and column of each card key's value, in a few bytes: decks hold 100,000s of cards."""
-    numbers = [0] * (2 * len(CARD_KEYS))
+    """Line and column of each card key's value, in a few bytes: decks hold 100,000s of cards,
+    and a card writes few of its keys."""
+    packed = bytearray()
     for key, value in node.items.items():
         slot = _CARD_KEY_SLOTS.get(key)
         if slot is not None:
-            numbers[2 * slot] = value.line
-            numbers[2 * slot + 1] = value.col
-    return _CARD_PLACES.pack(*numbers)
+            packed += _PLACE.pack(slot, value.line, value.col)
+    return bytes(packed)
 
 
 DECK_KEYS = fields.names(fields.DECK)
@@ -230,6 +232,13 @@ class Reader:
         self.problems: list[Problem] = []
         self.unread_ids: set[str] = set()
         self._shared: dict[Hashable, Hashable] = {}
+        self.may_hide = True
+        """Whether the file being read may hold an invisible character in a value: when its
+        text has none and no escape (``\\``) could spell one, no value is searched."""
+
+    def reading(self, text: str) -> None:
+        """Start reading a file whose text is ``text``."""
+        self.may_hide = "\\" in text or INVISIBLE.search(text) is not None
 
     def shared(self, value: _Shared) -> _Shared:
         """One copy of a value many cards repeat (tags, sources, subjects), not one per card."""
@@ -262,6 +271,13 @@ class Reader:
         self, node: YMap, key: str, what: str, *, required: bool = False, empty_ok: bool = False
     ) -> str | None:
         value = node.items.get(key)
+        if type(value) is YScalar and type(value.value) is str:
+            # The common case, text, without the general checks below.
+            text = value.value.strip()
+            if text:
+                if self.may_hide:
+                    self.invisible(text, value, key)
+                return text
         if value is None:
             if required:
                 self.error(node.where, f"{what} is missing required key '{key}'", "missing-key")
@@ -273,9 +289,7 @@ class Reader:
             if not empty_ok:
                 self.error(value.where, f"'{key}' is empty", "empty-field")
             return None
-        text = str(value.value).strip() if isinstance(value.value, str) else str(value.value)
-        self.invisible(text, value, key)
-        return text
+        return str(value.value)  # a number or a date, written as text
 
     def invisible(self, text: str, node: YScalar, key: str) -> None:
         found = INVISIBLE.search(text)
@@ -316,14 +330,17 @@ class Reader:
             return None
         return value.value
 
-    def strings(self, node: YMap, key: str) -> tuple[list[str], list[Where]]:
+    def strings(self, node: YMap, key: str) -> list[str]:
         """A list of words; a single word is taken as a list of one."""
+        return [word for word, _ in self.located_strings(node, key)]
+
+    def located_strings(self, node: YMap, key: str) -> list[tuple[str, YScalar]]:
+        """A list of words, each with its node (for where it was written)."""
         value = node.items.get(key)
         if value is None:
-            return [], []
+            return []
         items = value.items if isinstance(value, YSeq) else [value]
-        words: list[str] = []
-        places: list[Where] = []
+        words: list[tuple[str, YScalar]] = []
         for item in items:
             if (
                 not isinstance(item, YScalar)
@@ -333,10 +350,11 @@ class Reader:
             ):
                 self.error(item.where, f"'{key}' must be a list of words", "wrong-type")
                 continue
-            words.append(str(item.value).strip())
-            places.append(item.where)
-            self.invisible(words[-1], item, key)
-        return words, places
+            word = str(item.value).strip()
+            words.append((word, item))
+            if self.may_hide:
+                self.invisible(word, item, key)
+        return words
 
     def mapping_of_text(self, node: YMap, key: str) -> dict[str, str]:
         value = node.items.get(key)
@@ -356,7 +374,9 @@ class Reader:
 def _load_yaml(path: Path, shown: str, reader: Reader) -> tuple[bool, YNode | None]:
     """Whether the file parsed, and its root node (``None`` for an empty file)."""
     try:
-        return True, parse(read_text(path, shown), shown)
+        text = read_text(path, shown)
+        reader.reading(text)
+        return True, parse(text, shown)
     except YamlProblem as exc:
         reader.problems.append(exc.problem)
         return False, None
@@ -395,7 +415,9 @@ def _read_deck(node: YMap, reader: Reader) -> DeckConfig | None:
                 f"'{field_name}' shows a picture; pictures belong on cards (in media/)",
                 "picture-place",
             )
-    required, places = reader.strings(node, "required_aspects")
+    required_nodes = reader.located_strings(node, "required_aspects")
+    required = [word for word, _ in required_nodes]
+    places = [item.where for _, item in required_nodes]
     for aspect, where in zip(required, places, strict=True):
         if aspect not in aspects:
             reader.error(
@@ -445,9 +467,9 @@ def _read_subjects(node: YMap, shown: str, reader: Reader) -> dict[str, Subject]
         name = reader.string(entry, "name", "subject", required=True)
         kind = reader.string(entry, "kind", "subject") or "muscle"
         group = reader.string(entry, "group", "subject")
-        aliases, _ = reader.strings(entry, "aliases")
+        aliases = reader.strings(entry, "aliases")
         named = reader.boolean(entry, "named_in_source") or False
-        aspects, _ = reader.strings(entry, "aspects")
+        aspects = reader.strings(entry, "aspects")
         if key is None or name is None:
             continue
         if not SLUG.match(key):
@@ -501,12 +523,15 @@ def _read_card(node: YNode, defaults: dict[str, object], shown: str, reader: Rea
         return None
     reader.check_keys(node, CARD_KEYS, "a card")
     card_id = reader.string(node, "id", "card", required=True)
-    text = {k: reader.string(node, k, "card") for k in ("front", "back", "cloze")}
-    present = {k for k in ("front", "back", "cloze") if k in node.items}
+    front = reader.string(node, "front", "card")
+    back = reader.string(node, "back", "card")
+    cloze = reader.string(node, "cloze", "card")
+    text = {"front": front, "back": back, "cloze": cloze}
+    present = {k for k in text if k in node.items}
     extra = reader.string(node, "extra", "card", empty_ok=True) or ""
     source = reader.string(node, "source", "card", empty_ok=True) or ""
-    tags, _ = reader.strings(node, "tags")
-    aspects, _ = reader.strings(node, "aspect")
+    tags = reader.strings(node, "tags")
+    aspects = reader.strings(node, "aspect")
     subject = reader.string(node, "subject", "card") or defaults.get("subject")
     picture = reader.string(node, "picture", "card")
     if picture is not None:
@@ -517,10 +542,9 @@ def _read_card(node: YNode, defaults: dict[str, object], shown: str, reader: Rea
 
     label = f"card '{card_id}'" if card_id else "card"
     if card_id is not None:
-        id_where = node.items["id"].where
         if card_id.startswith(RESERVED_ID_PREFIXES):
             reader.error(
-                id_where,
+                node.items["id"].where,
                 f"card id '{card_id}' starts with a prefix reserved for generated cards "
                 f"({', '.join(RESERVED_ID_PREFIXES)}); choose another id",
                 "reserved-id",
@@ -528,7 +552,7 @@ def _read_card(node: YNode, defaults: dict[str, object], shown: str, reader: Rea
             card_id = None
         elif GUID_SEPARATOR in card_id:
             reader.error(
-                id_where,
+                node.items["id"].where,
                 f"card id '{card_id}' holds '{GUID_SEPARATOR}', which note guids are joined "
                 "with: it could collide with another deck's note; use one '_' or '-'",
                 "guid-separator",
@@ -562,9 +586,9 @@ def _read_card(node: YNode, defaults: dict[str, object], shown: str, reader: Rea
     return Card(
         id=card_id,
         where=node.where,
-        front=text["front"],
-        back=text["back"],
-        cloze=text["cloze"],
+        front=front,
+        back=back,
+        cloze=cloze,
         extra=extra,
         source=reader.shared(source),
         tags=reader.shared(tuple(dict.fromkeys([*file_tags, *tags]))),
@@ -580,7 +604,7 @@ def _read_card(node: YNode, defaults: dict[str, object], shown: str, reader: Rea
 
 def _read_card_file(node: YMap, shown: str, reader: Reader) -> list[Card]:
     reader.check_keys(node, CARD_FILE_KEYS, "a card file")
-    tags, _ = reader.strings(node, "tags")
+    tags = reader.strings(node, "tags")
     defaults: dict[str, object] = {
         "tags": tuple(tags),
         "subject": reader.string(node, "subject", "card file"),

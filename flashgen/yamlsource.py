@@ -61,8 +61,11 @@ class YScalar(_Node):
     __slots__ = ("value",)
 
     def __init__(self, value: Scalar, path: str, line: int, col: int) -> None:
-        super().__init__(path, line, col)
+        # Assigned here rather than through _Node.__init__: a deck makes millions of these.
         self.value = value
+        self.path = path
+        self.line = line
+        self.col = col
 
 
 class YSeq(_Node):
@@ -163,17 +166,44 @@ _MAYBE_NOT_TEXT = frozenset(
 )
 
 
-def _scalar_value(value: str) -> Scalar:
-    """A plain scalar's value as YAML's safe loader reads it (dates and times stay text)."""
-    if value and value[0] not in _MAYBE_NOT_TEXT:
-        return value
+# What stays text: dates and times, and the merge key, value and yaml tags, which no safe
+# loader constructs (PyYAML's own fails on a plain "=").
+_TEXT_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "timestamp", "merge", "value", "yaml")
+)
+
+
+def _resolved(value: str) -> Scalar:
     tag = _resolver.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    if tag in {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:merge"}:
+    if tag in _TEXT_TAGS:
         return value
     constructed = _constructor.construct_object(yaml.ScalarNode(tag, value))
     if isinstance(constructed, (int, float, bool)) or constructed is None:
         return constructed
     return value  # pragma: no cover - every other implicit tag is listed above
+
+
+# Plain words YAML 1.1 reads as true, false or null, with what it reads; any other word
+# starting with one of their letters is text (the resolvers match these words exactly).
+_KEYWORDS: dict[str, Scalar] = {
+    word: _resolved(word)
+    for words in ("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF",
+                  "~ null Null NULL")
+    for word in words.split()
+}  # fmt: skip
+_KEYWORD_FIRSTS = frozenset(word[0] for word in _KEYWORDS)
+
+
+def _scalar_value(value: str) -> Scalar:
+    """A plain scalar's value as YAML's safe loader reads it (dates and times stay text)."""
+    if not value:
+        return None
+    first = value[0]
+    if first not in _MAYBE_NOT_TEXT:
+        return value
+    if first in _KEYWORD_FIRSTS:
+        return _KEYWORDS.get(value, value)
+    return _resolved(value)
 
 
 def _mapping_key(mapping: YMap, node: YNode) -> tuple[str, YScalar]:
@@ -206,6 +236,14 @@ def read_text(path: Path, shown: str) -> str:
         ) from None
 
 
+_NO_ANCHORS = "anchors and aliases (&, *) are not supported; write the value out"
+
+
+def _tag_message(tag: str) -> str:
+    shown_tag = tag.replace("tag:yaml.org,2002:", "!!")
+    return f"YAML tag '{shown_tag}' is not allowed (tags never construct objects here)"
+
+
 def parse(text: str, shown: str) -> YNode | None:
     """Parse one YAML document into located nodes; ``None`` for an empty document."""
     parser = _Loader(text)
@@ -219,9 +257,54 @@ def parse(text: str, shown: str) -> YNode | None:
     def refuse(message: str, rule: str, mark: _Mark | None) -> YamlProblem:
         return YamlProblem(Problem(_where(shown, mark), message, rule))
 
+    get_event = parser.get_event
     try:
         while True:
-            event = parser.get_event()
+            event = get_event()
+            if type(event) is yaml.ScalarEvent:
+                # Most events are scalars: this path is written for speed, and does what the
+                # general path below does for any other event.
+                if event.anchor is not None:
+                    raise refuse(_NO_ANCHORS, "yaml", event.start_mark)
+                tag = event.tag
+                if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
+                    raise refuse(_tag_message(tag), "yaml-tag", event.start_mark)
+                value: Scalar = event.value
+                mark = event.start_mark
+                assert mark is not None  # both parsers mark every event
+                # In any value, name, key or id. Only a double-quoted scalar can spell one with
+                # an escape; any other holds it as written, so a text without one needs no search.
+                if (written_control or event.style == '"') and CONTROL.search(event.value):
+                    control = control_problem(event.value, _where(shown, mark))
+                    assert control is not None
+                    raise YamlProblem(control)
+                if (
+                    tag is None
+                    and (not event.value or event.value[0] in _MAYBE_NOT_TEXT)
+                    and event.implicit[0]
+                ):
+                    value = _scalar_value(event.value)
+                scalar = YScalar(value, shown, mark.line + 1, mark.column + 1)
+                if not stack:
+                    root = scalar
+                    continue
+                parent = stack[-1]
+                if type(parent) is YSeq:
+                    parent.items.append(scalar)
+                    continue
+                assert isinstance(parent, YMap)
+                key = waiting[-1]
+                if key is None:
+                    name = scalar.value
+                    if type(name) is str and name not in parent.items:
+                        waiting[-1] = (name, scalar)
+                    else:  # not a word, or a duplicate: a located problem
+                        waiting[-1] = _mapping_key(parent, scalar)
+                else:
+                    parent.items[key[0]] = scalar
+                    parent.keys[key[0]] = key[1]
+                    waiting[-1] = None
+                continue
             kind = type(event)
             if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 stack.pop()
@@ -230,33 +313,14 @@ def parse(text: str, shown: str) -> YNode | None:
             if kind is yaml.StreamEndEvent or event is None:
                 break
             if kind is yaml.AliasEvent or getattr(event, "anchor", None):
-                raise refuse(
-                    "anchors and aliases (&, *) are not supported; write the value out",
-                    "yaml",
-                    event.start_mark,
-                )
+                raise refuse(_NO_ANCHORS, "yaml", event.start_mark)
             tag = getattr(event, "tag", None)
             if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
-                shown_tag = tag.replace("tag:yaml.org,2002:", "!!")
-                raise refuse(
-                    f"YAML tag '{shown_tag}' is not allowed (tags never construct objects here)",
-                    "yaml-tag",
-                    event.start_mark,
-                )
+                raise refuse(_tag_message(tag), "yaml-tag", event.start_mark)
             mark = event.start_mark
             assert mark is not None  # both parsers mark every event
-            node: YNode
-            if isinstance(event, yaml.ScalarEvent):
-                plain = tag is None and event.implicit[0]
-                # In any value, name, key or id. Only a double-quoted scalar can spell one with
-                # an escape; any other holds it as written, so a text without one needs no search.
-                if (written_control or event.style == '"') and CONTROL.search(event.value):
-                    control = control_problem(event.value, _where(shown, mark))
-                    assert control is not None
-                    raise YamlProblem(control)
-                value = _scalar_value(event.value) if plain else event.value
-                node = YScalar(value, shown, mark.line + 1, mark.column + 1)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            node: YMap | YSeq
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 if len(stack) >= MAX_DEPTH:
                     raise refuse(f"nested more than {MAX_DEPTH} levels deep", "too-deep", mark)
                 collection = YMap if kind is yaml.MappingStartEvent else YSeq
@@ -288,10 +352,8 @@ def parse(text: str, shown: str) -> YNode | None:
                     parent.items[name] = node
                     parent.keys[name] = key_node
                     waiting[-1] = None
-            if kind is not yaml.ScalarEvent:
-                assert isinstance(node, (YMap, YSeq))
-                stack.append(node)
-                waiting.append(None)
+            stack.append(node)
+            waiting.append(None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.problem and "maximum nesting depth" in exc.problem:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from anki_collection import import_apkg, notes_by_card_id, open_collection
-from conftest import write_yaml
+from conftest import SHIPPED_CARDS, write_yaml
 
 from flashgen.build import build
 from flashgen.lock import forget
@@ -182,5 +182,64 @@ def test_topic_header_shows_on_the_answer_side_only(make_cards, tmp_path):
                 assert header in card.answer(), card_id
         (group_card,) = notes["calf-group"].cards()
         assert "Running gait: which group" in group_card.question()
+    finally:
+        col.close()
+
+
+def test_a_retired_card_reaches_no_new_learner_and_keeps_every_review(make_cards, tmp_path):
+    """Release 2 retires two cards (a basic and a cloze). A learner who studied them keeps
+    their cards, reviews and review log, and sees the notes tagged and explained; a learner
+    who starts with release 2 gets the notes and nothing of them to study."""
+    v1 = _build(make_cards, tmp_path, CARDS, 1_700_000_000, "v1.apkg")
+    retiring = {"gastroc-knee": "merged into calf-cloze", "calf-cloze": "split into two cards"}
+    v2_cards = [
+        {**card, "retired": retiring[card["id"]]} if card["id"] in retiring else card
+        for card in CARDS
+    ]
+    v2 = _build(make_cards, tmp_path, v2_cards, 1_700_086_400, "v2.apkg")
+
+    col = open_collection(tmp_path / "studied")
+    try:
+        import_apkg(col, v1)
+        before = _study(col, 5)
+        assert all(revlog for _, _, revlog in before.values())
+        log = import_apkg(col, v2)
+        assert sorted(n.fields[-1] for n in log.updated) == sorted(retiring)
+        assert not log.new and not log.conflicting
+        after = _study(col, 0)
+        assert after == before, "every card, interval and review log entry is kept"
+        notes = notes_by_card_id(col)
+        for card_id, reason in retiring.items():
+            assert "retired" in notes[card_id].tags
+            assert f"Retired: {reason}" in notes[card_id]["Extra"]
+            for card in notes[card_id].cards():
+                assert f"Retired: {reason}" in card.answer()
+    finally:
+        col.close()
+
+    fresh = open_collection(tmp_path / "new")
+    try:
+        log = import_apkg(fresh, v2)
+        assert len(log.new) == 4
+        notes = notes_by_card_id(fresh)
+        assert sorted(notes) == sorted(card["id"] for card in CARDS)
+        for card_id in retiring:
+            assert notes[card_id].cards() == [], card_id
+        assert fresh.card_count() == 2  # soleus-depth and hamstring-swing
+        assert not fresh.find_cards("tag:retired")
+    finally:
+        fresh.close()
+
+
+def test_a_fresh_import_of_the_shipped_deck_has_no_retired_card(tmp_path):
+    apkg = tmp_path / "deck.apkg"
+    result = build(SHIPPED_CARDS, output=apkg, environ={}, frozen=True)
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, apkg)
+        retired_notes = col.find_notes("tag:retired")
+        assert len(retired_notes) == result.retired > 0
+        assert col.find_cards("tag:retired") == []
+        assert col.card_count() == result.cards
     finally:
         col.close()

@@ -1,0 +1,78 @@
+"""Every shortcut taken for speed gives exactly what the general code it stands in for gives."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import genanki
+import yaml
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
+from flashgen.check import comparable
+from flashgen.ids import note_guid
+from flashgen.sources import DeckConfig
+from flashgen.yamlsource import _scalar_value, parse
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=500, deadline=1000)
+@given(key=_TEXT.filter(lambda k: "__" not in k), card_id=_TEXT)
+@example(key="flashgen-leg-muscles-in-running", card_id="soleus-depth")
+def test_note_guids_are_genankis(key, card_id):
+    config = DeckConfig(name="Deck", deck_id=5, key=key)
+    assert note_guid(config, card_id) == genanki.guid_for(key, card_id)
+
+
+def _singular(word: str) -> str:
+    """The rule as first written, word by word."""
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+_WORDY = st.text(alphabet=st.sampled_from("aeiousy_ -.,'ÉéİßΣς1"), max_size=40)
+
+
+@settings(max_examples=2000, deadline=1000)
+@given(_WORDY | _TEXT)
+@example("flies buses kiss ties is us gas plus ies series_ies Σs")
+def test_comparable_singulars_words_as_the_word_by_word_rule_does(text):
+    expected = tuple(_singular(w) for w in re.findall(r"[^\W_]+", text.lower()))
+    assert comparable(text) == expected
+
+
+_PLAIN_WORDS = [
+    "", "~", "y", "yes", "Yes", "YES", "yEs", "no", "n", "on", "On", "oN", "off", "OFF", "true",
+    "True", "tRue", "false", "null", "Null", "nULL", "nulls", "tags", "front", "o", "12", "1.5",
+    "-3", "+2", ".5", "0x1F", "0o17", "1_000", "0b101", "12:30:00", "2020-01-01", ".inf",
+    "-.Inf", ".nan", "~x", "Knee 3", "Yesterday",
+]  # fmt: skip
+
+
+def _as_pyyaml(word: str) -> object:
+    value = yaml.load(f"a: {word}\n", Loader=yaml.SafeLoader)["a"]
+    return word if isinstance(value, datetime.date) else value  # dates stay text here
+
+
+@settings(max_examples=400, deadline=1000)
+@given(
+    st.sampled_from(_PLAIN_WORDS)
+    | st.from_regex(r"\A[A-Za-z0-9~+.\-][A-Za-z0-9 ._:+\-]{0,12}\Z", fullmatch=True).filter(
+        lambda w: w == w.strip() and ": " not in w and not w.endswith(":") and " #" not in w
+    )
+)
+def test_plain_scalars_read_as_pyyamls_safe_loader_reads_them(word):
+    try:
+        expected = _as_pyyaml(word)
+    except yaml.YAMLError:
+        assume(False)  # not a plain scalar ("-", "? x"): YAML syntax, not a value
+    got = _scalar_value(word)
+    assert type(got) is type(expected)
+    assert got == expected or (got != got and expected != expected)  # NaN
+    node = parse(f"a: {word}\n", "x.yaml")
+    assert node.items["a"].value == got or got != got
