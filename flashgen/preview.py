@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flashgen.build import NoteData, compile_deck, media_used, slug
-from flashgen.markup import CLOZE, attribute, cloze_numbers, escape_text, replace_picture_sources
+from flashgen.markup import (
+    Cloze,
+    attribute,
+    cloze_numbers,
+    clozes,
+    escape_text,
+    replace_picture_sources,
+)
 from flashgen.notetypes import (
     BASIC_AFMT,
     BASIC_FIELDS,
@@ -65,8 +72,8 @@ def _escape_attribute(text: str) -> str:
 
 
 def _render_cloze(text: str, ordinal: int, question: bool) -> str:
-    def replace(match: re.Match[str]) -> str:
-        number, content, hint = int(match.group(1)), match.group(2), match.group(3)
+    def replace(cloze: Cloze) -> str:
+        number, content, hint = cloze.number, cloze.answer, cloze.hint
         if number != ordinal:
             return f'<span class="cloze-inactive" data-ordinal="{number}">{content}</span>'
         if not question:
@@ -75,7 +82,13 @@ def _render_cloze(text: str, ordinal: int, question: bool) -> str:
         escaped = _escape_attribute(content)
         return f'<span class="cloze" data-cloze="{escaped}" data-ordinal="{number}">{shown}</span>'
 
-    return CLOZE.sub(replace, text)
+    out: list[str] = []
+    at = 0
+    for cloze in clozes(text):
+        out.extend((text[at : cloze.start], replace(cloze)))
+        at = cloze.end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def render_template(template: str, fields: Mapping[str, str], ordinal: int, question: bool) -> str:
