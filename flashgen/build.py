@@ -42,6 +42,7 @@ from flashgen.markup import (
     to_html,
 )
 from flashgen.notetypes import Notetypes, notetypes
+from flashgen.packaged import packed_images
 from flashgen.pictures import (
     SubjectPictures,
     all_pictures,
@@ -335,7 +336,7 @@ def _write_collection(
             model=model, fields=list(data.fields), tags=list(data.tags), guid=data.guid
         )
         note.write_to_db(cursor, mod, target.deck_id, provisional_ids)
-        used.update(media_used(data))
+        used.update(packed_images(data.card, data.fields, deck.available_media))
         cards += data.card_count
     if config.name not in decks:
         decks[config.name] = genanki.Deck(config.deck_id, config.name, to_html(config.description))

@@ -32,6 +32,7 @@ from flashgen.markup import (
     has_raw_html,
     picture_references,
 )
+from flashgen.packaged import derived_media_problems
 from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, derive_pictures, picture_cards
 from flashgen.problems import SAFETY_RULES, Problem, Severity, Where, sort_problems
 from flashgen.sources import (
@@ -415,9 +416,10 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
                 )
     for name in media_references(card):
         if "/" in name or name not in sources.media:
+            remote = " (an address: a card shows only files in media/)" if "//" in name else ""
             yield _problem(
                 card.at("picture" if name == card.picture else "id"),
-                f"picture '{name}' is not in {sources.shown('media')}/",
+                f"picture '{name}' is not in {sources.shown('media')}/{remote}",
                 "missing-media",
             )
     for key in ("front", "back", "cloze", "extra"):
@@ -579,6 +581,7 @@ def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspectio
     problems.extend(picture_problems)
     charts, chart_problems = stride_charts(sources)
     problems.extend(chart_problems)
+    problems.extend(derived_media_problems(sources, pictures, charts))
     release, lock = release_safety(sources, pictures, charts)
     problems.extend(release)
     return Inspection(sources, sort_problems(problems), pictures, lock, charts)

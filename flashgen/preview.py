@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.build import NoteData, compile_deck, media_used, slug
+from flashgen.build import NoteData, compile_deck, slug
 from flashgen.markup import (
     Cloze,
     attribute,
@@ -32,6 +32,7 @@ from flashgen.notetypes import (
     CLOZE_QFMT,
     CSS,
 )
+from flashgen.packaged import packed_images
 from flashgen.pictures import Picture
 from flashgen.stride import chart_image
 
@@ -273,7 +274,10 @@ def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
     """The preview page for ``cards_dir``, which must have no errors."""
     deck = compile_deck(cards_dir, shown_root=shown_root)
     notes = list(deck.notes())
-    media = deck.media(name for note in notes for name in media_used(note))
+    available = deck.available_media
+    media = deck.media(
+        n for note in notes for n in packed_images(note.card, note.fields, available)
+    )
     overview = deck.charts.overview
     if overview is not None:
         media = {**media, overview.name: overview.data}
