@@ -1,0 +1,257 @@
+"""Issue #23, hostile sources (third round): each class ends in a located error (exit 1,
+``file:line``, no traceback, nothing written) or a safe deck, checked by importing the package
+with the official ``anki`` and expanding what it holds."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from anki_collection import import_apkg, notes_by_card_id, open_collection
+from conftest import write_yaml
+from svg_expand import addresses, drawn_elements, path_vertices
+
+from flashgen import svgsafe
+from flashgen.cli import cli
+from flashgen.packaged import MAX_DECK_MEDIA_BYTES, packed_images
+from flashgen.problems import SourcesError
+from flashgen.sources import Card
+from flashgen.yamlsource import Where
+
+CARD = {"id": "soleus-depth", "front": "Calf: which muscle lies deep?", "back": "Soleus",
+        "source": "S1"}  # fmt: skip
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">\n{}\n</svg>\n'
+
+
+def _invoke(runner, *args):
+    result = runner.invoke(cli, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def _errors(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if ": error: " in line]
+
+
+def _fails_located(runner, cards, rule, tmp_path, *, build=True) -> list[str]:
+    """check (and build) fail with a located ``rule`` error, and build writes nothing."""
+    checked = _invoke(runner, "check", cards)
+    assert checked.exit_code == 1, checked.output
+    located = [line for line in _errors(checked) if line.endswith(f"[{rule}]")]
+    assert located, checked.stderr
+    path, line, col = located[0].split(": error: ")[0].rsplit(":", 2)
+    assert path.startswith(str(cards)) and int(line) >= 1 and int(col) >= 1
+    if build:
+        out = tmp_path / "out.apkg"
+        built = _invoke(runner, "build", cards, "-o", out)
+        assert built.exit_code == 1 and not out.exists(), built.output
+    return located
+
+
+def _packed_media(apkg: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The media a learner gets: the package imported with the official anki."""
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, apkg)
+        folder = Path(col.media.dir())
+        assert col.media.check().missing == []
+        return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    finally:
+        col.close()
+
+
+# 1. Pictures a viewer can always draw -----------------------------------------------------
+
+
+def _use_bomb(levels: int = 10, fan: int = 10) -> str:
+    parts = ['<defs><path id="l0" d="M0 0 L1 1"/>']
+    for level in range(1, levels):
+        uses = "".join(f'<use href="#l{level - 1}"/>' for _ in range(fan))
+        parts.append(f'<g id="l{level}">{uses}</g>')
+    parts.append("</defs>")
+    parts.append("".join(f'<use xlink:href="#l{levels - 1}"/>' for _ in range(fan)))
+    parts.append(
+        '<marker id="m"><circle r="1"/></marker>'
+        f'<path marker-mid="url(#m)" d="M0 0 {"L1 1 " * 2000}"/>'
+        '<rect width="9" height="9" fill="u\\72l(//tracker.example/p.png)"/>'
+        '<rect width="9" height="9" fill="image-set(\'//tracker.example/p.png\' 1x)"/>'
+    )
+    return SVG.format("".join(parts)).replace(
+        "<svg ", '<svg xmlns:xlink="http://www.w3.org/1999/xlink" ', 1
+    )
+
+
+def test_a_picture_that_expands_without_bound_is_packed_drawable(runner, make_cards, tmp_path):
+    """Ten levels of ten <use>, markers on every vertex, escaped and image-set() addresses:
+    under 2 KB written, 10^10 elements drawn. What the package holds draws a few elements."""
+    bomb = _use_bomb().encode()
+    assert len(bomb) < 40_000 and drawn_elements(bomb) >= svgsafe.MAX_ELEMENTS * 100
+    cards = make_cards(calf={"cards": [{**CARD, "picture": "bomb.svg"}]})
+    (cards / "media").mkdir()
+    (cards / "media" / "bomb.svg").write_bytes(bomb)
+    out = tmp_path / "d.apkg"
+    assert _invoke(runner, "build", cards, "-o", out).exit_code == 0
+    (svg,) = [d for name, d in _packed_media(out, tmp_path).items() if name.endswith(".svg")]
+    assert drawn_elements(svg) <= 50
+    assert path_vertices(svg) <= svgsafe.MAX_PATH_VERTICES
+    assert addresses(svg) == []
+    preview = tmp_path / "p.html"
+    assert _invoke(runner, "preview", cards, "-o", preview).exit_code == 0
+
+
+def test_every_picture_of_the_shipped_deck_is_drawable_and_local(runner, shipped_cards, tmp_path):
+    out = tmp_path / "d.apkg"
+    assert _invoke(runner, "build", shipped_cards, "-o", out).exit_code == 0
+    media = _packed_media(out, tmp_path)
+    svgs = [data for name, data in media.items() if name.endswith(".svg")]
+    assert len(svgs) > 50
+    for data in svgs:
+        assert drawn_elements(data) <= svgsafe.MAX_ELEMENTS
+        assert path_vertices(data) <= svgsafe.MAX_PATH_VERTICES
+        assert addresses(data) == []
+        svgsafe.check_packed(data, "packed.svg")
+
+
+@pytest.mark.parametrize(
+    ("content", "over"),
+    [
+        ("<g/>" * (svgsafe.MAX_ELEMENTS + 1), "elements"),
+        (f'<path d="M0 0 {"L1 2 " * svgsafe.MAX_PATH_VERTICES}"/>', "path vertices"),
+    ],
+)
+def test_an_svg_over_its_bounds_is_a_located_error(runner, make_cards, tmp_path, content, over):
+    cards = make_cards(calf={"cards": [{**CARD, "picture": "big.svg"}]})
+    (cards / "media").mkdir()
+    (cards / "media" / "big.svg").write_text(SVG.format(content), "utf-8")
+    (located,) = _fails_located(runner, cards, "svg", tmp_path)
+    assert located.startswith(f"{cards}/media/big.svg:2:") and "more than " in located
+    assert over in located
+
+
+def test_a_diagram_over_its_bounds_is_a_located_error(runner, shipped_cards, tmp_path):
+    """A diagram is drawn again for every subject it shows: its own, lower, bound."""
+    shapes = '<path class="skin" d="M0 0 L1 1 L1 0 Z"/>\n' * (svgsafe.DIAGRAM.elements + 1)
+    (shipped_cards / "diagrams" / "huge.svg").write_text(
+        SVG.format(shapes).replace("<svg ", '<svg data-view="Right leg" ', 1), "utf-8"
+    )
+    (located,) = _fails_located(runner, shipped_cards, "diagram", tmp_path)
+    assert located.startswith(f"{shipped_cards}/diagrams/huge.svg:")
+    assert f"more than {svgsafe.DIAGRAM.elements} elements" in located
+
+
+def test_media_over_the_deck_bound_are_a_located_error(runner, make_cards, tmp_path):
+    cards = make_cards(calf={"cards": [{**CARD, "picture": "p0.png"}]})
+    (cards / "media").mkdir()
+    count = MAX_DECK_MEDIA_BYTES // (15 << 20) + 1
+    for n in range(count):
+        with (cards / "media" / f"p{n}.png").open("wb") as handle:
+            handle.truncate(15 << 20)  # sparse: the size is what counts
+    located = _fails_located(runner, cards, "media-size", tmp_path)
+    assert located[0].startswith(f"{cards}/media/p{count - 1}.png:1:1:")
+
+
+def test_media_that_is_no_picture_sound_or_video_is_refused(runner, make_cards, tmp_path):
+    cards = make_cards(calf={"cards": [{**CARD, "extra": "See ![page](page.html)"}]})
+    (cards / "media").mkdir()
+    (cards / "media" / "page.html").write_text("<script>alert(1)</script>", "utf-8")
+    (located,) = _fails_located(runner, cards, "media-type", tmp_path)
+    assert located.startswith(f"{cards}/media/page.html:1:1:") and "'.html'" in located
+
+
+# 2. Nothing leaves the package ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("address", ["//tracker.example/x.png", "https://tracker.example/x.png"])
+def test_a_picture_in_a_source_is_a_located_error(runner, make_cards, tmp_path, address):
+    """Without references a source is Markdown: a picture there was a tracking pixel."""
+    cards = make_cards(calf={"cards": [{**CARD, "source": f"Gray ![x]({address})"}]})
+    (located,) = _fails_located(runner, cards, "picture-place", tmp_path)
+    assert located.startswith(f"{cards}/calf.yaml:5:")
+
+
+def test_a_picture_in_a_stride_source_is_a_located_error(runner, make_cards, tmp_path):
+    cards = make_cards(calf={"cards": [{**CARD, "subject": "soleus"}]})
+    write_yaml(cards / "subjects.yaml", {"subjects": [{"key": "soleus", "name": "Soleus"}]})
+    write_yaml(
+        cards / "stride.yaml",
+        {
+            "speeds": {"easy": {"label": "Easy", "toe_off": 38, "source": "S1"}},
+            "muscles": [
+                {
+                    "subject": "soleus",
+                    "spans": [
+                        {
+                            "speed": "easy",
+                            "from": 0,
+                            "to": 30,
+                            "role": "support",
+                            "source": "![x](//tracker.example/x.png)",
+                        }  # fmt: skip
+                    ],
+                }
+            ],
+        },
+    )
+    (located,) = _fails_located(runner, cards, "picture-place", tmp_path)
+    lines = (cards / "stride.yaml").read_text("utf-8").splitlines()
+    line = next(n for n, row in enumerate(lines, 1) if "tracker.example" in row)
+    assert located.startswith(f"{cards}/stride.yaml:{line}:")
+
+
+@pytest.mark.parametrize("field", ["front", "back", "extra"])
+def test_a_remote_picture_on_a_card_is_a_located_error(runner, make_cards, tmp_path, field):
+    cards = make_cards(
+        calf={"cards": [{**CARD, field: "Soleus ![x](https://tracker.example/x.png)"}]}
+    )
+    (located,) = _fails_located(runner, cards, "missing-media", tmp_path)
+    assert "https://tracker.example/x.png" in located and "an address" in located
+
+
+def test_a_field_picture_the_package_lacks_stops_the_build_located():
+    """The last word before a field is written: generated fields pass it too."""
+    card = Card(id="chart-x", where=Where("cards/stride.yaml", 7, 3), front="q", back="a",
+                source="x", generated=True)  # fmt: skip
+    fields = ("q", "a", "", "", '<img src="//tracker.example/x.png">', "", "chart-x")
+    with pytest.raises(SourcesError) as caught:
+        packed_images(card, fields, {"fg-chart-1.svg"})
+    (problem,) = caught.value.problems
+    assert str(problem.where) == "cards/stride.yaml:7:3" and problem.rule == "missing-media"
+    assert packed_images(card, ('<img src="fg-chart-1.svg">',), {"fg-chart-1.svg"}) == [
+        "fg-chart-1.svg"
+    ]
+
+
+def test_links_stay_links(runner, make_cards, tmp_path):
+    cards = make_cards(calf={"cards": [{**CARD, "extra": "[Gray](https://example.org/gray)"}]})
+    out = tmp_path / "d.apkg"
+    assert _invoke(runner, "build", cards, "-o", out).exit_code == 0
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, out)
+        extra = notes_by_card_id(col)["soleus-depth"]["Extra"]
+    finally:
+        col.close()
+    assert 'href="https://example.org/gray"' in extra
+
+
+def test_the_shipped_package_shows_only_pictures_it_holds(shipped_cards, tmp_path):
+    from flashgen.build import build
+
+    out = tmp_path / "d.apkg"
+    build(shipped_cards, output=out, environ={"SOURCE_DATE_EPOCH": "1"})
+    with zipfile.ZipFile(out) as archive:
+        held = set(json.loads(archive.read("media")).values())
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_apkg(col, out)
+        shown = set()
+        for note in notes_by_card_id(col).values():
+            for value in note.values():
+                shown.update(col.media.files_in_str(note.mid, value))
+    finally:
+        col.close()
+    assert shown and shown <= held
+    assert not [name for name in shown if "/" in name or ":" in name]
