@@ -621,6 +621,7 @@ def load_diagrams(
     root: Path, shown_dir: str, subjects: Mapping[str, Subject]
 ) -> tuple[list[Diagram], list[Problem]]:
     diagrams: list[Diagram] = []
+    sizes: list[int] = []
     problems: list[Problem] = []
     every_name = [n for s in subjects.values() for n in (s.name, *s.aliases)]
     for path in diagram_paths(root):  # none through a symlinked folder
@@ -664,7 +665,47 @@ def load_diagrams(
                         )
                     )
         diagrams.append(diagram)
-    return diagrams, problems
+        sizes.append(len(text))
+    return _within_budget(diagrams, sizes, subjects, shown_dir, problems), problems
+
+
+MAX_PICTURE_BYTES = 128 * 1024 * 1024
+"""What the pictures drawn from a deck's diagrams may take together (see
+:data:`flashgen.packaged.MAX_DECK_MEDIA_BYTES`)."""
+
+
+def _within_budget(
+    diagrams: list[Diagram],
+    sizes: list[int],
+    subjects: Mapping[str, Subject],
+    shown_dir: str,
+    problems: list[Problem],
+) -> list[Diagram]:
+    """The diagrams whose pictures fit :data:`MAX_PICTURE_BYTES`, before any is drawn.
+
+    Every subject a diagram shows gets two pictures, each a copy of the whole view: 3.5 MB of
+    diagrams showing many subjects made 710 MB of media. A diagram is bounded by two copies of
+    its text per subject that may choose it; the first diagram over the budget is a located
+    error and it, and those after it, are not drawn."""
+    covers = _covers(subjects)
+    total = 0
+    for index, (diagram, size) in enumerate(zip(diagrams, sizes, strict=True)):
+        keys = {key for region in diagram.regions for key in region.keys}
+        showing = sum(1 for key in subjects if covers[key] & keys)
+        total += 2 * showing * size
+        if total > MAX_PICTURE_BYTES:
+            problems.append(
+                Problem(
+                    Where(f"{shown_dir}/{diagram.name}.svg"),
+                    f"the pictures drawn from the diagrams would take up to {total} bytes with "
+                    f"this one (two copies of its {size} bytes for each of the {showing} "
+                    f"subjects it shows), over the bound of {MAX_PICTURE_BYTES}: simplify the "
+                    "drawing or show fewer subjects in one view",
+                    "media-size",
+                )
+            )
+            return diagrams[:index]
+    return diagrams
 
 
 # --- Choosing a view and framing -------------------------------------------------------------

@@ -255,3 +255,23 @@ def test_the_shipped_package_shows_only_pictures_it_holds(shipped_cards, tmp_pat
         col.close()
     assert shown and shown <= held
     assert not [name for name in shown if "/" in name or ":" in name]
+
+
+def test_diagrams_whose_pictures_would_explode_are_a_located_error(runner, make_cards, tmp_path):
+    """Every subject a diagram shows gets two copies of the view: 3.5 MB of diagram showing 60
+    subjects would be 420 MB of pictures. Refused before any is drawn, at the diagram."""
+    keys = [f"muscle-{n}" for n in range(60)]
+    cards = make_cards(calf={"cards": [CARD]})
+    write_yaml(cards / "subjects.yaml", {"subjects": [{"key": k, "name": k} for k in keys]})
+    long_number = "1." + "0" * 1700
+    skin = f'<path class="skin" d="M0 0 L{long_number} 0 L0 {long_number} Z"/>\n' * 1000
+    regions = "".join(
+        f'<path class="region" data-subjects="{k}" d="M{n} 0 L{n + 1} 0 L{n} 1 Z"/>\n'
+        for n, k in enumerate(keys)
+    )
+    (cards / "diagrams").mkdir()
+    diagram = SVG.format(skin + regions).replace("<svg ", '<svg data-view="Right leg" ', 1)
+    assert 3_000_000 < len(diagram) < svgsafe.MAX_SVG_BYTES
+    (cards / "diagrams" / "view.svg").write_text(diagram, "utf-8")
+    located = _fails_located(runner, cards, "media-size", tmp_path)
+    assert located[0].startswith(f"{cards}/diagrams/view.svg:1:1:") and "60 subjects" in located[0]
