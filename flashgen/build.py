@@ -142,6 +142,11 @@ def source_date_epoch(environ: Mapping[str, str]) -> int | None:
         )
     if len(raw) > 12 or int(raw) > MAX_MOD:
         raise FlashgenError(f"SOURCE_DATE_EPOCH must be at most {MAX_MOD} (the year 9999)")
+    if int(raw) > time.time():
+        raise FlashgenError(
+            "SOURCE_DATE_EPOCH is after the current time: notes stamped with it could not be "
+            "updated by a release before then (Anki updates a note only from a newer one)"
+        )
     return int(raw)
 
 

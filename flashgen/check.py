@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from flashgen.lock import (
     LockError,
     Released,
     current_notetypes,
+    lock_problems,
     read_lock,
     release_problems,
 )
@@ -556,7 +558,7 @@ def release_safety(
     # Cards of a file that could not be read are unknown, not removed.
     unknown = sources.unread_ids if not sources.unreadable else None
     problems = release_problems(lock, released, current_notetypes(), shown, unknown)
-    return list(problems), lock
+    return [*lock_problems(lock, int(time.time())), *problems], lock
 
 
 @dataclass(frozen=True, slots=True)

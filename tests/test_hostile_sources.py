@@ -275,3 +275,79 @@ def test_diagrams_whose_pictures_would_explode_are_a_located_error(runner, make_
     (cards / "diagrams" / "view.svg").write_text(diagram, "utf-8")
     located = _fails_located(runner, cards, "media-size", tmp_path)
     assert located[0].startswith(f"{cards}/diagrams/view.svg:1:1:") and "60 subjects" in located[0]
+
+
+# 4. The lock is trusted only as far as it is sane ------------------------------------------
+
+
+def _released(runner, make_cards, tmp_path) -> Path:
+    cards = make_cards(calf={"cards": [CARD, {**CARD, "id": "two", "front": "Calf: two?"}]})
+    built = _invoke(runner, "build", cards, "-o", tmp_path / "first.apkg")
+    assert built.exit_code == 0, built.output
+    return cards
+
+
+def _edit_lock(cards: Path, card_id: str, key: str, value: object) -> int:
+    """Set one value of a card's lock entry; the line it is on."""
+    lock = cards / "deck.lock"
+    lines = lock.read_text("utf-8").splitlines(keepends=True)
+    for number, line in enumerate(lines, 1):
+        if line.strip().startswith(json.dumps(card_id) + ":"):
+            name, _, entry = line.strip().rstrip(",").partition(": ")
+            data = json.loads(entry)
+            data[key] = value
+            comma = "," if line.rstrip().endswith(",") else ""
+            lines[number - 1] = f"    {name}: {json.dumps(data)}{comma}\n"
+            lock.write_text("".join(lines), "utf-8")
+            return number
+    raise AssertionError(card_id)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("mod", 253_402_300_799, "after the current time"),
+        ("guid", "not a guid", "which flashgen never makes"),
+        ("guid", "aaaaaaaaaaa", "which flashgen never makes"),
+        ("notetype", 0, "out of range"),
+        ("hash", "<script>", "not 24 hexadecimal digits"),
+        ("deck", "A::::B", "no deck name"),
+    ],
+)
+def test_an_insane_lock_entry_is_a_located_error(runner, make_cards, tmp_path, key, value, said):
+    """A card dated in the year 9999 would build without a word, and since Anki updates a note
+    only from a newer one, no later release could ever update it."""
+    cards = _released(runner, make_cards, tmp_path)
+    line = _edit_lock(cards, "two", key, value)
+    (located,) = _fails_located(runner, cards, "lock", tmp_path)
+    assert located.startswith(f"{cards}/deck.lock:{line}:1: error: card 'two' in the lock")
+    assert said in located and "restore deck.lock" in located
+    frozen = _invoke(runner, "build", cards, "--frozen", "-o", tmp_path / "f.apkg")
+    assert frozen.exit_code == 1 and not (tmp_path / "f.apkg").exists()
+
+
+def test_an_old_source_date_epoch_is_no_insane_lock(runner, make_cards, tmp_path):
+    """SOURCE_DATE_EPOCH may be older than the lock's mods: the wall clock is the bound."""
+    cards = _released(runner, make_cards, tmp_path)
+    result = runner.invoke(cli, ["build", str(cards), "-o", str(tmp_path / "d.apkg")],
+                           env={"SOURCE_DATE_EPOCH": "1000000000"})  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
+def test_a_source_date_epoch_after_now_is_refused(runner, make_cards, tmp_path):
+    cards = make_cards(calf={"cards": [CARD]})
+    result = runner.invoke(cli, ["build", str(cards), "-o", str(tmp_path / "d.apkg")],
+                           env={"SOURCE_DATE_EPOCH": "99999999999"})  # fmt: skip
+    assert result.exit_code == 1 and "after the current time" in result.stderr
+    assert not (tmp_path / "d.apkg").exists() and not (cards / "deck.lock").exists()
+
+
+def test_a_notetype_id_out_of_range_in_the_lock_is_a_located_error(runner, make_cards, tmp_path):
+    cards = _released(runner, make_cards, tmp_path)
+    lock = cards / "deck.lock"
+    text = lock.read_text("utf-8")
+    first = json.loads(text)["notetypes"]
+    type_id = next(iter(first))
+    lock.write_text(text.replace(f'"{type_id}": {{', '"0": {', 1), "utf-8")
+    (located,) = _fails_located(runner, cards, "lock", tmp_path)
+    assert "notetype id 0 is out of range" in located
