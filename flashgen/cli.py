@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import signal
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -35,6 +36,34 @@ def _output_option(what: str, default: str) -> Callable[[Callable[P, R]], Callab
         type=click.Path(dir_okay=False, path_type=Path),
         help=f"Where to write the {what}.  [default: {default}]",
     )
+
+
+HOOK = click.option(
+    "--hook",
+    is_flag=True,
+    help="As a pre-commit hook: do nothing when the commit stages changes, none of them "
+    "(deletions included) under CARDS_DIR.",
+)
+
+
+def _staged_elsewhere(cards_dir: Path) -> bool:
+    """Whether git's index holds staged changes and none of them is under ``cards_dir``: then
+    the commit cannot change the deck. Without git, or with nothing staged (``pre-commit run
+    --all-files``), the hook runs."""
+
+    def differs(*paths: str) -> bool | None:
+        try:
+            done = subprocess.run(
+                ["git", "diff", "--cached", "--quiet", "--no-ext-diff", "--no-renames", "--",
+                 *paths],
+                capture_output=True,
+                timeout=120,
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return {0: False, 1: True}.get(done.returncode)
+
+    return differs() is True and differs(str(cards_dir)) is False
 
 
 def _report(problems: Iterable[Problem]) -> None:
@@ -94,8 +123,9 @@ def cli() -> None:
     is_flag=True,
     help="Fail instead of updating deck.lock (for CI: the committed lock must be current).",
 )
+@HOOK
 @_friendly_errors
-def build(cards_dir: Path, output: Path | None, frozen: bool) -> None:
+def build(cards_dir: Path, output: Path | None, frozen: bool, hook: bool) -> None:
     """Check CARDS_DIR and build its Anki deck.
 
     \b
@@ -109,6 +139,8 @@ def build(cards_dir: Path, output: Path | None, frozen: bool) -> None:
     """
     from flashgen.build import build as build_deck
 
+    if hook and _staged_elsewhere(cards_dir):
+        return
     result = build_deck(cards_dir, output=output, shown_root=_shown(cards_dir), frozen=frozen)
     click.echo(str(result))
 
@@ -125,7 +157,8 @@ def build(cards_dir: Path, output: Path | None, frozen: bool) -> None:
     help="How to print problems.",
 )
 @click.option("--list-rules", is_flag=True, help="List every rule with its id and exit.")
-def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool) -> None:
+@HOOK
+def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool, hook: bool) -> None:
     """Lint CARDS_DIR: every problem at once, without writing a deck.
 
     \b
@@ -140,6 +173,8 @@ def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool) -
     if list_rules:
         for rule in RULES.values():
             click.echo(f"{rule.id:<20} {rule.severity:<8} {rule.summary}")
+        return
+    if hook and _staged_elsewhere(cards_dir):
         return
     try:
         _, problems = check_directory(cards_dir, shown_root=_shown(cards_dir))
