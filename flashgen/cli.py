@@ -233,7 +233,7 @@ def preview(cards_dir: Path, output: Path | None, open_page: bool) -> None:
     result = render_preview(cards_dir, shown_root=_shown(cards_dir))
     output = output or result.default_output
     write_atomically(output, lambda temporary: temporary.write_text(result.page, encoding="utf-8"))
-    click.echo(f"Wrote {output}")
+    click.echo(f"Wrote {shown_safely(str(output))}")
     if open_page:
         click.launch(str(output.resolve()))
 
@@ -268,7 +268,7 @@ def forget(card_ids: tuple[str, ...], reason: str, cards_dir: Path) -> None:
     shown = f"{_shown(cards_dir)}/{LOCK_FILE}"
     lock = forget_cards(lock_path, shown, card_ids, reason)
     write_atomically(lock_path, lambda temporary: write_lines(temporary, lock.render_lines()))
-    click.echo(f"Forgot {len(card_ids)} card{'s' * (len(card_ids) != 1)} in {shown}")
+    click.echo(f"Forgot {len(card_ids)} card{'s' * (len(card_ids) != 1)} in {shown_safely(shown)}")
 
 
 @cli.command()
@@ -298,10 +298,11 @@ def init(directory: Path, name: str | None, with_subjects: bool) -> None:
 
     deck = init_deck(directory, name=name, with_subjects=with_subjects)
     here = directory.resolve() == Path.cwd().resolve()
-    click.echo(f"Created the deck '{deck.name}' {'here' if here else f'in {_shown(directory)}'}:")
+    place = "here" if here else f"in {shown_safely(_shown(directory))}"
+    click.echo(f"Created the deck '{deck.name}' {place}:")
     for file in deck.files:
         click.echo(f"  {file}")
-    go = "" if here else f"cd {shlex.quote(_shown(directory))} && "
+    go = "" if here else f"cd {shown_safely(shlex.quote(_shown(directory)))} && "
     click.echo(f"Next: {go}flashgen check && flashgen build")
 
 
@@ -331,7 +332,7 @@ def schema(kind: Literal["deck", "subjects", "cards"] | None, output_dir: Path |
 
     if output_dir is not None:
         for path in write_schemas(output_dir, (kind,) if kind else KINDS):
-            click.echo(f"Wrote {path}")
+            click.echo(f"Wrote {shown_safely(str(path))}")
     elif kind is None:
         raise click.UsageError("name the schema to print: deck, subjects or cards (or use -o DIR)")
     else:

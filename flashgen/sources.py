@@ -636,6 +636,11 @@ def _yaml_files(root: Path) -> Iterator[Path]:
 def _load_file(path: Path, sources: DeckSources, reader: Reader) -> None:
     shown = sources.shown(path.name)
     sources.files.append(shown)
+    problem = control_problem(path.name, Where(shown), "file name")
+    if problem is not None:  # a name that is not UTF-8 cannot be shown, in a preview or a message
+        reader.problems.append(problem)
+        sources.unreadable.append(shown)
+        return
     parsed, node = _load_yaml(path, shown, reader)
     if not parsed:
         sources.unreadable.append(shown)
@@ -732,6 +737,17 @@ def _check_diagram_names(sources: DeckSources, reader: Reader) -> None:
     """Diagram file names name the views in messages and order them (the first by name wins a
     tie between views): letters, digits, '.-_' only. Pictures are named after their content
     (``fg-view-<hash>.svg``), never after a diagram."""
+    folder = sources.root / DIAGRAMS_DIR
+    if os.path.lexists(folder) and not os.path.islink(folder):
+        try:
+            with os.scandir(folder):
+                pass
+        except OSError as exc:  # not a folder, or one that cannot be read: never silently none
+            reader.error(
+                Where(sources.shown(DIAGRAMS_DIR)),
+                f"cannot be listed: {exc.strerror or exc}",
+                "unsafe-file",
+            )
     for path in diagram_paths(sources.root):
         if not _SAFE_FILE_NAME.match(path.stem):
             reader.error(
