@@ -5,6 +5,13 @@ with the official ``anki`` and expanding what it holds."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -351,3 +358,186 @@ def test_a_notetype_id_out_of_range_in_the_lock_is_a_located_error(runner, make_
     lock.write_text(text.replace(f'"{type_id}": {{', '"0": {', 1), "utf-8")
     (located,) = _fails_located(runner, cards, "lock", tmp_path)
     assert "notetype id 0 is out of range" in located
+
+
+# 6. Smaller items --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cloze", "said"),
+    [
+        ("Calf: {{c0::soleus}} and {{c1::gastrocnemius}}.", "c0"),
+        ("Calf: {{c1::soleus}} and {{c51::gastrocnemius}}.", "over c50"),
+        ("Calf: {{c1::soleus}} and {{c1" + "9" * 5000 + "::x}}.", "over c50"),
+        ('Calf: [the {{c1::soleus}}](https://example.org "{{c1::title}}").', "link's"),
+        ("Calf: ![{{c1::soleus}}](x.png) and {{c2::calf}}.", "picture's"),
+    ],
+)
+def test_cloze_syntax_anki_would_misread_is_a_located_error(runner, make_cards, tmp_path, cloze,
+                                                            said):  # fmt: skip
+    cards = make_cards(calf={"cards": [{"id": "c", "cloze": cloze, "source": "S1"}]})
+    (cards / "media").mkdir()
+    (cards / "media" / "x.png").write_bytes(b"png")
+    located = _fails_located(runner, cards, "cloze-syntax", tmp_path)
+    assert located[0].startswith(f"{cards}/calf.yaml:3:") and said in located[0]
+
+
+def test_a_huge_integer_is_a_located_error(runner, make_cards, tmp_path):
+    cards = make_cards(calf="cards:\n  - id: " + "1" * 5000 + "\n    front: a\n    back: b\n")
+    (located,) = _fails_located(runner, cards, "wrong-type", tmp_path)
+    assert located.startswith(f"{cards}/calf.yaml:2:9:") and "5000 digits" in located
+
+
+@pytest.mark.parametrize("char", ["\ufffe", "\uffff", "\ufdd0", "\U0001ffff"])
+def test_non_characters_are_refused_where_control_characters_are(runner, make_cards, tmp_path,
+                                                                 char):  # fmt: skip
+    cards = make_cards(calf={"cards": [CARD]})
+    write_yaml(cards / "subjects.yaml", {"subjects": [{"key": "soleus", "name": f"Sol{char}"}]})
+    (located,) = _fails_located(runner, cards, "control-character", tmp_path)
+    assert located.startswith(f"{cards}/subjects.yaml:") and "non-character" in located
+
+
+def test_a_card_file_name_that_is_not_utf8_is_a_located_error(make_cards, tmp_path):
+    cards = make_cards(calf={"cards": [CARD]})
+    name = os.fsencode(str(cards)) + b"/\xff\xfe.yaml"
+    with open(name, "wb") as handle:
+        handle.write(b"cards: []\n")
+    for command in ("check", "preview", "build"):
+        done = subprocess.run(
+            [sys.executable, "-m", "flashgen", command, str(cards),
+             *(["-o", str(tmp_path / "out")] if command != "check" else [])],
+            capture_output=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+        assert b"\\udcff\\udcfe.yaml:1:1: error: file name holds a byte that is not UTF-8" in (
+            done.stderr
+        )
+
+
+@pytest.mark.parametrize("linked", ["cards", "cards/.schema"])
+def test_init_never_follows_a_symlinked_folder(runner, tmp_path, linked):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    deck = tmp_path / "deck"
+    (deck / linked).parent.mkdir(parents=True, exist_ok=True)
+    (deck / linked).symlink_to(elsewhere)
+    result = _invoke(runner, "init", deck)
+    assert result.exit_code == 1 and "is a symbolic link" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_output_onto_a_fifo_is_refused(runner, make_cards, tmp_path):
+    cards = make_cards(calf={"cards": [CARD]})
+    fifo = tmp_path / "pipe.apkg"
+    os.mkfifo(fifo)
+    for command in ("build", "preview"):
+        result = _invoke(runner, command, cards, "-o", fifo)
+        assert result.exit_code == 1 and "not a regular file" in result.stderr
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_an_unreadable_diagrams_folder_is_a_located_error(shipped_cards):
+    """Root reads any folder: the check runs as nobody, on a copy nobody may not list."""
+    diagrams = shipped_cards / "diagrams"
+    if os.geteuid() != 0:
+        diagrams.chmod(0)
+        command = [sys.executable, "-m", "flashgen", "check", str(shipped_cards)]
+        public = None
+    else:
+        if shutil.which("setpriv") is None:
+            pytest.skip("setpriv is not installed")
+        public = Path(tempfile.mkdtemp(dir="/tmp"))
+        public.chmod(0o755)
+        copy = public / "cards"
+        shutil.copytree(shipped_cards, copy)
+        for path in [copy, *copy.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        (copy / "diagrams").chmod(0o700)
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                   sys.executable, "-m", "flashgen", "check", str(copy)]  # fmt: skip
+        shipped_cards = copy
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    finally:
+        diagrams.chmod(0o755)
+        if public is not None:
+            shutil.rmtree(public)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{shipped_cards}/diagrams:1:1: error: cannot be listed: Permission denied" in (
+        done.stderr
+    )
+
+
+def test_init_and_schema_print_paths_escaped(runner, tmp_path):
+    folder = tmp_path / "deck\x1b[31mred\nline"
+    result = _invoke(runner, "init", folder, "--name", "Deck")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\\x1b[31mred\\nline" in result.stdout
+    written = _invoke(runner, "schema", "-o", tmp_path / "s\x1bx")
+    assert written.exit_code == 0 and "\x1b" not in written.stdout and "\\x1b" in written.stdout
+
+
+def test_a_kill_between_the_two_renames_leaves_a_lock_the_next_build_repairs(make_cards, tmp_path):
+    """SIGKILL right after the first rename: the lock is never behind the deck, and the next
+    build from the same sources writes exactly the deck the killed one would have."""
+    cards = make_cards(calf={"cards": [CARD]})
+    out = tmp_path / "d.apkg"
+    epoch = {"SOURCE_DATE_EPOCH": "1700000000"}
+    assert subprocess.run([sys.executable, "-m", "flashgen", "build", str(cards), "-o", str(out)],
+                          env={**os.environ, **epoch}, timeout=300).returncode == 0  # fmt: skip
+    old_deck = out.read_bytes()
+    write_yaml(cards / "calf.yaml", {"cards": [CARD, {**CARD, "id": "new", "front": "Calf: new?"}]})
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_FIRST_RENAME, str(cards), str(out)],
+        env={**os.environ, **epoch}, timeout=300,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    assert out.read_bytes() == old_deck  # the deck was not moved yet...
+    assert "new" in json.loads((cards / "deck.lock").read_text("utf-8"))["cards"]  # the lock was
+    repaired = subprocess.run(
+        [sys.executable, "-m", "flashgen", "build", str(cards), "-o", str(out), "--frozen"],
+        env={**os.environ, **epoch}, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert repaired.returncode == 0, repaired.stderr  # the lock is what this build writes
+    fresh = tmp_path / "fresh"
+    shutil.copytree(cards, fresh)
+    (fresh / "deck.lock").unlink()
+    reference = tmp_path / "reference.apkg"
+    assert subprocess.run([sys.executable, "-m", "flashgen", "build", str(fresh), "-o",
+                           str(reference)], env={**os.environ, **epoch}, timeout=300,
+                          capture_output=True).returncode == 0  # fmt: skip
+    assert out.read_bytes() == reference.read_bytes()
+
+
+KILL_AFTER_FIRST_RENAME = """
+import os, signal, sys
+from pathlib import Path
+import flashgen.build as build
+real = os.replace
+def replace_then_die(source, target):
+    real(source, target)
+    os.kill(os.getpid(), signal.SIGKILL)
+build.os.replace = replace_then_die
+build.build(Path(sys.argv[1]), output=Path(sys.argv[2]))
+"""
+
+
+def test_a_full_temporary_folder_is_a_clear_error(make_cards, tmp_path):
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(tiny)],
+                             capture_output=True)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr!r}")
+    try:
+        cards = make_cards(calf={"cards": [{**CARD, "id": f"c{n}", "front": f"Calf {n}: which?",
+                                            "extra": "x" * 2000} for n in range(40)]})  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "flashgen", "build", str(cards), "-o", str(tmp_path / "d.apkg")],
+            env={**os.environ, "TMPDIR": str(tiny)}, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        subprocess.run(["umount", str(tiny)], check=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot write the deck" in done.stderr and "TMPDIR" in done.stderr
+    assert not (tmp_path / "d.apkg").exists() and not (cards / "deck.lock").exists()
