@@ -168,7 +168,7 @@ def test_hostile_text_costs_linear_time(case):
     small = _seconds(function, (atom * 20_000)[:20_000])
     large = _seconds(function, (atom * 200_000)[:200_000])
     assert large < 1.0, (case, large)
-    assert large <= 15 * max(small, 2e-3), (case, small, large)
+    assert large <= 15 * max(small, 1e-2), (case, small, large)  # 10 ms: below, timer noise
 
 
 def test_a_long_bracket_field_renders_once_per_run(monkeypatch, tmp_path: Path):
