@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import tempfile
 import time
 import zipfile
@@ -30,8 +31,8 @@ from flashgen.lock import (
     updated_lock,
 )
 from flashgen.markup import to_html
-from flashgen.notes import media_used
 from flashgen.notetypes import Notetypes, notetypes
+from flashgen.packaged import packed_images
 from flashgen.pipeline import CompiledDeck, compile_deck
 from flashgen.problems import FlashgenError, shown_safely
 from flashgen.sources import DeckConfig
@@ -81,7 +82,8 @@ class BuildResult:
     def __str__(self) -> str:
         retired = f" ({self.retired} of them retired, without cards)" if self.retired else ""
         line = (
-            f"Wrote {self.path}: {self.notes} notes{retired}, {self.cards} cards, "
+            f"Wrote {shown_safely(str(self.path))}: {self.notes} notes{retired}, "
+            f"{self.cards} cards, "
             f"{self.media} media file{'s' * (self.media != 1)}"
         )
         if self.lock is not None:
@@ -107,6 +109,11 @@ def source_date_epoch(environ: Mapping[str, str]) -> int | None:
         )
     if len(raw) > 12 or int(raw) > MAX_MOD:
         raise FlashgenError(f"SOURCE_DATE_EPOCH must be at most {MAX_MOD} (the year 9999)")
+    if int(raw) > time.time():
+        raise FlashgenError(
+            "SOURCE_DATE_EPOCH is after the current time: notes stamped with it could not be "
+            "updated by a release before then (Anki updates a note only from a newer one)"
+        )
     return int(raw)
 
 
@@ -176,8 +183,7 @@ def _write_collection(
             )  # fmt: skip
         cards += data.card_count
         retired += data.retired
-        if "<img" in "".join(data.fields):
-            used.update(media_used(data))
+        used.update(packed_images(data.card, data.fields, deck.available_media))
         if len(note_rows) >= _BATCH:
             cursor.executemany(_INSERT_NOTES, note_rows)
             cursor.executemany(_INSERT_CARDS, card_rows)
@@ -217,19 +223,36 @@ def _zip_package(path: Path, collection: Path, media: Mapping[str, bytes]) -> No
 
 
 def _write_apkg(path: Path, deck: CompiledDeck, now: int, types: Notetypes) -> _Written:
-    with tempfile.TemporaryDirectory() as scratch:
-        collection = Path(scratch) / "collection.anki2"
-        connection = sqlite3.connect(collection)
-        try:
-            written = _write_collection(connection.cursor(), deck, now, types)
-            connection.commit()
-        finally:
-            connection.close()
-        _zip_package(path, collection, written.media)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            collection = Path(scratch) / "collection.anki2"
+            connection = sqlite3.connect(collection)
+            try:
+                written = _write_collection(connection.cursor(), deck, now, types)
+                connection.commit()
+            finally:
+                connection.close()
+            _zip_package(path, collection, written.media)
+    except (sqlite3.Error, OSError) as exc:  # a full disk, a temporary folder gone
+        where = shown_safely(tempfile.gettempdir())
+        raise FlashgenError(
+            f"cannot write the deck: {exc} (the collection is written in the temporary folder "
+            f"{where}, set by TMPDIR, and the deck beside {shown_safely(str(path.parent))}); "
+            "nothing was written"
+        ) from None
     return written
 
 
 def _temporary_beside(path: Path) -> Path:
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = stat.S_IFREG  # nothing there yet
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        raise FlashgenError(
+            f"{shown_safely(str(path))} is not a regular file (a FIFO, a device or a folder): "
+            "flashgen writes only over a regular file"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
@@ -257,31 +280,40 @@ def write_atomically(path: Path, write: Callable[[Path], _Result]) -> _Result:
 
 
 def replace_together(first: tuple[Path, Path], second: tuple[Path, Path] | None) -> None:
-    """Move two complete temporary files into place (``(temporary, target)`` each) so that
-    either both are replaced or neither: when the second move fails, the first target gets its
-    previous content back. The temporaries are removed in any case."""
+    """Move two complete temporary files into place (``(temporary, target)`` each; here the
+    deck, then the lock) so that either both are replaced or neither: ``second`` (the lock)
+    moves first, and when ``first`` then fails, the lock gets its previous content back. The
+    temporaries are removed in any case.
+
+    The lock goes first because a kill between the two moves (nothing can undo a SIGKILL)
+    must leave the lock ahead of the deck, never behind: a lock that records a release the
+    deck file does not hold yet is safe (the next build, from the same sources, writes that
+    very deck, byte for byte), while a deck released past its lock could lose a removed card or
+    a note's mod without a word."""
     temporary, target = first
     backup: Path | None = None
     try:
-        if second is not None and target.exists():
-            backup = _temporary_beside(target)
-            backup.unlink()
-            try:
-                os.link(target, backup)  # the previous file, kept without a copy
-            except OSError:
-                shutil.copy2(target, backup)
-        _publishable(temporary)
-        os.replace(temporary, target)
         if second is not None:
-            try:
-                _publishable(second[0])
-                os.replace(*second)
-            except BaseException:
+            lock_temporary, lock = second
+            if lock.exists():
+                backup = _temporary_beside(lock)
+                backup.unlink()
+                try:
+                    os.link(lock, backup)  # the previous lock, kept without a copy
+                except OSError:
+                    shutil.copy2(lock, backup)
+            _publishable(lock_temporary)
+            os.replace(lock_temporary, lock)
+        try:
+            _publishable(temporary)
+            os.replace(temporary, target)
+        except BaseException:
+            if second is not None:
                 if backup is not None:
-                    os.replace(backup, target)
+                    os.replace(backup, second[1])
                 else:
-                    target.unlink(missing_ok=True)
-                raise
+                    second[1].unlink(missing_ok=True)
+            raise
     finally:
         temporary.unlink(missing_ok=True)
         if second is not None:
@@ -333,8 +365,9 @@ def build(
     if output is not None:
         refuse_inside(output, cards_dir, "deck")
     target = output if output is not None else default_output(config)
-    # Both files are written completely first, then moved into place deck first, lock last;
-    # a failure on the way restores the previous deck, so deck and lock always match.
+    # Both files are written completely first, then moved into place lock first, deck last; a
+    # failure on the way restores the previous lock, and a kill in between leaves the lock
+    # ahead of the deck, which the next build repairs (see replace_together).
     deck_temporary = _temporary_beside(target)
     lock_temporary: Path | None = None
     try:

@@ -13,7 +13,14 @@ import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from flashgen.markup import CLOZE, cloze_numbers, has_raw_html, picture_references
+from flashgen.markup import (
+    MAX_CLOZE_NUMBER,
+    cloze_in_link,
+    cloze_numbers,
+    clozes,
+    has_raw_html,
+    picture_references,
+)
 from flashgen.problems import SAFETY_RULES, Problem, Severity, Where
 from flashgen.sources import (
     INVISIBLE,
@@ -105,7 +112,7 @@ def _problem(where: Where, message: str, rule: str) -> Problem:
     return Problem(where, message, rule, RULES[rule].severity)
 
 
-_TAG = re.compile(r"\A[A-Za-z0-9_.+-]+(::[A-Za-z0-9_.+-]+)*\Z")
+_TAG = re.compile(r"\A[A-Za-z0-9_.+-]++(?:::[A-Za-z0-9_.+-]++)*+\Z")
 _CONTEXT_CUE = re.compile(r"\A[^\s:][^:\n]{0,48}:\s")
 _YES_NO_OPENERS = (
     "is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "should", "would",
@@ -118,11 +125,18 @@ def normalise(text: str) -> str:
     return " ".join(INVISIBLE.sub("", text).lower().translate(_PUNCTUATION).split())
 
 
+_WORDS = re.compile(r"[\w'\u2019-]++")
+# A list item: each line's leading blanks stay on that line, so no line start re-reads the
+# lines after it (``^\s*`` did, in quadratic time on a field of blank lines).
+_LIST_ITEM = re.compile(r"^[^\S\n]*+(?:[-*+]|\d++[.)])\s", re.MULTILINE)
+_AND = re.compile(r"\band\b|&")
+
+
 def words(text: str) -> list[str]:
     """The words a learner reads: a picture is none (its alt text is not shown)."""
     if "!" in text:
         text = _MARKDOWN_IMAGE.sub(" ", text)
-    return re.findall(r"[\w'\u2019-]+", text)
+    return _WORDS.findall(text)
 
 
 def strip_cue(question: str) -> str:
@@ -139,9 +153,9 @@ def is_yes_no(question: str) -> bool:
 def is_list_answer(answer: str) -> bool:
     if "!" in answer:
         answer = _MARKDOWN_IMAGE.sub(" ", answer)
-    if re.search(r"^\s*(?:[-*+]|\d+[.)])\s", answer, re.MULTILINE):
+    if _LIST_ITEM.search(answer):
         return True
-    separators = answer.count(",") + len(re.findall(r"\band\b|&", answer))
+    separators = answer.count(",") + len(_AND.findall(answer))
     return separators >= 2
 
 
@@ -154,9 +168,11 @@ def media_references(card: Card) -> list[str]:
 
 
 # --- give-away: what the front shows must not hold the answer ---------------------------------
-_MARKDOWN_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_PARENTHESES = re.compile(r"\(([^()]*)\)")
+# Neither bracket may stand inside the text or the target: a scan from one '[' then stops at the
+# next, so scans from many openings never re-read the same text (linear time).
+_MARKDOWN_IMAGE = re.compile(r"!\[([^\[\]]*+)\]\([^()]*+\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]]*+)\]\([^()]*+\)")
+_PARENTHESES = re.compile(r"\(([^()]*+)\)")
 _ARTICLES = frozenset({"the", "a", "an"})
 # Answer phrases made only of these say nothing on their own ("it", "one of them").
 _FILLER = frozenset(
@@ -193,7 +209,8 @@ def _spaced(words: tuple[str, ...]) -> str:
 
 
 def _contains(haystack: str, needle: tuple[str, ...]) -> bool:
-    """Whether ``needle``'s words stand together, in order, in ``haystack`` (:func:`_spaced`)."""
+    """Whether ``needle``'s words stand together, in order, in ``haystack`` (:func:`_spaced`):
+    a substring search (linear time; comparing a slice at every position was not)."""
     return _spaced(needle) in haystack
 
 
@@ -210,11 +227,15 @@ def answer_phrases(answer: str) -> list[tuple[str, tuple[str, ...]]]:
         else [answer]
     )
     phrases: list[tuple[str, tuple[str, ...]]] = []
+    seen: set[tuple[str, ...]] = set()
     for part in parts:
         words = comparable(part)
-        while words and words[0] in _ARTICLES:
-            words = words[1:]
-        if words and not _FILLER.issuperset(words) and words not in [w for _, w in phrases]:
+        start = 0
+        while start < len(words) and words[start] in _ARTICLES:
+            start += 1
+        words = words[start:]
+        if words and not _FILLER.issuperset(words) and words not in seen:
+            seen.add(words)
             phrases.append((" ".join(part.split()), words))
     return phrases
 
@@ -259,23 +280,28 @@ def _cloze_sides(cloze: str) -> Iterator[tuple[int, str, str, str]]:
     """For each card of a cloze note: its number, its answer, the text its front shows (that
     deletion hidden behind its hint, if any; the other deletions shown), and that text without
     the other deletions (the answer's siblings in a list, not names of it)."""
-    matches = list(CLOZE.finditer(cloze))
-    for number in sorted(set(cloze_numbers(cloze))):
+    matches = clozes(cloze)
+    for number in sorted({match.number for match in matches}):
         answer, front, alone, at = [], [], [], 0
         for match in matches:
-            front.append(cloze[at : match.start()])
-            alone.append(cloze[at : match.start()])
-            at = match.end()
-            if int(match.group(1)) == number:
-                answer.append(match.group(2))
-                front.append(f" {match.group(3) or ''} ")
-                alone.append(f" {match.group(3) or ''} ")
+            front.append(cloze[at : match.start])
+            alone.append(cloze[at : match.start])
+            at = match.end
+            if match.number == number:
+                answer.append(match.answer)
+                front.append(f" {match.hint or ''} ")
+                alone.append(f" {match.hint or ''} ")
             else:
-                front.append(match.group(2))
+                front.append(match.answer)
                 alone.append(" , ")
         front.append(cloze[at:])
         alone.append(cloze[at:])
         yield number, " ".join(answer), "".join(front), "".join(alone)
+
+
+MAX_ANSWER_PHRASES = 32
+"""An answer's phrases compared with its front (each costs a pass over the front); a real
+answer has a few, an answer with more is long already (``long-answer``)."""
 
 
 def _give_aways(card: Card, tables: DeckTables) -> Iterator[str]:
@@ -284,6 +310,8 @@ def _give_aways(card: Card, tables: DeckTables) -> Iterator[str]:
     the answer side)."""
     named = tables.named(card)
     if card.cloze is not None:
+        if max(cloze_numbers(card.cloze), default=0) > MAX_CLOZE_NUMBER:
+            return  # an error already; its sides would cost numbers times text
         sides = [
             (f"c{n}'s answer", answer, front, alone)
             for n, answer, front, alone in _cloze_sides(card.cloze)
@@ -295,7 +323,7 @@ def _give_aways(card: Card, tables: DeckTables) -> Iterator[str]:
         words = comparable(front)
         shown, shown_words = _spaced(words), frozenset(words)
         without_siblings = shown if alone is front else _spaced(comparable(alone))
-        for text, phrase in answer_phrases(answer):
+        for text, phrase in answer_phrases(answer)[:MAX_ANSWER_PHRASES]:
             if _contains(shown, phrase):
                 yield f"{label} '{text}' shows on the front; ask without it"
                 break
@@ -350,12 +378,34 @@ def _card_problems(card: Card, media: list[str], tables: DeckTables) -> Iterator
                 "cloze has no deletion; mark one like {{c1::answer}}",
                 "cloze-syntax",
             )
+        elif 0 in numbers:
+            yield _problem(
+                card.at("cloze"),
+                "cloze has a deletion c0, which Anki shows as text and makes no card for; "
+                "number deletions from c1",
+                "cloze-syntax",
+            )
+        elif max(numbers) > MAX_CLOZE_NUMBER:
+            yield _problem(
+                card.at("cloze"),
+                f"cloze number c{max(numbers)} is over c{MAX_CLOZE_NUMBER}: each number makes "
+                "a card that shows the whole text; split it into several notes",
+                "cloze-syntax",
+            )
         elif sorted(set(numbers)) != list(range(1, max(numbers) + 1)):
             missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
             yield _problem(
                 card.at("cloze"),
                 "cloze numbers skip " + ", ".join(f"c{n}" for n in missing),
                 "cloze-numbering",
+            )
+        inside = cloze_in_link(card.cloze)
+        if inside is not None:
+            yield _problem(
+                card.at("cloze"),
+                f"a cloze deletion inside a {inside}'s address, title or alt text: Anki would "
+                "write its markup into the attribute; put deletions in the text",
+                "cloze-syntax",
             )
     if card.subject is not None and card.subject not in sources.subjects:
         where_key = "subject" if card.written("subject") else "id"
@@ -383,9 +433,10 @@ def _card_problems(card: Card, media: list[str], tables: DeckTables) -> Iterator
     available = tables.generated_media if card.generated else sources.media
     for name in media:
         if "/" in name or name not in available:
+            remote = " (an address: a card shows only files in media/)" if "//" in name else ""
             yield _problem(
                 card.at("picture" if name == card.picture else "id"),
-                f"picture '{name}' is not in {sources.shown('media')}/",
+                f"picture '{name}' is not in {sources.shown('media')}/{remote}",
                 "missing-media",
             )
     for key in ("front", "back", "cloze", "extra"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import signal
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -35,6 +36,34 @@ def _output_option(what: str, default: str) -> Callable[[Callable[P, R]], Callab
         type=click.Path(dir_okay=False, path_type=Path),
         help=f"Where to write the {what}.  [default: {default}]",
     )
+
+
+HOOK = click.option(
+    "--hook",
+    is_flag=True,
+    help="As a pre-commit hook: do nothing when the commit stages changes, none of them "
+    "(deletions included) under CARDS_DIR.",
+)
+
+
+def _staged_elsewhere(cards_dir: Path) -> bool:
+    """Whether git's index holds staged changes and none of them is under ``cards_dir``: then
+    the commit cannot change the deck. Without git, or with nothing staged (``pre-commit run
+    --all-files``), the hook runs."""
+
+    def differs(*paths: str) -> bool | None:
+        try:
+            done = subprocess.run(
+                ["git", "diff", "--cached", "--quiet", "--no-ext-diff", "--no-renames", "--",
+                 *paths],
+                capture_output=True,
+                timeout=120,
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return {0: False, 1: True}.get(done.returncode)
+
+    return differs() is True and differs(str(cards_dir)) is False
 
 
 def _report(problems: Iterable[Problem]) -> None:
@@ -94,8 +123,9 @@ def cli() -> None:
     is_flag=True,
     help="Fail instead of updating deck.lock (for CI: the committed lock must be current).",
 )
+@HOOK
 @_friendly_errors
-def build(cards_dir: Path, output: Path | None, frozen: bool) -> None:
+def build(cards_dir: Path, output: Path | None, frozen: bool, hook: bool) -> None:
     """Check CARDS_DIR and build its Anki deck.
 
     \b
@@ -109,6 +139,8 @@ def build(cards_dir: Path, output: Path | None, frozen: bool) -> None:
     """
     from flashgen.build import build as build_deck
 
+    if hook and _staged_elsewhere(cards_dir):
+        return
     result = build_deck(cards_dir, output=output, shown_root=_shown(cards_dir), frozen=frozen)
     click.echo(str(result))
 
@@ -125,7 +157,8 @@ def build(cards_dir: Path, output: Path | None, frozen: bool) -> None:
     help="How to print problems.",
 )
 @click.option("--list-rules", is_flag=True, help="List every rule with its id and exit.")
-def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool) -> None:
+@HOOK
+def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool, hook: bool) -> None:
     """Lint CARDS_DIR: every problem at once, without writing a deck.
 
     \b
@@ -141,6 +174,8 @@ def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool) -
     if list_rules:
         for rule in RULES.values():
             click.echo(f"{rule.id:<20} {rule.severity:<8} {rule.summary}")
+        return
+    if hook and _staged_elsewhere(cards_dir):
         return
     try:
         _, problems = check_directory(cards_dir, shown_root=_shown(cards_dir))
@@ -199,7 +234,7 @@ def preview(cards_dir: Path, output: Path | None, open_page: bool) -> None:
     result = render_preview(cards_dir, shown_root=_shown(cards_dir))
     output = output or result.default_output
     write_atomically(output, lambda temporary: temporary.write_text(result.page, encoding="utf-8"))
-    click.echo(f"Wrote {output}")
+    click.echo(f"Wrote {shown_safely(str(output))}")
     if open_page:
         click.launch(str(output.resolve()))
 
@@ -234,7 +269,7 @@ def forget(card_ids: tuple[str, ...], reason: str, cards_dir: Path) -> None:
     shown = f"{_shown(cards_dir)}/{LOCK_FILE}"
     lock = forget_cards(lock_path, shown, card_ids, reason)
     write_atomically(lock_path, lambda temporary: write_lines(temporary, lock.render_lines()))
-    click.echo(f"Forgot {len(card_ids)} card{'s' * (len(card_ids) != 1)} in {shown}")
+    click.echo(f"Forgot {len(card_ids)} card{'s' * (len(card_ids) != 1)} in {shown_safely(shown)}")
 
 
 @cli.command()
@@ -264,10 +299,11 @@ def init(directory: Path, name: str | None, with_subjects: bool) -> None:
 
     deck = init_deck(directory, name=name, with_subjects=with_subjects)
     here = directory.resolve() == Path.cwd().resolve()
-    click.echo(f"Created the deck '{deck.name}' {'here' if here else f'in {_shown(directory)}'}:")
+    place = "here" if here else f"in {shown_safely(_shown(directory))}"
+    click.echo(f"Created the deck '{deck.name}' {place}:")
     for file in deck.files:
         click.echo(f"  {file}")
-    go = "" if here else f"cd {shlex.quote(_shown(directory))} && "
+    go = "" if here else f"cd {shown_safely(shlex.quote(_shown(directory)))} && "
     click.echo(f"Next: {go}flashgen check && flashgen build")
 
 
@@ -297,7 +333,7 @@ def schema(kind: Literal["deck", "subjects", "cards"] | None, output_dir: Path |
 
     if output_dir is not None:
         for path in write_schemas(output_dir, (kind,) if kind else KINDS):
-            click.echo(f"Wrote {path}")
+            click.echo(f"Wrote {shown_safely(str(path))}")
     elif kind is None:
         raise click.UsageError("name the schema to print: deck, subjects or cards (or use -o DIR)")
     else:

@@ -28,6 +28,24 @@ def note_guid(config: DeckConfig, card_id: str) -> str:
     return "".join(reversed(digits))
 
 
+_BASE91 = "".join(genanki.util.BASE91_TABLE)
+_GUID_DIGITS = {char: value for value, char in enumerate(_BASE91)}
+
+
+def is_note_guid(text: str) -> bool:
+    """Whether ``text`` is what :func:`note_guid` makes: genanki's base-91 digits of a 64-bit
+    number, without a leading zero digit ('a')."""
+    if not 1 <= len(text) <= 10 or text[0] == _BASE91[0]:
+        return False
+    value = 0
+    for char in text:
+        digit = _GUID_DIGITS.get(char)
+        if digit is None:
+            return False
+        value = value * len(_BASE91) + digit
+    return value < 1 << 64
+
+
 def deck_name(config: DeckConfig, card: Card) -> str:
     return f"{config.name}::{card.subdeck}" if card.subdeck else config.name
 

@@ -14,12 +14,13 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flashgen.ids import deck_name
+from flashgen.ids import deck_name, is_note_guid
 from flashgen.notetypes import (
     BASIC_FIELDS,
     BASIC_ID,
@@ -31,7 +32,7 @@ from flashgen.notetypes import (
     CLOZE_TEMPLATES,
 )
 from flashgen.problems import ANY_CONTROL, Problem, ProblemError, Where, undecodable_at
-from flashgen.sources import SLUG, SLUG_RULE, Card, DeckConfig
+from flashgen.sources import SLUG, SLUG_RULE, Card, DeckConfig, malformed_deck_name
 from flashgen.yamlsource import read_regular_file
 
 LOCK_FILE = "deck.lock"
@@ -65,6 +66,8 @@ class Lock:
     """Card ids removed from the lock on purpose, with the reason."""
     path: Path | None = field(default=None, compare=False)
     """The file this lock was read from."""
+    shown: str | None = field(default=None, compare=False)
+    """The lock file as messages name it."""
     file_digest: bytes | None = field(default=None, compare=False)
     """The SHA-256 of that file's bytes, to tell whether a rendered lock differs from it."""
     _lines: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
@@ -160,6 +163,8 @@ def _whole(value: Any, name: str, high: int) -> int:
 
 def _locked_card(entry: Any, shared: dict[Any, Any]) -> LockedCard:
     """A lock entry; decks and mods repeat across cards, so each is kept once."""
+    if not all(isinstance(entry[key], str) for key in ("guid", "deck", "hash")):
+        raise ValueError("'guid', 'deck' and 'hash' must be text")
     deck = str(entry["deck"])
     notetype = _whole(entry["notetype"], "notetype", _MAX_NOTETYPE)
     mod = _whole(entry["mod"], "mod", MAX_MOD)
@@ -266,6 +271,7 @@ def read_lock(path: Path, shown: str) -> Lock:
             },
             forgotten={str(k): str(v) for k, v in data.get("forgotten", {}).items()},
             path=path,
+            shown=shown,
             file_digest=file_digest,
         )
     except (AttributeError, KeyError, TypeError, ValueError, OverflowError) as exc:
@@ -293,6 +299,60 @@ def read_lock(path: Path, shown: str) -> Lock:
                 )
             )
     return lock
+
+
+_HASH = re.compile(r"\A[0-9a-f]{24}\Z")
+MAX_NOTETYPE_ID = (1 << 63) - 1
+
+
+def lock_problems(lock: Lock, now: int) -> list[Problem]:
+    """What in a lock that was read cannot be what a build wrote: a located ``lock`` problem
+    per card (at its line) or notetype.
+
+    ``now`` is the wall clock, never SOURCE_DATE_EPOCH (which may be older than a lock's mods):
+    a ``mod`` after it would freeze the note, since Anki updates a note only from a newer one,
+    so no later release could update it for anyone who imported it."""
+    if lock.path is None:
+        return []
+    shown = str(lock.shown or lock.path)
+    problems: list[Problem] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(
+            Problem(
+                Where(shown, lock.line_of(key)),
+                f"{message}; restore deck.lock from version control (see the README, "
+                "'When the lock is wrong')",
+                "lock",
+            )
+        )
+
+    for type_id, notetype in sorted(lock.notetypes.items()):
+        texts = (notetype.name, *notetype.fields, *notetype.templates)
+        if not 1 <= type_id <= MAX_NOTETYPE_ID:
+            problem(str(type_id), f"notetype id {type_id} is out of range (1 to 2^63-1)")
+        elif any(not isinstance(t, str) or ANY_CONTROL.search(t) for t in texts):
+            problem(str(type_id), f"notetype {type_id} has a name, field or template that is "
+                    "not one line of text")  # fmt: skip
+    for card_id, card in sorted(lock.cards.items()):
+        label = f"card '{card_id}' in the lock"
+        if card.mod > now:
+            problem(card_id, f"{label} has mod {card.mod}, after the current time {now}: no "
+                    "later release could update the note for anyone who imported it")  # fmt: skip
+        elif not is_note_guid(card.guid):
+            problem(card_id, f"{label} has guid '{card.guid}', which flashgen never makes")
+        elif not 1 <= card.notetype <= MAX_NOTETYPE_ID:
+            problem(card_id, f"{label} has notetype id {card.notetype}, out of range")
+        elif not _HASH.match(card.hash):
+            problem(card_id, f"{label} has hash '{card.hash}', not 24 hexadecimal digits")
+        elif (
+            not card.deck.strip() or ANY_CONTROL.search(card.deck) or malformed_deck_name(card.deck)
+        ):
+            problem(card_id, f"{label} has deck '{card.deck}', which is no deck name")
+    for card_id, reason in sorted(lock.forgotten.items()):
+        if ANY_CONTROL.search(reason):
+            problem(card_id, f"the reason card '{card_id}' was forgotten is not one line")
+    return problems
 
 
 def _line_of_key(text: str, key: str) -> int:

@@ -7,10 +7,13 @@ reaches a card whatever the source holds.
 
 from __future__ import annotations
 
+import gc
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
@@ -37,25 +40,32 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
+# No pattern here can backtrack on its input: every quantifier that could give characters back
+# is possessive (``*+``, ``++``) or its alternatives cannot match the same text, and cloze
+# deletions are found by a tokenizer (:func:`clozes`), not by a pattern over the whole field.
+# tests/test_linear_time.py holds each one to a time limit on hostile text.
+
 # Characters Markdown leaves as they are: no markup, no line break, nothing it escapes but '"'.
 _INERT = r"[^*_`\[\]!<>&\\~\n\r\t\x00-\x08\x0b-\x1f\x7f]"
 # What may not open a plain paragraph: a list item, a heading, a quote or a setext underline.
-_NOT_A_BLOCK = r"(?![-+>#=]|\d+[.)])"
+_NOT_A_BLOCK = r"(?![-+>#=]|\d++[.)])"
 # Text that Markdown would only escape.
-_PLAIN = re.compile(rf"\A{_NOT_A_BLOCK}{_INERT}*\Z")
+_PLAIN = re.compile(rf"\A{_NOT_A_BLOCK}{_INERT}*+\Z")
 # *word* or **a few words**, with a letter or digit just inside each star run and no star just
-# outside it: CommonMark's flanking rules then make it emphasis wherever it stands.
-_EMPHASIS = rf"(?<!\*)(\*\*?)([^\W_](?:{_INERT}*?[^\W_])?)\1(?!\*)"
+# outside it: CommonMark's flanking rules then make it emphasis wherever it stands. The text
+# inside cannot hold a star, so it runs to the next one: read once, possessively, and its last
+# character checked by a lookbehind.
+_EMPHASIS = rf"(?<!\*)(\*\*?+)([^\W_](?:{_INERT}*+(?<![\W_]))?+)\1(?!\*)"
 _EMPHASIS_SPAN = re.compile(_EMPHASIS)
 # Plain text with emphasis spans in it.
-_PLAIN_WITH_EMPHASIS = re.compile(rf"\A{_NOT_A_BLOCK}(?:{_INERT}*{_EMPHASIS})+{_INERT}*\Z")
-_SINGLE_PARAGRAPH = re.compile(r"\A<p>((?:(?!</?p>).)*)</p>\n?\Z", re.DOTALL)
-_IMG_SRC = re.compile(r'(<img\b[^>]*\bsrc=")([^"]+)(")')
+_PLAIN_WITH_EMPHASIS = re.compile(rf"\A{_NOT_A_BLOCK}(?:{_INERT}*+{_EMPHASIS})++{_INERT}*+\Z")
+_SINGLE_PARAGRAPH = re.compile(r"\A<p>((?:(?!</?p>).)*+)</p>\n?\Z", re.DOTALL)
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]++)(")')
 # Anki turns these into sound and text-to-speech tags wherever they stand in a field.
 _AV_TAG = re.compile(r"\[(?=sound:|anki:)", re.IGNORECASE)
-# {{c1::answer}} or {{c1::answer::hint}}; the hint may not contain "}}".
-CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::((?:(?!\}\}).)*))?\}\}", re.DOTALL)
-RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
+# The opening of a cloze deletion, {{c1::; see clozes() for the rest.
+_CLOZE_OPEN = re.compile(r"\{\{c(\d++)::")
+RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*+(?:\s[^<>]*+)?/?>")
 # A link or picture target in angle brackets, ``](<my file.png>)`` or ``[p]: <my file.png>``.
 _ANGLE_TARGET = re.compile(r"(?:\]\(|\]:)[ \t]*<[^<>\n]*>")
 
@@ -141,6 +151,62 @@ def _emphasis_html(match: re.Match[str]) -> str:
     return f"<{tag}>{match.group(2)}</{tag}>"
 
 
+class _Rendered:
+    """Long fields already rendered, so that ``check`` and ``build`` parse each once: the
+    parser costs about 10 µs per character of bracket-heavy text, and a run reads every field
+    for its pictures, then renders it. Bounded by the characters it holds, oldest out first."""
+
+    MIN_LENGTH = 512
+    """Shorter fields are rendered again rather than kept: cheap, and decks hold 100,000s."""
+    MAX_CHARACTERS = 1 << 25
+
+    def __init__(self) -> None:
+        self._html: dict[str, str] = {}
+        self._size = 0
+
+    def get(self, text: str) -> str | None:
+        return self._html.get(text)
+
+    def put(self, text: str, html_text: str) -> None:
+        size = len(text) + len(html_text)
+        if size > self.MAX_CHARACTERS:
+            return
+        while self._size + size > self.MAX_CHARACTERS:
+            oldest = next(iter(self._html))
+            self._size -= len(oldest) + len(self._html.pop(oldest))
+        self._html[text] = html_text
+        self._size += size
+
+
+_RENDERED = _Rendered()
+
+
+def _literal_brackets(text: str) -> str:
+    """``text`` with its square brackets escaped when none can open a link or picture: an
+    inline one needs "](" and a reference-style one a "[p]: ..." definition. The parser then
+    skips the costly search for a closing bracket from every opening one (``![![![...``),
+    and renders the same text. Not where a backslash, a code span or an angle bracket could
+    give the added escapes another meaning."""
+    if "[" not in text and "]" not in text:
+        return text
+    if "](" in text or "]:" in text or "\\" in text or "`" in text or "<" in text:
+        return text
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The parser makes a token object per mark, and no reference cycles: the cycle collector
+    would walk the whole heap again and again over a long field (a third of its time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def to_html(text: str) -> str:
     """Markdown to safe HTML; one paragraph is unwrapped so short answers stay inline."""
     if not text:
@@ -152,11 +218,20 @@ def to_html(text: str) -> str:
             return text
         if _PLAIN_WITH_EMPHASIS.match(text):
             return _EMPHASIS_SPAN.sub(_emphasis_html, text)
-    rendered = _markdown().render(text)
+    long = len(text) >= _Rendered.MIN_LENGTH
+    if long:
+        kept = _RENDERED.get(text)
+        if kept is not None:
+            return kept
+    with _collector_paused():
+        rendered = _markdown().render(_literal_brackets(text))
     single = _SINGLE_PARAGRAPH.match(rendered)
     if single:
         rendered = single.group(1)
-    return _inert_av_tags(sanitize(rendered.strip()))
+    result = _inert_av_tags(sanitize(rendered.strip()))
+    if long:
+        _RENDERED.put(text, result)
+    return result
 
 
 def media_stem(stem: str) -> str:
@@ -184,8 +259,8 @@ def picture_names(html_text: str) -> list[str]:
 def picture_references(text: str) -> list[str]:
     """The pictures a field's Markdown shows, as the build sees them: from the rendered HTML,
     so inline and reference-style images, escapes and encodings all count alike."""
-    if "!" not in text or "[" not in text:
-        return []
+    if "!" not in text or "[" not in text or ("](" not in text and "]:" not in text):
+        return []  # an inline picture needs "](", a reference-style one a "[p]: ..." line
     return picture_names(to_html(text))
 
 
@@ -202,8 +277,77 @@ def replace_picture_sources(html_text: str, replace: Callable[[str], str | None]
     return _IMG_SRC.sub(swap, html_text)
 
 
+@dataclass(frozen=True, slots=True)
+class Cloze:
+    """One cloze deletion, ``{{c<number>::<answer>}}`` or ``{{c<number>::<answer>::<hint>}}``,
+    at ``start:end`` of its field."""
+
+    start: int
+    end: int
+    number: int
+    answer: str
+    hint: str | None
+
+
+_HUGE_CLOZE = 10**9
+"""What a cloze number of more than nine digits reads as: far over any allowed number (int()
+of thousands of digits is refused by Python, and no card has a billion deletions)."""
+
+
+def clozes(text: str) -> list[Cloze]:
+    """The cloze deletions of a field, as Anki reads them, in one pass (linear time).
+
+    From each ``{{c<digits>::`` the answer runs to the first ``}}``; a ``::`` before that
+    ends the answer and starts the hint (which is what the pattern
+    ``{{c(\\d+)::(.*?)(?:::((?:(?!}}).)*))?}}`` matched, in quadratic to cubic time on a field
+    of unclosed deletions). No ``}}`` after an opening: no more deletions."""
+    found: list[Cloze] = []
+    at = 0
+    while True:
+        opening = _CLOZE_OPEN.search(text, at)
+        if opening is None:
+            return found
+        content = opening.end()
+        close = text.find("}}", content)
+        if close < 0:
+            return found
+        separator = text.find("::", content, close)
+        if separator < 0:
+            answer, hint = text[content:close], None
+        else:
+            answer, hint = text[content:separator], text[separator + 2 : close]
+        digits = opening.group(1).lstrip("0") or "0"
+        number = int(digits) if len(digits) <= 9 else _HUGE_CLOZE
+        found.append(Cloze(opening.start(), close + 2, number, answer, hint))
+        at = close + 2
+
+
 def cloze_numbers(text: str) -> list[int]:
-    return [int(match.group(1)) for match in CLOZE.finditer(text)]
+    return [cloze.number for cloze in clozes(text)]
+
+
+MAX_CLOZE_NUMBER = 50
+"""The highest cloze number: Anki makes one card per number (up to 500) and every card shows
+the whole text, so a note's cards, and the preview, grow as numbers times text."""
+
+
+def cloze_in_link(text: str) -> str | None:
+    """Where a cloze deletion sits inside a link's or picture's target, title or alt text
+    (Anki would write its ``<span>`` into the attribute, or never see it); ``None`` if nowhere."""
+    if "{{c" not in text or "]" not in text:
+        return None
+    for block in _markdown().parse(text):
+        for token in block.children or ():
+            if token.type not in {"image", "link_open"}:
+                continue
+            values = [unquote(str(value)) for value in token.attrs.values()]
+            if token.type == "image":
+                values.append(token.content)
+            where = "picture" if token.type == "image" else "link"
+            for value in values:
+                if _CLOZE_OPEN.search(value):
+                    return where
+    return None
 
 
 def has_raw_html(text: str) -> bool:

@@ -178,7 +178,11 @@ def _shoelace(points: list[tuple[float, float]]) -> float:
     return abs(total) / 2
 
 
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+# A number as SVG writes it. Every quantifier is possessive and the alternatives cannot match
+# the same text, so no pattern built from it can backtrack: a run of digits is one number, read
+# once. (The old pattern, with \d+\.?\d* inside a repeated group, split a run of digits every
+# possible way: exponential time on a few hundred bytes.)
+_NUMBER = r"[-+]?+(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][-+]?+\d++)?+"
 MAX_COORDINATE = 1e6
 """No number in a diagram's geometry lies further from zero than this. Drawings are a few
 hundred units across; a larger (or infinite: "1e400") number is a mistake, and products of
@@ -186,12 +190,38 @@ numbers within it cannot overflow."""
 MIN_VIEW_SIZE = 1.0
 """A view box is at least this many units wide and high: pictures state the crop to a
 thousandth of a unit and frame it with margins of a few units."""
-_VIEW_BOX = re.compile(rf"\s*({_NUMBER})(?:\s*,\s*|\s+)({_NUMBER})(?:\s*,\s*|\s+)({_NUMBER})"
-                       rf"(?:\s*,\s*|\s+)({_NUMBER})\s*")  # fmt: skip
-_PATH_TOKEN = re.compile(rf"[A-Za-z]|{_NUMBER}")
-_PATH_DATA = re.compile(rf"(?:\s*,?\s*(?:[A-Za-z]|{_NUMBER}))*\s*")
+MAX_PATH_VERTICES = 100_000
+"""At most this many vertices in one diagram's paths, curves counted as flattened: a picture
+is drawn from every vertex of its view, for every subject the view shows."""
+_SEPARATOR = r"(?:\s*+,\s*+|\s++)"
+_VIEW_BOX = re.compile(rf"\s*+({_NUMBER}){_SEPARATOR}({_NUMBER}){_SEPARATOR}({_NUMBER})"
+                       rf"{_SEPARATOR}({_NUMBER})\s*+")  # fmt: skip
+_ONE_NUMBER = re.compile(rf"\s*+{_NUMBER}\s*+")
+_ANY_NUMBER = re.compile(_NUMBER)
+# One token of path data, after optional white space and at most one comma: a command letter or
+# a number. Tried at one position at a time by the tokenizer below, never over the whole string.
+_PATH_TOKEN = re.compile(rf"\s*+,?+\s*+(?:([A-Za-z])|({_NUMBER}))")
+_TRAILING_SPACE = re.compile(r"\s*+")
+_WORD = re.compile(r"[a-z0-9]++")
 _ARITY = {"M": 2, "L": 2, "H": 1, "V": 1, "C": 6, "Q": 4, "Z": 0}
 _CURVE_STEPS = 8
+
+
+def path_tokens(d: str) -> list[str]:
+    """The commands and numbers of path data, in one pass over it (linear time whatever it
+    holds); a ValueError names where it cannot be read."""
+    tokens: list[str] = []
+    at, end = 0, len(d)
+    while True:
+        found = _PATH_TOKEN.match(d, at)
+        if found is None:
+            break
+        tokens.append(found.group(1) or found.group(2))
+        at = found.end()
+    tail = _TRAILING_SPACE.match(d, at)
+    if tail is None or tail.end() != end:
+        raise ValueError(f"path data cannot be read at '{d[at : at + 12].strip()}'")
+    return tokens
 
 
 def _finite(raw: str, what: str) -> float:
@@ -207,11 +237,7 @@ def _finite(raw: str, what: str) -> float:
 
 def path_outline(d: str) -> list[list[tuple[float, float]]]:
     """The subpaths of path data as polygons, curves flattened (absolute M L H V C Q Z only)."""
-    if not _PATH_DATA.fullmatch(d):
-        bad = _PATH_DATA.match(d)
-        at = bad.end() if bad else 0
-        raise ValueError(f"path data cannot be read at '{d[at : at + 12].strip()}'")
-    tokens = _PATH_TOKEN.findall(d)
+    tokens = path_tokens(d)
     subpaths: list[list[tuple[float, float]]] = []
     current: list[tuple[float, float]] = []
     x = y = 0.0
@@ -300,7 +326,7 @@ def _number(
         if default is None:
             raise ValueError(f"missing '{name}'")
         return default
-    if not re.fullmatch(rf"\s*{_NUMBER}\s*", raw):
+    if not _ONE_NUMBER.fullmatch(raw):
         raise ValueError(f"'{name}' must be a plain number, not '{raw}'")
     value = _finite(raw, f"'{name}'")
     if size and value < 0:
@@ -309,7 +335,7 @@ def _number(
 
 
 def _points(raw: str) -> list[tuple[float, float]]:
-    numbers = [_finite(n, "'points' number") for n in re.findall(_NUMBER, raw)]
+    numbers = [_finite(n, "'points' number") for n in _ANY_NUMBER.findall(raw)]
     if len(numbers) < 4 or len(numbers) % 2:
         raise ValueError("'points' needs pairs of numbers")
     return list(zip(numbers[::2], numbers[1::2], strict=True))
@@ -555,13 +581,20 @@ def read_diagram(name: str, text: str, shown: str | None = None) -> tuple[Diagra
     return Diagram(name, caption, view_box, root, tuple(regions)), list(problems)
 
 
+def _words(text: str) -> str:
+    """``text`` as its lower-case words, each between single spaces (" a b "): a phrase is then
+    in a text when its words are a substring of the text's, which str.find checks in linear
+    time (a pattern per name, tried at every position, was not)."""
+    return " " + " ".join(_WORD.findall(text.lower())) + " "
+
+
 def names_in(text: str, names: Collection[str]) -> list[str]:
     """Which of ``names`` appear in ``text`` as whole words (case-insensitive)."""
-    lowered = " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    words = _words(text)
     found = []
     for name in names:
-        phrase = " ".join(re.findall(r"[a-z0-9]+", name.lower()))
-        if phrase and re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", lowered):
+        phrase = _words(name)
+        if phrase.strip() and phrase in words:
             found.append(name)
     return found
 
@@ -588,6 +621,7 @@ def load_diagrams(
     root: Path, shown_dir: str, subjects: Mapping[str, Subject]
 ) -> tuple[list[Diagram], list[Problem]]:
     diagrams: list[Diagram] = []
+    sizes: list[int] = []
     problems: list[Problem] = []
     every_name = [n for s in subjects.values() for n in (s.name, *s.aliases)]
     for path in diagram_paths(root):  # none through a symlinked folder
@@ -631,7 +665,47 @@ def load_diagrams(
                         )
                     )
         diagrams.append(diagram)
-    return diagrams, problems
+        sizes.append(len(text))
+    return _within_budget(diagrams, sizes, subjects, shown_dir, problems), problems
+
+
+MAX_PICTURE_BYTES = 128 * 1024 * 1024
+"""What the pictures drawn from a deck's diagrams may take together (see
+:data:`flashgen.packaged.MAX_DECK_MEDIA_BYTES`)."""
+
+
+def _within_budget(
+    diagrams: list[Diagram],
+    sizes: list[int],
+    subjects: Mapping[str, Subject],
+    shown_dir: str,
+    problems: list[Problem],
+) -> list[Diagram]:
+    """The diagrams whose pictures fit :data:`MAX_PICTURE_BYTES`, before any is drawn.
+
+    Every subject a diagram shows gets two pictures, each a copy of the whole view: 3.5 MB of
+    diagrams showing many subjects made 710 MB of media. A diagram is bounded by two copies of
+    its text per subject that may choose it; the first diagram over the budget is a located
+    error and it, and those after it, are not drawn."""
+    covers = _covers(subjects)
+    total = 0
+    for index, (diagram, size) in enumerate(zip(diagrams, sizes, strict=True)):
+        keys = {key for region in diagram.regions for key in region.keys}
+        showing = sum(1 for key in subjects if covers[key] & keys)
+        total += 2 * showing * size
+        if total > MAX_PICTURE_BYTES:
+            problems.append(
+                Problem(
+                    Where(f"{shown_dir}/{diagram.name}.svg"),
+                    f"the pictures drawn from the diagrams would take up to {total} bytes with "
+                    f"this one (two copies of its {size} bytes for each of the {showing} "
+                    f"subjects it shows), over the bound of {MAX_PICTURE_BYTES}: simplify the "
+                    "drawing or show fewer subjects in one view",
+                    "media-size",
+                )
+            )
+            return diagrams[:index]
+    return diagrams
 
 
 # --- Choosing a view and framing -------------------------------------------------------------

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,10 +31,12 @@ from flashgen.lock import (
     LockError,
     Released,
     current_notetypes,
+    lock_problems,
     read_lock,
     release_problems,
 )
 from flashgen.notes import NoteData, deck_media, render_notes
+from flashgen.packaged import derived_media_problems
 from flashgen.pictures import (
     Diagram,
     SubjectPictures,
@@ -112,8 +115,10 @@ def check(loaded: Loaded, derived: Derived) -> list[Problem]:
         *(picture.name for picture in derived.charts.pictures()),
     }
     problems = rules.check_cards(derived.cards, derived.guids, sources, generated_media)
+    problems.extend(derived_media_problems(sources, derived.pictures, derived.charts))
     config = sources.config
     if config is not None and loaded.lock is not None:
+        problems.extend(lock_problems(loaded.lock, int(time.time())))
         released = (
             Released(card, guid, config)
             for card, guid in zip(derived.cards, derived.guids, strict=True)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flashgen.build import slug
-from flashgen.markup import CLOZE, attribute, escape_text, replace_picture_sources
-from flashgen.notes import NoteData, media_used
+from flashgen.markup import Cloze, attribute, clozes, escape_text, replace_picture_sources
+from flashgen.notes import NoteData
 from flashgen.notetypes import (
     BASIC_AFMT,
     BASIC_FIELDS,
@@ -26,6 +26,7 @@ from flashgen.notetypes import (
     CLOZE_QFMT,
     CSS,
 )
+from flashgen.packaged import packed_images
 from flashgen.pictures import Picture
 from flashgen.pipeline import compile_deck
 from flashgen.stride import chart_image
@@ -67,8 +68,8 @@ def _escape_attribute(text: str) -> str:
 
 
 def _render_cloze(text: str, ordinal: int, question: bool) -> str:
-    def replace(match: re.Match[str]) -> str:
-        number, content, hint = int(match.group(1)), match.group(2), match.group(3)
+    def replace(cloze: Cloze) -> str:
+        number, content, hint = cloze.number, cloze.answer, cloze.hint
         if number != ordinal:
             return f'<span class="cloze-inactive" data-ordinal="{number}">{content}</span>'
         if not question:
@@ -77,7 +78,13 @@ def _render_cloze(text: str, ordinal: int, question: bool) -> str:
         escaped = _escape_attribute(content)
         return f'<span class="cloze" data-cloze="{escaped}" data-ordinal="{number}">{shown}</span>'
 
-    return CLOZE.sub(replace, text)
+    out: list[str] = []
+    at = 0
+    for cloze in clozes(text):
+        out.extend((text[at : cloze.start], replace(cloze)))
+        at = cloze.end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def render_template(template: str, fields: Mapping[str, str], ordinal: int, question: bool) -> str:
@@ -273,7 +280,10 @@ def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
     """The preview page for ``cards_dir``, which must have no errors."""
     deck = compile_deck(cards_dir, shown_root=shown_root).usable()
     notes = list(deck.notes())
-    media = deck.media(name for note in notes for name in media_used(note))
+    available = deck.available_media
+    media = deck.media(
+        n for note in notes for n in packed_images(note.card, note.fields, available)
+    )
     overview = deck.charts.overview
     if overview is not None:
         media = {**media, overview.name: overview.data}

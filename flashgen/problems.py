@@ -87,8 +87,11 @@ SAFETY_RULES: tuple[tuple[str, Severity, str], ...] = (
     ("file-name", "error", "A diagram or media file name that cannot be told apart or packed."),
     ("svg", "error", "An SVG in media/ that cannot be read safely (size, depth, not SVG)."),
     ("environment", "error", "A problem outside the sources (a path, a setting) stopped check."),
-    ("picture-place", "error", "A picture in deck.yaml's description or references."),
+    ("picture-place", "error", "A picture in deck.yaml's description or references, or a source."),
     ("deck-id", "error", "A deck id Anki cannot store (from 2 to 2^63-1)."),
+    ("too-long", "error", "A name or alias over 200 characters; over 40 spans for a muscle."),
+    ("media-type", "error", "A file in media/ that is no picture, sound or video Anki shows."),
+    ("media-size", "error", "A media file, or a deck's media together, over the size bound."),
 )  # fmt: skip
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flashgen.lock import LOCK_FILE
-from flashgen.problems import ANY_CONTROL, FlashgenError, SourcesError
+from flashgen.problems import ANY_CONTROL, FlashgenError, SourcesError, shown_safely
 from flashgen.schema import KINDS, SCHEMA_DIR, Kind, file_name, render
 from flashgen.sources import DECK_FILE, STRIDE_FILE, SUBJECTS_FILE, malformed_deck_name
 
@@ -204,6 +204,12 @@ def _refuse_existing(root: Path, relative: list[str]) -> None:
                 "writes a new deck into DIR/cards, never inside a deck; nothing was written"
             )
     cards = root / CARDS_DIR
+    for folder in (cards, cards / SCHEMA_DIR):
+        if folder.is_symlink():
+            raise FlashgenError(
+                f"{shown_safely(str(folder))} is a symbolic link: flashgen init writes only "
+                "into real folders (it would write wherever the link points); nothing was written"
+            )
     if cards.is_dir():
         for path in sorted(cards.iterdir(), key=lambda p: (p.name != DECK_FILE, p.name)):
             if path.suffix in {".yaml", ".yml"} or path.name == LOCK_FILE:

@@ -53,6 +53,9 @@ SLUG_RULE = "a lowercase slug (a-z, 0-9, '-', '_', '.')"
 # Zero-width and bidirectional controls: invisible, yet they change what text compares equal to.
 INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _NO_ALLOW: Mapping[str, str] = MappingProxyType({})
+MAX_NAME_LENGTH = 200
+"""Characters in a deck's or subject's name or alias: names head cards, picture questions and
+charts, each drawn again for every card or subject that shows them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,9 +207,18 @@ def source_keys(source: str) -> list[str]:
 
 def unknown_references(source: str, config: DeckConfig | None, where: Where) -> Iterator[Problem]:
     """An ``unknown-reference`` problem for each item of ``source`` that is not a key of
-    deck.yaml's ``references``; none when the deck has no references (sources are then text)."""
+    deck.yaml's ``references``; when the deck has no references (sources are then Markdown
+    text), a ``picture-place`` problem for a picture in it."""
     references = config.references if config is not None else {}
     if not references:
+        # The source is then Markdown, shown as written: a citation, never a picture (one
+        # with an address, //host/x.png, would be fetched on every review).
+        if picture_references(source):
+            yield Problem(
+                where,
+                "a source shows a picture; sources cite, pictures belong on cards (in media/)",
+                "picture-place",
+            )
         return
     for key in source_keys(source):
         if key not in references:
@@ -290,6 +302,16 @@ class Reader:
                 self.error(value.where, f"'{key}' is empty", "empty-field")
             return None
         return str(value.value)  # a number or a date, written as text
+
+    def long_name(self, text: str, where: Where, what: str) -> None:
+        """A ``too-long`` problem for a name over :data:`MAX_NAME_LENGTH` characters."""
+        if len(text) > MAX_NAME_LENGTH:
+            self.error(
+                where,
+                f"{what} is {len(text)} characters long; a name has at most {MAX_NAME_LENGTH} "
+                "(it heads cards, questions and charts): move the rest to a card",
+                "too-long",
+            )
 
     def invisible(self, text: str, node: YScalar, key: str) -> None:
         found = INVISIBLE.search(text)
@@ -400,6 +422,8 @@ def _top_mapping(node: YNode | None, shown: str, reader: Reader, expected: str) 
 def _read_deck(node: YMap, reader: Reader) -> DeckConfig | None:
     reader.check_keys(node, DECK_KEYS, DECK_FILE)
     name = reader.string(node, "name", DECK_FILE, required=True)
+    if name is not None:
+        reader.long_name(name, node.items["name"].where, "the deck name")
     deck_id = reader.integer(node, "id", required=True)
     key = reader.string(node, "key", DECK_FILE, required=True)
     description = reader.string(node, "description", DECK_FILE, empty_ok=True) or ""
@@ -467,7 +491,13 @@ def _read_subjects(node: YMap, shown: str, reader: Reader) -> dict[str, Subject]
         name = reader.string(entry, "name", "subject", required=True)
         kind = reader.string(entry, "kind", "subject") or "muscle"
         group = reader.string(entry, "group", "subject")
-        aliases = reader.strings(entry, "aliases")
+        located_aliases = reader.located_strings(entry, "aliases")
+        aliases = [alias for alias, _ in located_aliases]
+        for text, where in [
+            *([(name, entry.items["name"].where)] if name is not None else []),
+            *((alias, item.where) for alias, item in located_aliases),
+        ]:
+            reader.long_name(text, where, "a subject's name or alias")
         named = reader.boolean(entry, "named_in_source") or False
         aspects = reader.strings(entry, "aspects")
         if key is None or name is None:
@@ -631,6 +661,11 @@ def _yaml_files(root: Path) -> Iterator[Path]:
 def _load_file(path: Path, sources: DeckSources, reader: Reader) -> None:
     shown = sources.shown(path.name)
     sources.files.append(shown)
+    problem = control_problem(path.name, Where(shown), "file name")
+    if problem is not None:  # a name that is not UTF-8 cannot be shown, in a preview or a message
+        reader.problems.append(problem)
+        sources.unreadable.append(shown)
+        return
     parsed, node = _load_yaml(path, shown, reader)
     if not parsed:
         sources.unreadable.append(shown)
@@ -727,6 +762,17 @@ def _check_diagram_names(sources: DeckSources, reader: Reader) -> None:
     """Diagram file names name the views in messages and order them (the first by name wins a
     tie between views): letters, digits, '.-_' only. Pictures are named after their content
     (``fg-view-<hash>.svg``), never after a diagram."""
+    folder = sources.root / DIAGRAMS_DIR
+    if os.path.lexists(folder) and not os.path.islink(folder):
+        try:
+            with os.scandir(folder):
+                pass
+        except OSError as exc:  # not a folder, or one that cannot be read: never silently none
+            reader.error(
+                Where(sources.shown(DIAGRAMS_DIR)),
+                f"cannot be listed: {exc.strerror or exc}",
+                "unsafe-file",
+            )
     for path in diagram_paths(sources.root):
         if not _SAFE_FILE_NAME.match(path.stem):
             reader.error(
@@ -739,6 +785,7 @@ def _check_diagram_names(sources: DeckSources, reader: Reader) -> None:
 def _load_media(sources: DeckSources, reader: Reader) -> None:
     """Every regular file in ``media/``; SVGs are read now and sanitised."""
     from flashgen import svgsafe
+    from flashgen.packaged import media_size_problem, media_type_problem
 
     media_dir = sources.root / MEDIA_DIR
     if os.path.islink(media_dir) or not media_dir.is_dir():
@@ -750,6 +797,7 @@ def _load_media(sources: DeckSources, reader: Reader) -> None:
             Where(sources.shown(MEDIA_DIR)), f"cannot be listed: {exc.strerror}", "unsafe-file"
         )
         return
+    total = 0
     for path in entries:
         shown = sources.shown(f"{MEDIA_DIR}/{path.name}")
         problem = control_problem(path.name, Where(shown), "file name")
@@ -768,6 +816,13 @@ def _load_media(sources: DeckSources, reader: Reader) -> None:
             )
             continue
         name = unicodedata.normalize("NFC", path.name)
+        total += os.lstat(path).st_size
+        problem = media_type_problem(name, Where(shown)) or media_size_problem(
+            os.lstat(path).st_size, total, Where(shown)
+        )  # the size as listed; a file grown since is bounded where it is read
+        if problem is not None:
+            reader.problems.append(problem)
+            continue
         if name in sources.media:
             reader.error(
                 Where(shown),

@@ -84,6 +84,9 @@ SPAN_KEYS = ("speed", "from", "to", "role", "source")
 REFERENCE_SPEED = "easy"
 """The speed whose toe-off the charts' axis shows (the first speed listed when there is none)."""
 CHART_KINDS = ("muscle", "group")
+MAX_SPANS = 40
+"""Spans of one muscle, all speeds together: a chart packs overlapping spans into lanes, each
+against every other."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +348,9 @@ def _read_muscles(
                 f"subject '{key}' is listed twice (first at line {first.line})",
                 "duplicate-id",
             )
+            continue
+        if len(spans) > MAX_SPANS:
+            check.error(entry.where, f"more than {MAX_SPANS} spans for one muscle", "too-long")
             continue
         spans.sort(key=lambda s: (s.speed, s.start, s.end))
         muscles[key] = MuscleData(key, note, tuple(spans), entry.where)

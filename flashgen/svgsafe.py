@@ -26,35 +26,93 @@ SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 MAX_SVG_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 64
-MAX_ELEMENTS = 200_000
+MAX_ELEMENTS = 20_000
+"""Elements in one SVG a deck packs (media, pictures and charts): a viewer draws every one.
+The deck's own pictures have at most about 300."""
+MAX_PATH_VERTICES = 200_000
+"""Vertices (pairs of numbers in path data and points) in one SVG: the deck's own have at most
+about 2,500."""
 
+# What a picture in a deck may hold: shapes, groups, text, and paint servers, clips and masks
+# that draw their own content once. Nothing that draws other content again (<use>, <symbol>,
+# markers repeated on every vertex, patterns or gradients inheriting through href): a file of
+# under 2 KB could otherwise expand without bound in the viewer (ten levels of ten <use>). No
+# element or attribute can name another file: no href at all, and url() only to '#id'.
 ALLOWED_ELEMENTS = frozenset(
     {
         "svg", "g", "path", "ellipse", "circle", "polygon", "polyline", "line", "rect", "defs",
-        "use", "symbol", "title", "desc", "text", "tspan", "linearGradient", "radialGradient",
-        "stop", "clipPath", "mask", "marker", "pattern",
+        "title", "desc", "text", "tspan", "linearGradient", "radialGradient", "stop",
+        "clipPath", "mask", "pattern",
     }
 )  # fmt: skip
+RESOURCES = frozenset({"linearGradient", "radialGradient", "pattern", "clipPath", "mask"})
+"""Drawn wherever they are referenced: their content may reference nothing in turn."""
 ALLOWED_ATTRIBUTES = frozenset(
     {
         "id", "class", "d", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "fx",
         "fy", "width", "height", "viewBox", "points", "transform", "preserveAspectRatio", "fill",
         "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-opacity",
         "stroke-linecap", "stroke-linejoin", "stroke-dasharray", "stroke-dashoffset",
-        "stroke-miterlimit", "opacity", "clip-path", "clip-rule", "mask", "marker-start",
-        "marker-mid", "marker-end", "offset", "stop-color", "stop-opacity", "gradientUnits",
-        "gradientTransform", "patternUnits", "patternTransform", "clipPathUnits", "maskUnits",
-        "markerWidth", "markerHeight", "refX", "refY", "orient", "font-size", "font-family",
+        "stroke-miterlimit", "opacity", "clip-path", "clip-rule", "mask", "offset",
+        "stop-color", "stop-opacity", "gradientUnits", "gradientTransform", "patternUnits",
+        "patternTransform", "clipPathUnits", "maskUnits", "font-size", "font-family",
         "font-weight", "font-style", "text-anchor", "dominant-baseline", "dx", "dy",
-        "visibility", "display", "vector-effect", "version", "xmlns", "href", "xlink:href",
-        "xmlns:xlink", "role", "aria-label", "aria-hidden", "xml:space",
+        "visibility", "display", "vector-effect", "version", "xmlns", "xmlns:xlink", "role",
+        "aria-label", "aria-hidden", "xml:space",
     }
 )  # fmt: skip
 _DATA_ATTRIBUTE = re.compile(r"\Adata-[a-z0-9-]{1,64}\Z")
-_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
-_LOCAL = re.compile(r"\A#[A-Za-z_][\w.:-]*\Z")
+# A function in a value, as CSS reads it once escapes are refused: its name and what follows.
+_FUNCTION = re.compile(r"([A-Za-z][A-Za-z0-9-]*+)\(")
+_LOCAL_URL = re.compile(r"url\(\s*+(['\"]?+)(#[A-Za-z_][\w.:-]*+)\1\s*+\)", re.IGNORECASE)
+_VALUE_FUNCTIONS = frozenset(
+    {"url", "rgb", "rgba", "hsl", "hsla", "matrix", "translate", "scale", "rotate", "skewx",
+     "skewy"}
+)  # fmt: skip
+"""Functions an attribute value may hold: colours, transforms and url() to '#id'. Not
+``image-set()``, ``image()``, ``src()`` or anything else that could load a file."""
+_STYLE_FUNCTIONS = frozenset({"calc", "var", "not"})
+"""Functions (and :not() selectors) a <style> of flashgen's own pictures holds: written media
+have no <style>."""
+_COORDINATE = re.compile(r"[-+]?+(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][-+]?+\d++)?+")
 _NAMESPACE_VALUES = {"xmlns": SVG_NS, "xmlns:xlink": XLINK_NS}
+_TEXT_ATTRIBUTES = frozenset({"id", "class", "role", "aria-label", "aria-hidden", "version",
+                              "xml:space"})  # fmt: skip
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one SVG may hold."""
+
+    elements: int = MAX_ELEMENTS
+    vertices: int = MAX_PATH_VERTICES
+
+
+PACKED = Limits()
+DIAGRAM = Limits(elements=3_000, vertices=30_000)
+"""A diagram is drawn again for every subject it shows, its highlighted regions up to six
+times: within these, every picture made from it is within :data:`PACKED`. The deck's own
+diagrams have at most about 150 elements and 1,700 vertices."""
+
+
+def unsafe_css(text: str, functions: frozenset[str]) -> str | None:
+    """Why CSS text (an attribute value or a style sheet) could load something, or ``None``.
+
+    CSS escapes (``u\\72l(``) and comments are refused outright rather than decoded: nothing a
+    picture needs is written with them. Every function must be one of ``functions``, and a
+    ``url()`` must point into the file itself (``#id``)."""
+    if "\\" in text or "/*" in text:
+        return "a CSS escape or comment"
+    if "@" in text or "javascript:" in "".join(text.split()).lower():
+        return "an @-rule or a script address"
+    for found in _FUNCTION.finditer(text):
+        name = found.group(1).lower()
+        if name not in functions:
+            return f"{name}()"
+        if name == "url" and _LOCAL_URL.match(text, found.start()) is None:
+            return "a url() that is not '#id' in the same file"
+    return None
 
 
 class SvgError(ProblemError):
@@ -68,20 +126,20 @@ class _Element:
     children: list[_Element | str] = field(default_factory=list)
 
 
-def _safe_value(name: str, value: str) -> bool:
+def _unsafe_attribute(name: str, value: str, in_resource: bool) -> str | None:
+    """Why an attribute may not be packed, or ``None`` when it may."""
+    if name not in ALLOWED_ATTRIBUTES and _DATA_ATTRIBUTE.match(name) is None:
+        return f"attribute '{name}'"
     if name in _NAMESPACE_VALUES:
-        return value == _NAMESPACE_VALUES[name]
-    if name in {"href", "xlink:href"}:
-        return _LOCAL.match(value.strip()) is not None
-    lowered = "".join(value.split()).lower()
-    if "javascript:" in lowered or "expression(" in lowered or "@import" in lowered:
-        return False
-    return all(_LOCAL.match(url.strip()) for _, url in _URL.findall(value))
-
-
-def _allowed_attribute(name: str, value: str) -> bool:
-    known = name in ALLOWED_ATTRIBUTES or _DATA_ATTRIBUTE.match(name) is not None
-    return known and _safe_value(name, value)
+        return None if value == _NAMESPACE_VALUES[name] else f"namespace '{value}'"
+    if name in _TEXT_ATTRIBUTES or name.startswith("data-"):
+        return None  # read as text, never as CSS: a name in a label is no url()
+    unsafe = unsafe_css(value, _VALUE_FUNCTIONS)
+    if unsafe is not None:
+        return f"{unsafe} in '{name}'"
+    if in_resource and "url(" in value.lower():
+        return f"a reference in '{name}' inside a gradient, pattern, clip or mask"
+    return None
 
 
 def _escape(text: str, quote: bool) -> str:
@@ -109,26 +167,39 @@ def _serialise(root: _Element) -> str:
     return "".join(out)
 
 
-def sanitise_text(text: str, shown: str, rule: str = "svg") -> str:
+def sanitise_text(text: str, shown: str, rule: str = "svg", limits: Limits = PACKED) -> str:
     """``text`` if it is a safe SVG already, else the SVG rebuilt from what the allow-lists
     keep; an :class:`SvgError` for a file that is too large or deep or not an SVG at all."""
-    root, changed = _scan(text, shown, rule, keep=True)
+    root, changed = _scan(text, shown, rule, keep=True, limits=limits)
     if not changed or root is None:
         return text
     return _serialise(root)
 
 
-def _scan(text: str, shown: str, rule: str, *, keep: bool) -> tuple[_Element | None, bool]:
-    """Parse ``text`` within the bounds (depth, element count, no DOCTYPE or entities, a
-    UTF-8 declaration if any, an ``<svg>`` root); with ``keep``, also build the cleaned tree
-    and say whether cleaning changed anything."""
+def _scan(
+    text: str,
+    shown: str,
+    rule: str,
+    *,
+    keep: bool,
+    limits: Limits = PACKED,
+    strict: bool = False,
+) -> tuple[_Element | None, bool]:
+    """Parse ``text`` within the bounds (depth, elements, path vertices, no DOCTYPE or
+    entities, a UTF-8 declaration if any, an ``<svg>`` root); with ``keep``, also build the
+    cleaned tree and say whether cleaning changed anything. ``strict`` (for what a deck packs)
+    refuses, with a located error, anything cleaning would drop, and allows a ``<style>`` of
+    flashgen's own (no function but calc() and var(), no @-rule, no escape)."""
     label = "diagram" if rule == "diagram" else "SVG"
     parser = expat.ParserCreate()
     root: _Element | None = None
     stack: list[_Element | None] = []  # None: inside an element being dropped (or not kept)
+    resources: list[bool] = []  # per open element: inside a gradient, pattern, clip or mask
+    styles: list[str] = []
     changed = False
     started = False
     count = 0
+    vertices = 0
 
     def fail(message: str) -> SvgError:
         return SvgError(
@@ -136,36 +207,69 @@ def _scan(text: str, shown: str, rule: str, *, keep: bool) -> tuple[_Element | N
                     message, rule)
         )  # fmt: skip
 
+    def dropped(what: str) -> None:
+        nonlocal changed
+        if strict:
+            raise fail(f"{label} holds {what}, which a deck does not pack")
+        changed = True
+
     def start(tag: str, attrs: list[str]) -> None:
-        nonlocal root, changed, started, count
+        nonlocal root, started, count, vertices
         count += 1
         if len(stack) >= MAX_DEPTH:
             raise fail(f"SVG nested more than {MAX_DEPTH} levels deep")
-        if count > MAX_ELEMENTS:
-            raise fail(f"SVG has more than {MAX_ELEMENTS} elements")
+        if count > limits.elements:
+            raise fail(
+                f"{label} has more than {limits.elements} elements, the most a picture may "
+                "hold (a viewer draws each one)"
+            )
         if not started and tag != "svg":
             raise fail(f"{label} must have <svg> as its root element, not <{tag}>")
         started = True
+        pairs = list(zip(attrs[::2], attrs[1::2], strict=True))
+        for name, value in pairs:
+            if name in {"d", "points"}:
+                vertices += len(_COORDINATE.findall(value)) // 2
+                if vertices > limits.vertices:
+                    raise fail(
+                        f"{label} has more than {limits.vertices} path vertices, the most a "
+                        "picture may hold"
+                    )
         parent = stack[-1] if stack else None
-        if not keep or (stack and parent is None) or tag not in ALLOWED_ELEMENTS:
-            changed = True
+        in_resource = bool(resources and resources[-1]) or tag in RESOURCES
+        resources.append(in_resource)
+        if stack and parent is None:
+            stack.append(None)  # inside a dropped element: dropped with it
+            return
+        if tag not in ALLOWED_ELEMENTS and not (strict and tag == "style"):
+            dropped(f"<{tag}>")
             stack.append(None)
             return
-        pairs = list(zip(attrs[::2], attrs[1::2], strict=True))
-        kept = [(name, value) for name, value in pairs if _allowed_attribute(name, value)]
-        changed = changed or len(kept) != len(pairs)
+        if not keep:
+            stack.append(None)
+            return
+        kept = []
+        for name, value in pairs:
+            unsafe = _unsafe_attribute(name, value, in_resource)
+            if unsafe is None:
+                kept.append((name, value))
+            else:
+                dropped(unsafe)
         element = _Element(tag, kept)
         if parent is None:
             if ("xmlns", SVG_NS) not in kept:
                 element.attributes.insert(0, ("xmlns", SVG_NS))
-                changed = True
+                dropped("no SVG namespace")
             root = element
         else:
             parent.children.append(element)
         stack.append(element)
 
     def end(tag: str) -> None:
-        stack.pop()
+        element = stack.pop()
+        resources.pop()
+        if tag == "style" and element is not None:
+            styles.append("".join(c for c in element.children if isinstance(c, str)))
 
     def data(chunk: str) -> None:
         if stack and stack[-1] is not None:
@@ -188,8 +292,7 @@ def _scan(text: str, shown: str, rule: str, *, keep: bool) -> tuple[_Element | N
         raise fail("DOCTYPE and entity declarations are not allowed in an SVG")
 
     def processing_instruction(*_: object) -> None:
-        nonlocal changed
-        changed = True  # e.g. <?xml-stylesheet?>: dropped
+        dropped("a processing instruction")  # e.g. <?xml-stylesheet?>
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
@@ -211,7 +314,40 @@ def _scan(text: str, shown: str, rule: str, *, keep: bool) -> tuple[_Element | N
         raise fail("SVG nested too deeply") from None
     if not started:
         raise SvgError(Problem(Where(shown), f"{label} has no <svg> element", rule))
+    for sheet in styles:
+        unsafe = unsafe_css(_without_comments(sheet), _STYLE_FUNCTIONS)
+        if unsafe is not None:
+            raise SvgError(Problem(Where(shown), f"{label} style holds {unsafe}", rule))
     return root, changed
+
+
+def _without_comments(sheet: str) -> str:
+    """A style sheet without its ``/* comments */``, joined without a space, so that nothing
+    split by a comment (``u/**/rl(``) escapes the check; an unclosed one runs to the end."""
+    out: list[str] = []
+    at = 0
+    while True:
+        opening = sheet.find("/*", at)
+        if opening < 0:
+            out.append(sheet[at:])
+            return "".join(out)
+        out.append(sheet[at:opening])
+        closing = sheet.find("*/", opening + 2)
+        if closing < 0:
+            return "".join(out)
+        at = closing + 2
+
+
+def check_packed(data: bytes, shown: str, rule: str = "svg") -> None:
+    """Refuse, with a located error, an SVG a deck is about to pack that holds anything but
+    what :data:`ALLOWED_ELEMENTS` and :data:`ALLOWED_ATTRIBUTES` allow (every url() to '#id'
+    in the file), or more than :data:`PACKED` allows: for the pictures and charts flashgen
+    draws, and, once more, for the media already cleaned when they were read."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SvgError(Problem(Where(shown), "SVG is not valid UTF-8", rule)) from None
+    _scan(text, shown, rule, keep=True, strict=True)
 
 
 def sanitise(data: bytes, shown: str, rule: str = "svg") -> bytes:
@@ -249,5 +385,5 @@ def read_bounded(path: Path, shown: str, rule: str = "svg") -> str:
     own located errors, which must name the lines of the file as written, not of a cleaned copy.
     """
     text = _read_text(path, shown, rule)
-    _scan(text, shown, rule, keep=False)  # the bounds only: no cleaned copy is built
+    _scan(text, shown, rule, keep=False, limits=DIAGRAM)  # the bounds only: no cleaned copy
     return text

@@ -96,7 +96,20 @@ class YamlProblem(ProblemError):
 
 # What Anki refuses in a field (U+001F separates fields) or a terminal would act on: C0 and C1
 # controls but tab and newline, DEL, and lone surrogates (which cannot be written as UTF-8).
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Also the 66 non-characters (U+FDD0-FDEF and the last two of every plane, U+FFFE, U+FFFF,
+# U+1FFFE...): not characters to exchange, and U+FFFE/U+FFFF make the XML of a chart invalid.
+NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
+)
+CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\ud800-\\udfff{NONCHARACTERS}]")
+
+
+def _kind(char: str) -> str:
+    if "\ud800" <= char <= "\udfff":
+        return "a byte that is not UTF-8, read as"
+    if "\ufdd0" <= char <= "\ufdef" or (ord(char) & 0xFFFE) == 0xFFFE:
+        return "non-character"
+    return "control character"
 
 
 def control_problem(text: str, where: Where, what: str = "text") -> Problem | None:
@@ -106,8 +119,8 @@ def control_problem(text: str, where: Where, what: str = "text") -> Problem | No
         return None
     return Problem(
         where,
-        f"{what} holds control character U+{ord(found.group()):04X}, which Anki refuses or "
-        "shows as nothing; remove it",
+        f"{what} holds {_kind(found.group())} U+{ord(found.group()):04X}, which Anki refuses "
+        "or shows as nothing; remove it",
         "control-character",
     )
 
@@ -283,7 +296,14 @@ def parse(text: str, shown: str) -> YNode | None:
                     and (not event.value or event.value[0] in _MAYBE_NOT_TEXT)
                     and event.implicit[0]
                 ):
-                    value = _scalar_value(event.value)
+                    try:
+                        value = _scalar_value(event.value)
+                    except ValueError:  # an integer of more digits than Python converts
+                        raise refuse(
+                            f"a number of {len(event.value)} digits; quote it to write it as text",
+                            "wrong-type",
+                            mark,
+                        ) from None
                 scalar = YScalar(value, shown, mark.line + 1, mark.column + 1)
                 if not stack:
                     root = scalar

@@ -56,14 +56,14 @@ def test_reimport_updates_exactly_the_changed_note_and_keeps_user_tags(make_card
 
 def test_changed_note_mod_is_strictly_newer_even_with_an_older_clock(make_cards, tmp_path):
     root = make_cards(calf={"cards": CARDS})
-    build(root, output=tmp_path / "a.apkg", environ={"SOURCE_DATE_EPOCH": "1800000000"})
+    build(root, output=tmp_path / "a.apkg", environ={"SOURCE_DATE_EPOCH": "1750000000"})
     edited = [dict(card) for card in CARDS]
     edited[0]["back"] = "Changed"
     _write(root, edited)
     build(root, output=tmp_path / "b.apkg", environ={"SOURCE_DATE_EPOCH": "1700000000"})
     lock = json.loads((root / "deck.lock").read_text(encoding="utf-8"))
-    assert lock["cards"]["card-0"]["mod"] == 1800000001
-    assert {lock["cards"][f"card-{n}"]["mod"] for n in range(1, 6)} == {1800000000}
+    assert lock["cards"]["card-0"]["mod"] == 1750000001
+    assert {lock["cards"][f"card-{n}"]["mod"] for n in range(1, 6)} == {1750000000}
 
 
 def test_builds_from_the_same_sources_and_lock_are_byte_identical_without_epoch(

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
-from flashgen.build import build, compile_deck
+from flashgen.build import build
 from flashgen.cli import cli
 from flashgen.ids import note_guid
 from flashgen.pictures import (
@@ -42,6 +42,7 @@ from flashgen.pictures import (
     shows_a_shape,
     to_picture,
 )
+from flashgen.pipeline import compile_deck
 from flashgen.preview import card_sides
 from flashgen.sources import load_sources
 

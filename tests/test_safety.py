@@ -337,7 +337,8 @@ def _assert_clean_svg(data: bytes) -> None:
     for bad in ("script", "onload", "onclick", "onerror", "foreignObject", "javascript",
                 "http://evil", "@import", "<style>"):  # fmt: skip
         assert bad not in text, (bad, text)
-    assert 'href="#ok"' in text and 'fill="url(#ok)"' in text
+    assert "<use" not in text and "href" not in text  # nothing drawn again, nothing linked
+    assert 'fill="url(#ok)"' in text
 
 
 def test_svg_media_are_sanitised_before_packing(runner, make_cards, tmp_path):

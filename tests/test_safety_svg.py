@@ -25,7 +25,10 @@ def test_a_clean_svg_is_kept_byte_for_byte():
         ('<rect onclick="alert(1)" width="1"/>', '<rect width="1"/>'),
         ("<foreignObject><div>x</div></foreignObject><circle/>", "<circle/>"),
         ("<style>rect{fill:url(http://x)}</style><rect/>", "<rect/>"),
-        ('<use href="http://evil/x#a"/><use href="#a"/>', '<use/><use href="#a"/>'),
+        ('<use href="http://evil/x#a"/><use href="#a"/><g/>', "<g/>"),
+        ('<marker id="m"><path d="M0 0"/></marker><g/>', "<g/>"),
+        ('<rect fill="u\\72l(http://x)" width="1"/>', '<rect width="1"/>'),
+        ('<rect fill="image-set(\'http://x/a.png\' 1x)" width="1"/>', '<rect width="1"/>'),
         ('<rect fill="url(#g)" stroke="url(http://x/#g)"/>', '<rect fill="url(#g)"/>'),
         ('<a href="javascript:alert(1)"><rect/></a><g/>', "<g/>"),
         ('<image href="x.png"/><g/>', "<g/>"),
@@ -38,6 +41,7 @@ def test_hostile_parts_are_dropped(hostile, kept):
     for bad in ("script", "onclick", "foreignObject", "style", "http://x", "evil", "javascript"):
         assert bad not in clean
     assert "<image" not in clean and "<a " not in clean and "<?" not in clean
+    assert "<use" not in clean and "<marker" not in clean and "image-set" not in clean
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,12 @@ from anki_collection import import_apkg, notes_by_card_id, open_collection
 from conftest import REPO, SHIPPED_CARDS, write_yaml
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
-from flashgen.build import build, compile_deck
+from flashgen.build import build
 from flashgen.check import RULES
 from flashgen.cli import cli
 from flashgen.notetypes import CSS
 from flashgen.pictures import deck_pictures
+from flashgen.pipeline import compile_deck
 from flashgen.preview import preview
 from flashgen.sources import load_sources
 from flashgen.stride import (
