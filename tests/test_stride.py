@@ -6,6 +6,7 @@ import base64
 import os
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,10 @@ from flashgen.sources import load_sources
 from flashgen.stride import (
     ROLES,
     WIDTH,
+    ChartRow,
     Span,
-    StrideData,
     article_muscles,
+    chart_cards,
     load_stride,
     stride_charts,
     x_at,
@@ -60,7 +62,8 @@ SUBJECTS = [
      "named_in_source": True},
     {"key": "iliopsoas", "name": "Iliopsoas", "kind": "muscle", "group": "hip-flexors"},
     {"key": "hamstrings", "name": "Hamstrings", "kind": "group", "named_in_source": True},
-    {"key": "tibialis-anterior", "name": "Tibialis anterior", "kind": "muscle"},
+    {"key": "tibialis-anterior", "name": "Tibialis anterior", "kind": "muscle",
+     "named_in_source": True},
 ]  # fmt: skip
 CARDS = [
     {"id": "soleus-stride", "subject": "soleus", "aspect": "stride", "source": "S1",
@@ -107,10 +110,10 @@ muscles:
       - {speed: sprint, from: 60, to: 100, role: slow, source: "S7, S8"}
   - subject: tibialis-anterior
     spans:
-      - {speed: easy, from: 40, to: 68, role: lift-foot, source: S20}
+      - {speed: easy, from: 38, to: 85, role: lift-foot, source: S20}
       - {speed: easy, from: 85, to: 100, role: prepare, source: S41}
 """
-NAMED = ["calf", "gastrocnemius", "soleus", "hip-flexors", "hamstrings"]
+NAMED = ["calf", "gastrocnemius", "soleus", "hip-flexors", "hamstrings", "tibialis-anterior"]
 
 
 @pytest.fixture
@@ -172,8 +175,8 @@ RULE_EXAMPLES = {
     "stride-role": (
         "role: lift-foot",
         "role: lift-feet",
-        "role 'lift-feet' is not one of absorb, support, propel, swing, slow, pelvis, lift-foot, "
-        "prepare; did you mean 'lift-foot'?",
+        "role 'lift-feet' is not one of absorb, support, propel, swing, slow, pelvis, trunk, "
+        "hip-joint, lift-foot, lower-foot, prepare; did you mean 'lift-foot'?",
         "stride-role",
     ),
     "stride-source:span": (
@@ -265,6 +268,35 @@ def test_sources_are_checked_alike_in_stride_data_and_cards(stride_cards, runner
     assert result.stderr.count("[unknown-reference]") == 2
 
 
+@pytest.mark.parametrize(
+    ("added", "why"),
+    [
+        ("{speed: easy, from: 38, to: 100, role: slow, source: S7}", "a second row all swing"),
+        ("{speed: easy, from: 40, to: 95, role: slow, source: S7}", "a close second (89%)"),
+    ],
+)
+def test_data_that_would_give_the_overview_card_two_answers_is_a_located_error(
+    stride_cards, runner, added, why
+):
+    """The overview card asks which muscle or group works through the whole of swing; data
+    where a second one does, or nearly does, is an error at that muscle's entry, and the card
+    is not made (a question with two right answers teaches nothing)."""
+    before = "      - {speed: easy, from: 70, to: 100, role: slow, source: S7}"
+    text = STRIDE.replace(before, f"      - {added}")
+    assert text != STRIDE, why
+    (stride_cards / "stride.yaml").write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(stride_cards)])
+    assert result.exit_code == 1
+    (line,) = [row for row in result.stderr.splitlines() if row.endswith("[stride-overview]")]
+    # At the entry of one of the two (the second by share of swing, then by order).
+    entries = {_line(text, f"- subject: {key}") for key in ("hamstrings", "tibialis-anterior")}
+    assert int(line.split("stride.yaml:")[1].split(":")[0]) in entries, line
+    assert "'Tibialis anterior'" in line and "'Hamstrings'" in line, line
+    sources, _ = load_sources(stride_cards)
+    charts, _ = stride_charts(sources)
+    assert chart_cards(sources, charts) == []
+
+
 def test_every_stride_rule_is_listed(runner):
     listed = runner.invoke(cli, ["check", "--list-rules"]).output
     for rule in ("stride-range", "stride-role", "stride-source", "stride-speed", "stride-missing"):
@@ -348,7 +380,7 @@ def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
     no link, emphasis or picture made from it."""
     name = "Shin [click me](https://evil.example/x) **muscles** ![](x.png)"
     label = "Easy _run_ <b>x</b> [y](https://evil.example/y)"
-    subjects = [{**s, "name": name} if s["key"] == "hip-flexors" else s for s in SUBJECTS]
+    subjects = [{**s, "name": name} if s["key"] == "tibialis-anterior" else s for s in SUBJECTS]
     write_yaml(stride_cards / "subjects.yaml", {"subjects": subjects})
     stride = STRIDE.replace('"Easy run, about 3.5 m/s"', f'"{label}"')
     (stride_cards / "stride.yaml").write_text(stride, encoding="utf-8")
@@ -512,14 +544,14 @@ def _check_bars(page, data: bytes, rows: list[tuple[int, str, list[Span]]], widt
                 assert abs(end - right) <= TOLERANCE_PX, (row, speed, runs, wanted)
 
 
-def _chart_rows(stride: StrideData, subjects: list[str]) -> list[tuple[int, str, list[Span]]]:
-    rows = []
-    for index, key in enumerate(subjects):
-        for speed in stride.speeds:
-            spans = [s for s in stride.muscles[key].spans if s.speed == speed]
-            if spans:
-                rows.append((index, speed, spans))
-    return rows
+def _chart_rows(layout: Iterable[ChartRow]) -> list[tuple[int, str, list[Span]]]:
+    """The bars of each row and speed of a chart, by the row's index in the drawing."""
+    return [
+        (index, speed.key, list(spans))
+        for index, row in enumerate(layout)
+        for speed, spans in row.tracks
+        if spans
+    ]
 
 
 @pytest.fixture
@@ -536,10 +568,10 @@ def test_bars_sit_where_the_data_says(browser, fixture_charts):  # noqa: F811
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         for key, picture in charts.subjects.items():
-            _check_bars(page, picture.data, _chart_rows(stride, [key]), 358)
+            _check_bars(page, picture.data, _chart_rows(charts.rows[key]), 358)
         assert charts.overview is not None
         assert list(charts.overview_rows) == NAMED
-        _check_bars(page, charts.overview.data, _chart_rows(stride, NAMED), 358)
+        _check_bars(page, charts.overview.data, _chart_rows(charts.overview_layout), 358)
     finally:
         page.close()
 
@@ -640,7 +672,7 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
     build(stride_cards, output=apkg, environ={"SOURCE_DATE_EPOCH": "1700000000"})
     deck = compile_deck(stride_cards)
     charts = deck.charts
-    assert charts.overview is not None and set(charts.subjects) == {*NAMED, "tibialis-anterior"}
+    assert charts.overview is not None and set(charts.subjects) == set(NAMED)
     col = open_collection(tmp_path / "anki")
     try:
         import_apkg(col, apkg)
@@ -662,14 +694,19 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
         overview = notes["chart-overview"]
         assert shows("chart-overview") == [charts.overview.name]
         assert overview["Front"].startswith("Stride chart: ")
-        # From the data: in early swing (38-69%) only the hip flexors work, swinging the leg
-        # forward and steadying the pelvis (a tie goes to the vocabulary's first).
-        assert overview["Back"] == "Swing the leg forward"
-        assert (
-            "Working then: Hip flexors (swing the leg forward, steady the pelvis)."
-            in (overview["Extra"])
+        # From the data: only the tibialis anterior works from toe-off (38%) to foot strike;
+        # the next, the hamstrings from 70%, cover 30 of swing's 62%.
+        assert "whole of swing" in overview["Front"]
+        assert overview["Back"] == "Tibialis anterior"
+        assert overview["Extra"] == (
+            "Easy run, about 3.5 m/s. Tibialis anterior: lift the foot clear from 38%, then "
+            "brace for landing from 85%. Next: Hamstrings, 48% of swing."
         )
-        assert "Reference S1" in overview["Source"]
+        assert overview["Source"].startswith("Reference S1<br>Reference S29<br>Reference S20")
+        # The chart a card shows is credited under its own sources, without repeating them.
+        assert notes["soleus-stride"]["Source"] == (
+            "Reference S1<br>Chart data: Reference S29; Reference S14; Reference S20; Reference S3"
+        )
         answer = overview.cards()[0].answer()
         assert f'<img class="fg-chart" src="{charts.overview.name}"' in answer
     finally:
@@ -751,10 +788,8 @@ def test_shipped_charts_sit_and_read_well(browser, shipped_charts):  # noqa: F81
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         for key, picture in charts.subjects.items():
-            _check_bars(page, picture.data, _chart_rows(stride, [key]), 358)
-        _check_bars(
-            page, charts.overview.data, _chart_rows(stride, list(charts.overview_rows)), 358
-        )
+            _check_bars(page, picture.data, _chart_rows(charts.rows[key]), 358)
+        _check_bars(page, charts.overview.data, _chart_rows(charts.overview_layout), 358)
     finally:
         page.close()
     measure_charts(browser, charts, REPO / "build" / "screenshots" / "charts")
