@@ -61,7 +61,7 @@ ROLES: dict[str, Role] = {
         Role("absorb", "brake and absorb", "brake", "#fca5a5", "horizontal"),
         Role("support", "support the body", "support", "#fcd34d", "solid"),
         Role("propel", "propel", "propel", "#86efac", "diagonal"),
-        Role("swing", "swing the leg forward", "swing", "#93c5fd", "dots"),
+        Role("swing", "swing the leg forward", "swing leg", "#93c5fd", "dots"),
         Role("slow", "slow the leg before landing", "slow leg", "#d8b4fe", "cross"),
         Role("pelvis", "steady the pelvis", "pelvis", "#f9a8d4", "vertical"),
         Role("trunk", "hold the trunk upright", "trunk", "#bef264", "zigzag"),
@@ -714,7 +714,7 @@ def _track(
     top = drawing.y + (0 if main else 6)  # room for the other speed's toe-off mark
     full = count * height + (count - 1) * 2
     drawing.rect(X0, top, X1 - X0, full, fill=TRACK_FILL, **{"class": "track"})
-    _guides(drawing, reference.toe_off, top, top + full)
+    _guides(drawing, speed.toe_off, top, top + full)  # each speed's own toe-off and middles
     for span, lane in zip(spans, lanes, strict=True):
         drawing.rect(
             x_at(span.start), top + lane * (height + 2), x_at(span.end) - x_at(span.start), height,
@@ -722,6 +722,14 @@ def _track(
             **{"stroke-width": "1", "class": "bar", "data-row": str(row), "data-speed": speed.key,
                "data-subject": chart_row.subject, "data-role": span.role},
         )  # fmt: skip
+    for span, lane in zip(spans, lanes, strict=True):
+        if span.start < speed.toe_off < span.end:  # toe-off, dark, across a bar that spans it
+            y = top + lane * (height + 2)
+            drawing.element(
+                drawing.parent, "line", x1=_num(x_at(speed.toe_off)), x2=_num(x_at(speed.toe_off)),
+                y1=_num(y), y2=_num(y + height), stroke=PANEL, **{"stroke-width": "1.5",
+                                                                   "class": "guide"},
+            )  # fmt: skip
     if not main:
         tip = x_at(speed.toe_off)
         drawing.element(
@@ -958,7 +966,7 @@ def derive_charts(sources: DeckSources, stride: StrideData | None) -> Charts:
             if one_speed
             else "One running stride, foot strike to foot strike"
         )
-        data = _draw(f"{name}: when it works", subtitle, list(rows), stride,
+        data = _draw(f"{name} in the running stride", subtitle, list(rows), stride,
                      overview=False, speed_labels=not one_speed)  # fmt: skip
         charts[key] = Picture(content_name("fg-chart", ".svg", data), data)
         layouts[key] = rows
