@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 from anki_collection import import_apkg, notes_by_card_id, open_collection
 from conftest import REPO, SHIPPED_CARDS, write_yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 from flashgen.build import build, compile_deck
@@ -20,7 +23,8 @@ from flashgen.cli import cli
 from flashgen.notetypes import CSS
 from flashgen.pictures import deck_pictures
 from flashgen.preview import preview
-from flashgen.sources import load_sources
+from flashgen.problems import Where
+from flashgen.sources import Card, load_sources
 from flashgen.stride import (
     ROLES,
     WIDTH,
@@ -28,10 +32,13 @@ from flashgen.stride import (
     Span,
     article_muscles,
     chart_cards,
+    credit_chart,
     load_stride,
+    short_reference,
     stride_charts,
     x_at,
 )
+from flashgen.svgsafe import SVG_NS
 
 REFERENCES = {
     key: f"Reference {key}" for key in ("S1", "S3", "S7", "S8", "S14", "S20", "S29", "S41")
@@ -340,6 +347,12 @@ MALFORMED = {
         "wrong-type",
     ),
     "booleans": ("speeds: {easy: {label: true, toe_off: true, source: true}}\n", "wrong-type"),
+    "members too long or not text": (
+        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\nmuscles: [{subject: soleus, spans: "
+        "[{speed: easy, from: 1, to: 9, role: support, source: S1, members: " + "x" * 61 + "}, "
+        "{speed: easy, from: 1, to: 9, role: support, source: S1, members: [a]}]}]\n",
+        "wrong-type",
+    ),
     "a tag": ("speeds: !!python/object:os.system {}\n", "yaml-tag"),
     "not UTF-8": ("\udcff", "encoding"),
 }
@@ -373,6 +386,38 @@ def test_names_in_charts_are_escaped(stride_cards):
     note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "soleus-stride")
     assert "<script" not in note.fields[3] and "&lt;script&gt;" in note.fields[3]
     assert "[sound:" not in note.fields[3]
+
+
+def test_members_labels_are_text_and_hostile_references_credit_as_text(stride_cards):
+    """A span's ``members`` label is a row heading drawn as text; a reference's text reaches the
+    Source field's chart credit escaped."""
+    hostile = 'Rectus <script>alert("x")</script> & [sound:x.mp3]'
+    text = STRIDE.replace(
+        "{speed: easy, from: 36, to: 50, role: pelvis, source: S1}",
+        f"{{speed: easy, from: 36, to: 50, role: pelvis, members: '{hostile}', source: S1}}",
+    )
+    (stride_cards / "stride.yaml").write_text(text, encoding="utf-8")
+    references = {**REFERENCES, "S14": "<img src=x onerror=alert(1)> 2010, [sound:y.mp3]"}
+    write_yaml(stride_cards / "deck.yaml", {**DECK, "references": references})
+    sources, _ = load_sources(stride_cards)
+    charts, problems = stride_charts(sources)
+    assert problems == []
+    root = ET.fromstring(charts.subjects["hip-flexors"].data)
+    parts = [t.text for t in root.iter(f"{{{SVG_NS}}}text") if t.get("class") == "row-part"]
+    assert " ".join(str(part) for part in parts) == f"Whole group {hostile} only"  # wrapped
+    note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "soleus-stride")
+    source = note.fields[4]
+    assert "<img" not in source and "&lt;img src=x onerror=alert(1)&gt; 2010" in source
+    assert "[sound:" not in source
+
+
+@settings(max_examples=200, deadline=1000)
+@given(st.text(max_size=300), st.text(max_size=300))
+def test_a_chart_credit_is_text_whatever_the_references_hold(first, second):
+    card = Card(id="c", where=Where("x"), source="A")
+    credited = credit_chart("", card, ["A", "B", "C"], {"A": first, "B": second, "C": first})
+    assert "<" not in credited.replace("<br>", "")
+    assert credited == "" or credited.startswith("Chart data: ")
 
 
 def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
@@ -822,5 +867,14 @@ def test_shipped_stride_cards_show_charts_in_anki(tmp_path, shipped_charts):
                 if card.subject in pictures and not card.picture:  # after the highlighted one
                     highlighted = pictures[card.subject].highlighted.name
                     assert field.index(highlighted) < field.index(chart.name), card.id
+                # The chart is credited: every reference its numbers come from is the card's
+                # own or named on the Source field's "Chart data" line.
+                source = html.unescape(notes[card.id]["Source"])
+                references = sources.config.references
+                for key in charts.credit(chart):
+                    assert key in card.source_keys or short_reference(references[key]) in source
+        # The overview's own card names the sources of its answer, and credits the rest.
+        overview = notes["chart-overview"]
+        assert overview["Source"] and "Chart data: " in overview["Source"]
     finally:
         col.close()
