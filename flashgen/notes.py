@@ -24,7 +24,7 @@ from flashgen.markup import (
 from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, all_pictures, content_name
 from flashgen.problems import ProblemError, SourcesError
 from flashgen.sources import MEDIA_DIR, Card, DeckSources
-from flashgen.stride import Charts, chart_alt, chart_image
+from flashgen.stride import Charts, chart_alt, chart_image, credit_chart
 from flashgen.yamlsource import read_regular_file
 
 
@@ -124,6 +124,8 @@ def render_notes(
         if chart is not None:
             picture += chart_image(chart, chart_alt(card, sources, charts))
         extra, source = _html(card.extra, packed_media), _source_html(card, references)
+        if chart is not None:
+            source = credit_chart(source, card, charts.credit(chart), config.references)
         if card.retired:
             retired = to_html(f"*Retired: {markdown_literal(card.retired)}*")
             extra = (extra + "<br>" if extra else "") + retired

@@ -22,10 +22,10 @@ from __future__ import annotations
 import difflib
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
-from flashgen.markup import image_tag, markdown_literal
+from flashgen.markup import escape_text, image_tag, markdown_literal
 from flashgen.pictures import Picture, content_name
 from flashgen.problems import Problem, Where
 from flashgen.sources import (
@@ -61,13 +61,21 @@ ROLES: dict[str, Role] = {
         Role("absorb", "brake and absorb", "brake", "#fca5a5", "horizontal"),
         Role("support", "support the body", "support", "#fcd34d", "solid"),
         Role("propel", "propel", "propel", "#86efac", "diagonal"),
-        Role("swing", "swing the leg forward", "swing", "#93c5fd", "dots"),
+        Role("swing", "swing the leg forward", "swing leg", "#93c5fd", "dots"),
         Role("slow", "slow the leg before landing", "slow leg", "#d8b4fe", "cross"),
         Role("pelvis", "steady the pelvis", "pelvis", "#f9a8d4", "vertical"),
+        Role("trunk", "hold the trunk upright", "trunk", "#bef264", "zigzag"),
+        Role("hip-joint", "steady the hip joint", "hip joint", "#a5b4fc", "rings"),
         Role("lift-foot", "lift the foot clear", "lift foot", "#5eead4", "antidiagonal"),
+        Role("lower-foot", "ease the forefoot down", "lower foot", "#67e8f9", "dashes"),
         Role("prepare", "brace for landing", "brace", "#fdba74", "grid"),
     )
 }
+"""Why three roles are narrow: a chart must never teach what a card corrects. The gluteus
+maximus controls the trunk's forward pitch in stance while the medius and minimus level the
+pelvis (``trunk`` vs ``pelvis``); the deep rotators hold the femoral head in its socket
+(``hip-joint``, not the pelvis); after a heel landing the tibialis anterior only eases the
+forefoot down (``lower-foot``): it is not one of the shock absorbers ``absorb`` names."""
 
 # Rule ids this module reports (check.RULES lists them with their summaries).
 RULE_SUMMARIES = {
@@ -76,17 +84,28 @@ RULE_SUMMARIES = {
     "stride-source": "stride.yaml: a span or speed without a source key.",
     "stride-speed": "stride.yaml: a span at a speed not defined under 'speeds'.",
     "stride-missing": "stride.yaml: a muscle or group the article names has no spans.",
+    "stride-overview": "stride.yaml: the overview card's question would have two right answers.",
 }
 TOP_KEYS = ("speeds", "muscles")
 SPEED_KEYS = ("label", "toe_off", "source")
 MUSCLE_KEYS = ("subject", "note", "spans")
-SPAN_KEYS = ("speed", "from", "to", "role", "source")
+SPAN_KEYS = ("speed", "from", "to", "role", "source", "members")
+MAX_MEMBERS = 60
 REFERENCE_SPEED = "easy"
 """The speed whose toe-off the charts' axis shows (the first speed listed when there is none)."""
 CHART_KINDS = ("muscle", "group")
 MAX_SPANS = 40
 """Spans of one muscle, all speeds together: a chart packs overlapping spans into lanes, each
 against every other."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cite:
+    """One item of a ``source``: a reference key and where in it the number is read (a figure,
+    a table, the abstract), e.g. ``S41 Fig. 3`` is key ``S41`` at ``Fig. 3``."""
+
+    key: str
+    at: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +116,7 @@ class Speed:
     """Stance share: toe-off as per cent of the stride."""
     source: str
     where: Where
+    cites: tuple[Cite, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +127,15 @@ class Span:
     role: str
     source: str
     where: Where
+    cites: tuple[Cite, ...] = ()
+    members: str = ""
+    """Empty when the span is true of the whole subject; else which of a group's members it is
+    true of (shown as its own row, e.g. "Rectus femoris"): a group row carries a role only
+    where it is true of the group."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(cite.key for cite in self.cites)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +144,8 @@ class MuscleData:
     note: str
     spans: tuple[Span, ...]
     where: Where
+    parts: tuple[str, ...] = ()
+    """The spans' ``members`` labels, in the file's order: each is a row of its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +184,19 @@ def article_muscles(subjects: Mapping[str, Subject]) -> list[str]:
     return keys
 
 
+def split_cites(source: str, references: Mapping[str, str]) -> tuple[Cite, ...]:
+    """A ``source`` as its items: ``S41 Fig. 3`` is key ``S41`` read at ``Fig. 3`` when ``S41``
+    is a reference and ``S41 Fig. 3`` is not; in a deck without references, items are text."""
+    cites = []
+    for item in source_keys(source):
+        key, *at = item.split(None, 1)
+        if references and item not in references and key in references:
+            cites.append(Cite(key, at[0] if at else ""))
+        else:
+            cites.append(Cite(item))
+    return tuple(cites)
+
+
 class _Checker(Reader):
     """The card sources' reader (keys, text, problems), with stride.yaml's own values."""
 
@@ -177,8 +221,9 @@ class _Checker(Reader):
             return None
         return float(value.value)
 
-    def source(self, node: YMap, what: str) -> str | None:
-        """The ``source`` of a span or speed: present, and every key a deck reference."""
+    def source(self, node: YMap, what: str) -> tuple[str, tuple[Cite, ...]] | None:
+        """The ``source`` of a span or speed: present, and every item a deck reference, which
+        may be followed by where in it the number is read (``S41 Fig. 3``)."""
         value = node.items.get("source")
         if value is None:
             self.error(
@@ -190,8 +235,11 @@ class _Checker(Reader):
         text = self.string(node, "source", what, required=True)
         if text is None:
             return None
-        self.problems.extend(unknown_references(text, self.sources.config, value.where))
-        return text
+        config = self.sources.config
+        cites = split_cites(text, config.references if config is not None else {})
+        keys = ", ".join(cite.key for cite in cites)
+        self.problems.extend(unknown_references(keys, config, value.where))
+        return text, cites
 
     def subject(self, value: YNode | None, where: Where) -> str | None:
         if value is None:
@@ -235,7 +283,7 @@ def _read_speeds(node: YNode | None, top: YMap, check: _Checker) -> dict[str, Sp
         check.check_keys(value, SPEED_KEYS, what)
         label = check.string(value, "label", what, required=True)
         toe_off = check.number(value, "toe_off", what)
-        source = check.source(value, what)
+        cited = check.source(value, what)
         if toe_off is not None and not 0 < toe_off < 100:
             check.error(
                 value.items["toe_off"].where,
@@ -243,8 +291,8 @@ def _read_speeds(node: YNode | None, top: YMap, check: _Checker) -> dict[str, Sp
                 "stride-range",
             )
             toe_off = None
-        if label is not None and toe_off is not None and source is not None:
-            speeds[key] = Speed(key, label, toe_off, source, value.where)
+        if label is not None and toe_off is not None and cited is not None:
+            speeds[key] = Speed(key, label, toe_off, cited[0], value.where, cited[1])
     return speeds
 
 
@@ -262,7 +310,16 @@ def _read_span(
     end = check.number(node, "to", "a span")
     role = check.string(node, "role", "a span", required=True)
     source = check.source(node, "a span")
+    members = check.string(node, "members", "a span") or ""
     ok = True
+    if len(members) > MAX_MEMBERS:
+        check.error(
+            node.items["members"].where,
+            f"'members' is {len(members)} characters long: name them in at most {MAX_MEMBERS} "
+            "(it is the heading of their row)",
+            "wrong-type",
+        )
+        ok = False
     if speed is not None and speed not in defined:
         known = ", ".join(sorted(defined)) or "none defined"
         check.error(
@@ -305,7 +362,8 @@ def _read_span(
     assert role is not None and source is not None
     if speed not in speeds:
         return None  # defined, but the speed itself had an error: reported there
-    return Span(speed, start, end, role, source, node.where)
+    text, cites = source
+    return Span(speed, start, end, role, text, node.where, cites, " ".join(members.split()))
 
 
 def _read_muscles(
@@ -352,8 +410,9 @@ def _read_muscles(
         if len(spans) > MAX_SPANS:
             check.error(entry.where, f"more than {MAX_SPANS} spans for one muscle", "too-long")
             continue
+        parts = tuple(dict.fromkeys(s.members for s in spans if s.members))
         spans.sort(key=lambda s: (s.speed, s.start, s.end))
-        muscles[key] = MuscleData(key, note, tuple(spans), entry.where)
+        muscles[key] = MuscleData(key, note, tuple(spans), entry.where, parts)
     return muscles
 
 
@@ -425,6 +484,9 @@ _PATTERNS = {
     "antidiagonal": "M-1 -1L7 7M5 -1L7 1M-1 5L1 7",
     "cross": "M-1 7L7 -1M-1 -1L7 7",
     "grid": "M0 3H6M3 0V6",
+    "zigzag": "M-1 4L1.5 1.5L4.5 4.5L7 2",
+    "rings": "",
+    "dashes": "M0.5 1.5H3.5M3.5 4.5H6.5M-2.5 4.5H0.5",
 }
 
 
@@ -481,12 +543,28 @@ def _pack(items: list[tuple[float, float]], gap: float) -> list[int]:
     return out
 
 
+WHOLE_GROUP, WHOLE_MUSCLE = "Whole group", "Whole muscle"
+"""The heading of the row of spans true of the whole subject, when some are not."""
+
+
 @dataclass(frozen=True, slots=True)
-class _Row:
+class ChartRow:
+    """One row of a chart: a subject's spans true of all of it, or those of some members."""
+
     subject: str
     name: str | None
-    """The row's heading (the overview names each muscle; a subject's chart has one row)."""
+    """The subject's heading (the overview names each subject above its first row)."""
+    part: str
+    """The row's own heading: empty for a subject drawn as one row; else :data:`WHOLE_GROUP`
+    (or :data:`WHOLE_MUSCLE`), or the members its spans are true of ("Rectus femoris only"
+    beside a whole-group row)."""
+    members: str
+    """The spans' ``members``: empty for spans true of the whole subject."""
     tracks: tuple[tuple[Speed, tuple[Span, ...]], ...]
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        return tuple(span for _, spans in self.tracks for span in spans)
 
 
 class _Drawing:
@@ -516,10 +594,15 @@ class _Drawing:
             if role.pattern == "dots":
                 self.element(pattern, "circle", cx="3", cy="3", r="1.3", fill=HATCH,
                              **{"fill-opacity": "0.7"})  # fmt: skip
+            if role.pattern == "rings":
+                self.element(pattern, "circle", cx="3", cy="3", r="1.8", fill="none", stroke=HATCH,
+                             **{"stroke-width": "1.1", "stroke-opacity": "0.7"})  # fmt: skip
         self.panel = self.element(
             self.root, "rect", x="1", y="1", rx="12", fill=PANEL, stroke=BORDER,
             width=_num(WIDTH - 2), **{"class": "panel"},
         )  # fmt: skip
+        self.parent = self.root
+        """Where new shapes go: the root, or the group of the row being drawn."""
         self.y = 0.0
 
     def element(self, parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
@@ -529,7 +612,7 @@ class _Drawing:
         self, x: float, y: float, width: float, height: float, **attributes: str
     ) -> ET.Element:
         return self.element(
-            self.root, "rect", x=_num(x), y=_num(y), width=_num(width), height=_num(height),
+            self.parent, "rect", x=_num(x), y=_num(y), width=_num(width), height=_num(height),
             **attributes,
         )  # fmt: skip
 
@@ -538,7 +621,7 @@ class _Drawing:
         anchor: str = "start", fill: str = TEXT, css_class: str = "",
     ) -> ET.Element:  # fmt: skip
         element = self.element(
-            self.root, "text", x=_num(x), y=_num(baseline), fill=fill,
+            self.parent, "text", x=_num(x), y=_num(baseline), fill=fill,
             **{"font-size": str(size), "text-anchor": anchor},
         )  # fmt: skip
         if bold:
@@ -549,11 +632,13 @@ class _Drawing:
         return element
 
     def lines(
-        self, content: str, *, size: int = FONT, bold: bool = False, fill: str = TEXT
-    ) -> None:
+        self, content: str, *, size: int = FONT, bold: bool = False, fill: str = TEXT,
+        css_class: str = "",
+    ) -> None:  # fmt: skip
         height = LINE if size <= FONT else size + 6
         for line in _wrap(content, size, WIDTH - 2 * PAD - 4, bold):
-            self.text(PAD + 2, self.y + height - 4, line, size=size, bold=bold, fill=fill)
+            self.text(PAD + 2, self.y + height - 4, line, size=size, bold=bold, fill=fill,
+                      css_class=css_class)  # fmt: skip
             self.y += height
 
     def labelled(self, items: list[tuple[float, str, str]], *, swatch: bool, gap: float) -> None:
@@ -619,13 +704,13 @@ def _guides(drawing: _Drawing, toe: float, top: float, bottom: float) -> None:
         if dashed:
             attributes["stroke-dasharray"] = "3 3"
         drawing.element(
-            drawing.root, "line", x1=_num(x_at(percent)), x2=_num(x_at(percent)),
+            drawing.parent, "line", x1=_num(x_at(percent)), x2=_num(x_at(percent)),
             y1=_num(top), y2=_num(bottom), stroke=GUIDE, **attributes,
         )  # fmt: skip
 
 
 def _track(
-    drawing: _Drawing, row: int, subject: str, speed: Speed, spans: tuple[Span, ...],
+    drawing: _Drawing, row: int, chart_row: ChartRow, speed: Speed, spans: tuple[Span, ...],
     reference: Speed, *, overview: bool,
 ) -> None:  # fmt: skip
     main = speed.key == reference.key
@@ -635,18 +720,26 @@ def _track(
     top = drawing.y + (0 if main else 6)  # room for the other speed's toe-off mark
     full = count * height + (count - 1) * 2
     drawing.rect(X0, top, X1 - X0, full, fill=TRACK_FILL, **{"class": "track"})
-    _guides(drawing, reference.toe_off, top, top + full)
+    _guides(drawing, speed.toe_off, top, top + full)  # each speed's own toe-off and middles
     for span, lane in zip(spans, lanes, strict=True):
         drawing.rect(
             x_at(span.start), top + lane * (height + 2), x_at(span.end) - x_at(span.start), height,
             fill=f"url(#p-{span.role})", stroke=PANEL,
             **{"stroke-width": "1", "class": "bar", "data-row": str(row), "data-speed": speed.key,
-               "data-subject": subject, "data-role": span.role},
+               "data-subject": chart_row.subject, "data-role": span.role},
         )  # fmt: skip
+    for span, lane in zip(spans, lanes, strict=True):
+        if span.start < speed.toe_off < span.end:  # toe-off, dark, across a bar that spans it
+            y = top + lane * (height + 2)
+            drawing.element(
+                drawing.parent, "line", x1=_num(x_at(speed.toe_off)), x2=_num(x_at(speed.toe_off)),
+                y1=_num(y), y2=_num(y + height), stroke=PANEL, **{"stroke-width": "1.5",
+                                                                   "class": "guide"},
+            )  # fmt: skip
     if not main:
         tip = x_at(speed.toe_off)
         drawing.element(
-            drawing.root, "path", fill=TEXT, d=f"M{_num(tip - 4)} {_num(top - 6)}H{_num(tip + 4)}"
+            drawing.parent, "path", fill=TEXT, d=f"M{_num(tip - 4)} {_num(top - 6)}H{_num(tip + 4)}"
             f"L{_num(tip)} {_num(top - 1)}Z", **{"class": "toe-off-mark"},
         )  # fmt: skip
     drawing.y = top + full + 3
@@ -685,8 +778,9 @@ def _axis_bottom(drawing: _Drawing, toe: float) -> None:
 
 
 def _draw(
-    title: str, subtitle: str, rows: list[_Row], stride: StrideData, *, overview: bool
-) -> bytes:
+    title: str, subtitle: str, rows: list[ChartRow], stride: StrideData, *, overview: bool,
+    speed_labels: bool,
+) -> bytes:  # fmt: skip
     reference = stride.reference
     assert reference is not None
     drawing = _Drawing(title)
@@ -697,21 +791,28 @@ def _draw(
     _axis_top(drawing, reference.toe_off)
     drawing.y += 4
     for index, row in enumerate(rows):
-        if overview and index:
+        if overview and index and row.name is not None:
             drawing.element(
                 drawing.root, "line", x1=_num(PAD), x2=_num(WIDTH - PAD), y1=_num(drawing.y),
                 y2=_num(drawing.y), stroke=GUIDE, **{"stroke-width": "0.75"},
             )  # fmt: skip
             drawing.y += 4
-        if row.name is not None:
-            drawing.lines(row.name, bold=True)
+        drawing.parent = drawing.element(
+            drawing.root, "g", **{"class": "chart-row", "data-row": str(index),
+                                  "data-subject": row.subject, "data-part": row.part},
+        )  # fmt: skip
+        if row.name:
+            drawing.lines(row.name, bold=True, css_class="row-name")
+        if row.part:
+            drawing.lines(row.part, bold=True, fill=MUTED, css_class="row-part")
         for speed, spans in row.tracks:
-            if not overview:
+            if speed_labels:
                 label = speed.label
                 if speed.key != reference.key:
                     label += f" (toe-off {_num(speed.toe_off)}%)"
                 drawing.lines(label, fill=MUTED)
-            _track(drawing, index, row.subject, speed, spans, reference, overview=overview)
+            _track(drawing, index, row, speed, spans, reference, overview=overview)
+        drawing.parent = drawing.root
         drawing.y += 4
     _axis_bottom(drawing, reference.toe_off)
     if overview:
@@ -737,18 +838,69 @@ def _draw(
     return drawing.finish()
 
 
-def _row(subject: str, name: str | None, muscle: MuscleData, stride: StrideData) -> _Row:
+def chart_rows(
+    subject: Subject, muscle: MuscleData, stride: StrideData, speeds: Sequence[str],
+    *, name: str | None = None,
+) -> tuple[ChartRow, ...]:  # fmt: skip
+    """A subject's rows at ``speeds`` (the reference speed first): one, or, when some spans are
+    true of some members only, a row of the spans true of the whole subject (if any) and one
+    per ``members`` label. ``name``: the heading above its first row (the overview's)."""
     reference = stride.reference
     assert reference is not None
-    order = [reference.key, *[key for key in stride.speeds if key != reference.key]]
-    tracks = []
-    for key in order:
-        spans = tuple(
-            sorted((s for s in muscle.spans if s.speed == key), key=lambda s: (s.start, s.end))
-        )
-        if spans or key == reference.key:
-            tracks.append((stride.speeds[key], spans))
-    return _Row(subject, name, tuple(tracks))
+    whole = WHOLE_GROUP if subject.kind == "group" else WHOLE_MUSCLE
+    has_whole = any(not s.members for s in muscle.spans if s.speed in speeds)
+    parts = [""] if not muscle.parts else ["", *muscle.parts]
+    rows: list[ChartRow] = []
+    for members in parts:
+        tracks = []
+        for key in speeds:
+            spans = tuple(
+                sorted(
+                    (s for s in muscle.spans if s.speed == key and s.members == members),
+                    key=lambda s: (s.start, s.end),
+                )
+            )
+            if spans or (key == reference.key and (members or not muscle.parts)):
+                tracks.append((stride.speeds[key], spans))
+        if not tracks:
+            continue
+        part = "" if not muscle.parts else whole if not members else members
+        if members and has_whole:
+            part = f"{members} only"
+        rows.append(ChartRow(subject.key, None if rows else name, part, members, tuple(tracks)))
+    return tuple(rows)
+
+
+def _overview_layout(
+    subjects: Mapping[str, Subject], keys: list[str], stride: StrideData
+) -> tuple[ChartRow, ...]:
+    """The overview's rows at the reference speed: every subject in ``keys``, except that a
+    muscle whose bars are its group's (the gastrocnemius and soleus are the calf's) shares the
+    group's rows and heading instead of repeating them."""
+    reference = stride.reference
+    assert reference is not None
+    layouts: dict[str, list[ChartRow]] = {}
+    headings: dict[str, list[str]] = {}
+
+    def bars(key: str) -> set[tuple[str, float, float, str]]:
+        return {
+            (s.role, s.start, s.end, s.members)
+            for s in stride.muscles[key].spans
+            if s.speed == reference.key
+        }
+
+    for key in keys:
+        group = subjects[key].group
+        if group in layouts and subjects[key].kind == "muscle" and bars(key) == bars(group):
+            headings[group].append(subjects[key].name)
+            continue
+        rows = chart_rows(subjects[key], stride.muscles[key], stride, [reference.key], name="")
+        layouts[key], headings[key] = list(rows), [subjects[key].name]
+    out = []
+    for key, drawn in layouts.items():
+        out.append(replace(drawn[0], name=", ".join(headings[key])))
+        out.extend(drawn[1:])
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -760,6 +912,17 @@ class Charts:
     overview: Picture | None = None
     overview_rows: tuple[str, ...] = ()
     """The subjects the overview stacks, top to bottom."""
+    rows: dict[str, tuple[ChartRow, ...]] = field(default_factory=dict)
+    """What each subject's chart draws, top to bottom (its ``data-row`` order)."""
+    overview_layout: tuple[ChartRow, ...] = ()
+    """What the overview draws, top to bottom."""
+    credits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """By chart name: the reference keys its numbers come from (speeds and spans drawn)."""
+    problems: tuple[Problem, ...] = ()
+    """What drawing found wrong with the data (``stride-overview``)."""
+
+    def credit(self, chart: Picture) -> tuple[str, ...]:
+        return self.credits.get(chart.name, ())
 
     def pictures(self) -> list[Picture]:
         found = {p.name: p for p in self.subjects.values()}
@@ -780,34 +943,57 @@ class Charts:
 NO_CHARTS = Charts()
 
 
+def _cited(rows: Iterable[ChartRow]) -> tuple[str, ...]:
+    """The reference keys of every speed and span a chart draws, in order, once each."""
+    keys = []
+    for row in rows:
+        for speed, spans in row.tracks:
+            keys += [cite.key for cite in speed.cites]
+            keys += [cite.key for span in spans for cite in span.cites]
+    return tuple(dict.fromkeys(keys))
+
+
 def derive_charts(sources: DeckSources, stride: StrideData | None) -> Charts:
     """Every chart the data allows (none when the deck has no stride data or no usable speed)."""
     if stride is None or stride.reference is None:
         return Charts(data=stride)
     subjects = sources.subjects
-    charts = {}
+    charts, layouts, credits = {}, {}, {}
+    reference = stride.reference
+    order = [reference.key, *[key for key in stride.speeds if key != reference.key]]
     for key, muscle in stride.muscles.items():
         if not muscle.spans or key not in subjects:
             continue
         name = subjects[key].name
-        row = _row(key, None, muscle, stride)
-        data = _draw(f"{name}: when it works", "One running stride, foot strike to foot strike",
-                     [row], stride, overview=False)  # fmt: skip
+        rows = chart_rows(subjects[key], muscle, stride, order)
+        one_speed = len({speed.key for row in rows for speed, _ in row.tracks}) == 1
+        subtitle = (
+            f"{reference.label}: one stride, foot strike to foot strike"
+            if one_speed
+            else "One running stride, foot strike to foot strike"
+        )
+        data = _draw(f"{name} in the running stride", subtitle, list(rows), stride,
+                     overview=False, speed_labels=not one_speed)  # fmt: skip
         charts[key] = Picture(content_name("fg-chart", ".svg", data), data)
-    rows = [
-        _row(key, subjects[key].name, stride.muscles[key], stride)
+        layouts[key] = rows
+        credits[charts[key].name] = _cited(rows)
+    named = [
+        key
         for key in article_muscles(subjects)
         if key in stride.muscles and stride.muscles[key].spans
     ]
+    layout = _overview_layout(subjects, named, stride)
     overview = None
-    if rows:
+    if layout:
         data = _draw(
             "Leg muscles in one running stride",
-            "Every muscle and group the article names, foot strike to foot strike",
-            rows, stride, overview=True,
+            f"Every muscle and group the article names. {reference.label}.",
+            list(layout), stride, overview=True, speed_labels=False,
         )  # fmt: skip
         overview = Picture(content_name("fg-chart", ".svg", data), data)
-    return Charts(stride, charts, overview, tuple(row.subject for row in rows))
+        credits[overview.name] = _cited(layout)
+    drawn = Charts(stride, charts, overview, tuple(named), layouts, layout, credits)
+    return replace(drawn, problems=tuple(overview_problems(sources, drawn)))
 
 
 def chart_image(picture: Picture, alt: str) -> str:
@@ -823,52 +1009,128 @@ def chart_alt(card: Card, sources: DeckSources, charts: Charts) -> str:
 
 
 CHART_OVERVIEW_ID = "chart-overview"
+WHOLE_SWING_GAP = 2.0
+"""Per cent of the stride: bars that leave less of swing uncovered than this cover all of it
+(the data are read to about 5%, so a smaller gap is no pause)."""
+CLOSE_SHARE = 0.75
+"""The overview card has one answer only if every other row covers at most this share of
+swing: one that covers more is close enough to be a second answer."""
 
 
-def _active(spans: Iterable[Span], left: float, right: float) -> list[Span]:
-    return [s for s in spans if min(s.end, right) - max(s.start, left) >= 2]
+def _covered(spans: Iterable[Span], left: float, right: float) -> float:
+    """How much of ``left``-``right`` (per cent of the stride) the spans cover together."""
+    total, reach = 0.0, left
+    for span in sorted(spans, key=lambda s: s.start):
+        start, end = max(span.start, reach), min(span.end, right)
+        if end > start:
+            total += end - start
+            reach = end
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class SwingAnswer:
+    """The overview card's answer, read from the data: the subjects the overview shows, each
+    with the share of swing (toe-off to foot strike) in which it works at the reference speed,
+    most first. The card has one right answer when exactly the first covers all of swing and
+    the next covers at most :data:`CLOSE_SHARE` of it."""
+
+    shares: tuple[tuple[str, float], ...]
+    toe_off: float
+
+    @property
+    def whole(self) -> list[str]:
+        length = 100 - self.toe_off
+        return [key for key, share in self.shares if share * length >= length - WHOLE_SWING_GAP]
+
+    @property
+    def answer(self) -> str | None:
+        whole = self.whole
+        if len(whole) != 1:
+            return None
+        runner_up = self.shares[1][1] if len(self.shares) > 1 else 0.0
+        return whole[0] if runner_up <= CLOSE_SHARE else None
+
+
+def swing_answer(charts: Charts) -> SwingAnswer | None:
+    """Which subject of the overview works through the whole of swing, and how much of swing
+    every other one covers (``None`` when there is no overview)."""
+    stride = charts.data
+    if charts.overview is None or stride is None or stride.reference is None:
+        return None
+    reference = stride.reference
+    length = 100 - reference.toe_off
+    shares = []
+    for key in charts.overview_rows:
+        spans = [s for s in stride.muscles[key].spans if s.speed == reference.key]
+        shares.append((key, _covered(spans, reference.toe_off, 100) / length))
+    shares.sort(key=lambda item: -item[1])
+    return SwingAnswer(tuple(shares), reference.toe_off)
+
+
+def overview_problems(sources: DeckSources, charts: Charts) -> list[Problem]:
+    """``stride-overview``: the data would give the overview card a second right answer."""
+    found = swing_answer(charts)
+    if found is None or found.answer is not None or not found.whole:
+        return []  # no overview, one answer, or nothing to ask (then no card: nothing to mislead)
+    assert charts.data is not None
+    names = {key: sources.subjects[key].name for key, _ in found.shares}
+    first, second = found.shares[0], found.shares[1]
+    where = charts.data.muscles[second[0]].where
+    return [
+        Problem(
+            where,
+            f"the overview card asks which muscle or group works through the whole of swing: "
+            f"'{names[first[0]]}' ({first[1]:.0%} of swing) and '{names[second[0]]}' "
+            f"({second[1]:.0%}) are both, or too close, to call (one answer needs the next at "
+            f"most {CLOSE_SHARE:.0%})",
+            "stride-overview",
+        )
+    ]
 
 
 def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
-    """The overview chart's own card. It asks for the one job the muscles working in early swing
-    share (a short answer, computed from the data), and answers with the chart: the learner
-    recalls the phase, then checks who does it and what every other phase looks like."""
+    """The overview chart's own card: which of the muscles and groups the overview shows works
+    through the whole of swing, from toe-off to the next foot strike. The answer is read from
+    the data (:func:`swing_answer`); when the data would make it ambiguous there is no card and
+    ``stride-overview`` says why. The answer side shows the chart: what the answer does in swing,
+    and who comes next."""
+    found = swing_answer(charts)
+    if found is None or found.answer is None:
+        return []
     stride = charts.data
-    if charts.overview is None or stride is None or stride.reference is None:
-        return []
+    assert stride is not None and stride.reference is not None
     reference = stride.reference
-    left, right = reference.toe_off, _phase_marks(reference.toe_off)[1]
-    doing, cited = [], [*source_keys(reference.source)]
-    votes: dict[str, int] = dict.fromkeys(ROLES, 0)
-    for key in charts.overview_rows:
-        spans = _active(
-            (s for s in stride.muscles[key].spans if s.speed == reference.key), left, right
-        )
-        if spans:
-            roles = dict.fromkeys(s.role for s in spans)
-            for role in roles:
-                votes[role] += 1
-            labels = ", ".join(ROLES[role].label for role in roles)
-            doing.append(f"{markdown_literal(sources.subjects[key].name)} ({labels})")
-            cited.extend(key for s in spans for key in source_keys(s.source))
-    if not doing:
-        return []
-    top = max(votes, key=lambda role: votes[role])  # ties: the vocabulary's order
-    label = ROLES[top].label
-    extra = (
-        f"{markdown_literal(reference.label)}: early swing runs from toe-off, at "
-        f"{_num(reference.toe_off)}% of the stride, to mid swing. Working then: "
-        + "; ".join(doing)
-        + "."
+    key = found.answer
+    name = sources.subjects[key].name
+    spans = [
+        s
+        for s in stride.muscles[key].spans
+        if s.speed == reference.key and s.end > reference.toe_off
+    ]
+    spans.sort(key=lambda s: s.start)
+    doing = ", then ".join(
+        f"{ROLES[s.role].label} from {_num(max(s.start, reference.toe_off))}%" for s in spans
     )
-    where = next(iter(stride.muscles.values())).where if stride.muscles else Where(stride.file)
+    runner_up, share = found.shares[1] if len(found.shares) > 1 else (None, 0.0)
+    extra = f"{markdown_literal(reference.label)}. {markdown_literal(name)}: {doing}."
+    if runner_up is not None:
+        extra += (
+            f" Next: {markdown_literal(sources.subjects[runner_up].name)}, {share:.0%} of swing."
+        )
+    cited = [cite.key for cite in reference.cites]
+    cited += [cite.key for s in spans for cite in s.cites]
+    references = sources.config.references if sources.config is not None else {}
+    if references:  # an unknown key is the data's error, reported there once
+        cited = [key for key in cited if key in references]
+    where = stride.muscles[key].where
     return [
         Card(
             id=CHART_OVERVIEW_ID,
             where=where,
-            front="Stride chart: in early swing, just after toe-off, what is the main job of the "
-            "leg muscles that are working?",
-            back=label[0].upper() + label[1:],
+            front="Stride chart: of the leg muscles and groups the article names, which works "
+            "through the whole of swing, from toe-off to the next foot strike?",
+            back=markdown_literal(name),
             extra=extra,
             source=", ".join(dict.fromkeys(cited)),
             # It teaches the stride, in a deck that declares that aspect.
@@ -879,7 +1141,41 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
     ]
 
 
+def short_reference(text: str) -> str:
+    """A reference as a short credit: its authors and year ("Gazendam & Hof 2007"; "Hamner et
+    al. 2010" for three or more), else its first two parts ("Wikipedia, Gluteus medius")."""
+    parts = [part.strip() for part in text.split(",")]
+    for index, part in enumerate(parts):
+        last = part.rsplit(None, 1)[-1] if part else ""
+        if len(last) == 4 and last.isdigit() and last[:2] in ("18", "19", "20"):
+            if index == 0:
+                return part
+            if (index == 1 and " & " in part) or index >= 2:
+                return f"{parts[0]} et al. {last}"
+            return f"{parts[0]}, {part}"
+    return ", ".join(parts[:2])
+
+
+def credit_chart(
+    source_html: str, card: Card, keys: Iterable[str], references: Mapping[str, str]
+) -> str:
+    """A Source field's HTML with a line crediting the chart the card shows: the references its
+    numbers come from that the card does not cite itself, shortly ("Chart data: Gazendam & Hof
+    2007; Novacheck 1998"), as text."""
+    own = set(card.source_keys)
+    items = [
+        short_reference(references[key]) if key in references else key
+        for key in dict.fromkeys(keys)
+        if key not in own
+    ]
+    if not items:
+        return source_html
+    line = escape_text("Chart data: " + "; ".join(dict.fromkeys(items)))
+    return f"{source_html}<br>{line}" if source_html else line
+
+
 def stride_charts(sources: DeckSources) -> tuple[Charts, list[Problem]]:
     """Load, check and draw: the deck's charts and the data's problems."""
     stride, problems = load_stride(sources)
-    return derive_charts(sources, stride), problems
+    charts = derive_charts(sources, stride)
+    return charts, [*problems, *charts.problems]

@@ -120,12 +120,12 @@ def _deck(root: Path, names: list[str], files: list[str], reference: str) -> Non
         "utf-8",
     )
     # Stride data for the first subject, with a hostile speed label: the overview chart's card
-    # names both in its generated text.
+    # names both in its generated text (its answer: the subject working through all of swing).
     stride = {
         "speeds": {"easy": {"label": reference, "toe_off": 40, "source": "R1"}},
         "muscles": [
             {"subject": "subject-0",
-             "spans": [{"speed": "easy", "from": 42, "to": 60, "role": "swing", "source": "R1"}]}
+             "spans": [{"speed": "easy", "from": 40, "to": 100, "role": "swing", "source": "R1"}]}
         ],
     }  # fmt: skip
     for file_name, content in (

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import base64
+import html
 import os
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from anki_collection import import_apkg, notes_by_card_id, open_collection
 from conftest import REPO, SHIPPED_CARDS, write_yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 from flashgen.build import build
@@ -20,17 +24,22 @@ from flashgen.notetypes import CSS
 from flashgen.pictures import deck_pictures
 from flashgen.pipeline import compile_deck
 from flashgen.preview import preview
-from flashgen.sources import load_sources
+from flashgen.problems import Where
+from flashgen.sources import Card, load_sources
 from flashgen.stride import (
     ROLES,
     WIDTH,
+    ChartRow,
     Span,
-    StrideData,
     article_muscles,
+    chart_cards,
+    credit_chart,
     load_stride,
+    short_reference,
     stride_charts,
     x_at,
 )
+from flashgen.svgsafe import SVG_NS
 
 REFERENCES = {
     key: f"Reference {key}" for key in ("S1", "S3", "S7", "S8", "S14", "S20", "S29", "S41")
@@ -61,7 +70,8 @@ SUBJECTS = [
      "named_in_source": True},
     {"key": "iliopsoas", "name": "Iliopsoas", "kind": "muscle", "group": "hip-flexors"},
     {"key": "hamstrings", "name": "Hamstrings", "kind": "group", "named_in_source": True},
-    {"key": "tibialis-anterior", "name": "Tibialis anterior", "kind": "muscle"},
+    {"key": "tibialis-anterior", "name": "Tibialis anterior", "kind": "muscle",
+     "named_in_source": True},
 ]  # fmt: skip
 CARDS = [
     {"id": "soleus-stride", "subject": "soleus", "aspect": "stride", "source": "S1",
@@ -108,10 +118,10 @@ muscles:
       - {speed: sprint, from: 60, to: 100, role: slow, source: "S7, S8"}
   - subject: tibialis-anterior
     spans:
-      - {speed: easy, from: 40, to: 68, role: lift-foot, source: S20}
+      - {speed: easy, from: 38, to: 85, role: lift-foot, source: S20}
       - {speed: easy, from: 85, to: 100, role: prepare, source: S41}
 """
-NAMED = ["calf", "gastrocnemius", "soleus", "hip-flexors", "hamstrings"]
+NAMED = ["calf", "gastrocnemius", "soleus", "hip-flexors", "hamstrings", "tibialis-anterior"]
 
 
 @pytest.fixture
@@ -173,8 +183,8 @@ RULE_EXAMPLES = {
     "stride-role": (
         "role: lift-foot",
         "role: lift-feet",
-        "role 'lift-feet' is not one of absorb, support, propel, swing, slow, pelvis, lift-foot, "
-        "prepare; did you mean 'lift-foot'?",
+        "role 'lift-feet' is not one of absorb, support, propel, swing, slow, pelvis, trunk, "
+        "hip-joint, lift-foot, lower-foot, prepare; did you mean 'lift-foot'?",
         "stride-role",
     ),
     "stride-source:span": (
@@ -266,6 +276,35 @@ def test_sources_are_checked_alike_in_stride_data_and_cards(stride_cards, runner
     assert result.stderr.count("[unknown-reference]") == 2
 
 
+@pytest.mark.parametrize(
+    ("added", "why"),
+    [
+        ("{speed: easy, from: 38, to: 100, role: slow, source: S7}", "a second row all swing"),
+        ("{speed: easy, from: 40, to: 95, role: slow, source: S7}", "a close second (89%)"),
+    ],
+)
+def test_data_that_would_give_the_overview_card_two_answers_is_a_located_error(
+    stride_cards, runner, added, why
+):
+    """The overview card asks which muscle or group works through the whole of swing; data
+    where a second one does, or nearly does, is an error at that muscle's entry, and the card
+    is not made (a question with two right answers teaches nothing)."""
+    before = "      - {speed: easy, from: 70, to: 100, role: slow, source: S7}"
+    text = STRIDE.replace(before, f"      - {added}")
+    assert text != STRIDE, why
+    (stride_cards / "stride.yaml").write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(stride_cards)])
+    assert result.exit_code == 1
+    (line,) = [row for row in result.stderr.splitlines() if row.endswith("[stride-overview]")]
+    # At the entry of one of the two (the second by share of swing, then by order).
+    entries = {_line(text, f"- subject: {key}") for key in ("hamstrings", "tibialis-anterior")}
+    assert int(line.split("stride.yaml:")[1].split(":")[0]) in entries, line
+    assert "'Tibialis anterior'" in line and "'Hamstrings'" in line, line
+    sources, _ = load_sources(stride_cards)
+    charts, _ = stride_charts(sources)
+    assert chart_cards(sources, charts) == []
+
+
 def test_every_stride_rule_is_listed(runner):
     listed = runner.invoke(cli, ["check", "--list-rules"]).output
     for rule in ("stride-range", "stride-role", "stride-source", "stride-speed", "stride-missing"):
@@ -309,6 +348,12 @@ MALFORMED = {
         "wrong-type",
     ),
     "booleans": ("speeds: {easy: {label: true, toe_off: true, source: true}}\n", "wrong-type"),
+    "members too long or not text": (
+        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\nmuscles: [{subject: soleus, spans: "
+        "[{speed: easy, from: 1, to: 9, role: support, source: S1, members: " + "x" * 61 + "}, "
+        "{speed: easy, from: 1, to: 9, role: support, source: S1, members: [a]}]}]\n",
+        "wrong-type",
+    ),
     "a tag": ("speeds: !!python/object:os.system {}\n", "yaml-tag"),
     "not UTF-8": ("\udcff", "encoding"),
 }
@@ -338,10 +383,42 @@ def test_names_in_charts_are_escaped(stride_cards):
         assert b"<script" not in picture.data
         ET.fromstring(picture.data)  # well-formed
     texts = [t.text for t in ET.fromstring(charts.subjects["soleus"].data).iter() if t.text]
-    assert f"{hostile}: when it works" in texts
+    assert f"{hostile} in the running stride" in texts
     note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "soleus-stride")
     assert "<script" not in note.fields[3] and "&lt;script&gt;" in note.fields[3]
     assert "[sound:" not in note.fields[3]
+
+
+def test_members_labels_are_text_and_hostile_references_credit_as_text(stride_cards):
+    """A span's ``members`` label is a row heading drawn as text; a reference's text reaches the
+    Source field's chart credit escaped."""
+    hostile = 'Rectus <script>alert("x")</script> & [sound:x.mp3]'
+    text = STRIDE.replace(
+        "{speed: easy, from: 36, to: 50, role: pelvis, source: S1}",
+        f"{{speed: easy, from: 36, to: 50, role: pelvis, members: '{hostile}', source: S1}}",
+    )
+    (stride_cards / "stride.yaml").write_text(text, encoding="utf-8")
+    references = {**REFERENCES, "S14": "<img src=x onerror=alert(1)> 2010, [sound:y.mp3]"}
+    write_yaml(stride_cards / "deck.yaml", {**DECK, "references": references})
+    sources, _ = load_sources(stride_cards)
+    charts, problems = stride_charts(sources)
+    assert problems == []
+    root = ET.fromstring(charts.subjects["hip-flexors"].data)
+    parts = [t.text for t in root.iter(f"{{{SVG_NS}}}text") if t.get("class") == "row-part"]
+    assert " ".join(str(part) for part in parts) == f"Whole group {hostile} only"  # wrapped
+    note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "soleus-stride")
+    source = note.fields[4]
+    assert "<img" not in source and "&lt;img src=x onerror=alert(1)&gt; 2010" in source
+    assert "[sound:" not in source
+
+
+@settings(max_examples=200, deadline=1000)
+@given(st.text(max_size=300), st.text(max_size=300))
+def test_a_chart_credit_is_text_whatever_the_references_hold(first, second):
+    card = Card(id="c", where=Where("x"), source="A")
+    credited = credit_chart("", card, ["A", "B", "C"], {"A": first, "B": second, "C": first})
+    assert "<" not in credited.replace("<br>", "")
+    assert credited == "" or credited.startswith("Chart data: ")
 
 
 def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
@@ -349,7 +426,7 @@ def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
     no link, emphasis or picture made from it."""
     name = "Shin [click me](https://evil.example/x) **muscles** ![](x.png)"
     label = "Easy _run_ <b>x</b> [y](https://evil.example/y)"
-    subjects = [{**s, "name": name} if s["key"] == "hip-flexors" else s for s in SUBJECTS]
+    subjects = [{**s, "name": name} if s["key"] == "tibialis-anterior" else s for s in SUBJECTS]
     write_yaml(stride_cards / "subjects.yaml", {"subjects": subjects})
     stride = STRIDE.replace('"Easy run, about 3.5 m/s"', f'"{label}"')
     (stride_cards / "stride.yaml").write_text(stride, encoding="utf-8")
@@ -378,6 +455,8 @@ BAR_COLUMNS = """
 async ([svg, row, speed, width]) => {
   const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
   const root = doc.documentElement;
+  // The toe-off line is drawn over the bars: hidden here, the bars' edges are measured.
+  for (const guide of root.querySelectorAll('.guide')) guide.setAttribute('visibility', 'hidden');
   const box = root.getAttribute('viewBox').split(' ').map(Number);
   const height = Math.round(width * box[3] / box[2]);
   let index = 0;
@@ -513,14 +592,14 @@ def _check_bars(page, data: bytes, rows: list[tuple[int, str, list[Span]]], widt
                 assert abs(end - right) <= TOLERANCE_PX, (row, speed, runs, wanted)
 
 
-def _chart_rows(stride: StrideData, subjects: list[str]) -> list[tuple[int, str, list[Span]]]:
-    rows = []
-    for index, key in enumerate(subjects):
-        for speed in stride.speeds:
-            spans = [s for s in stride.muscles[key].spans if s.speed == speed]
-            if spans:
-                rows.append((index, speed, spans))
-    return rows
+def _chart_rows(layout: Iterable[ChartRow]) -> list[tuple[int, str, list[Span]]]:
+    """The bars of each row and speed of a chart, by the row's index in the drawing."""
+    return [
+        (index, speed.key, list(spans))
+        for index, row in enumerate(layout)
+        for speed, spans in row.tracks
+        if spans
+    ]
 
 
 @pytest.fixture
@@ -537,10 +616,10 @@ def test_bars_sit_where_the_data_says(browser, fixture_charts):  # noqa: F811
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         for key, picture in charts.subjects.items():
-            _check_bars(page, picture.data, _chart_rows(stride, [key]), 358)
+            _check_bars(page, picture.data, _chart_rows(charts.rows[key]), 358)
         assert charts.overview is not None
         assert list(charts.overview_rows) == NAMED
-        _check_bars(page, charts.overview.data, _chart_rows(stride, NAMED), 358)
+        _check_bars(page, charts.overview.data, _chart_rows(charts.overview_layout), 358)
     finally:
         page.close()
 
@@ -641,7 +720,7 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
     build(stride_cards, output=apkg, environ={"SOURCE_DATE_EPOCH": "1700000000"})
     deck = compile_deck(stride_cards)
     charts = deck.charts
-    assert charts.overview is not None and set(charts.subjects) == {*NAMED, "tibialis-anterior"}
+    assert charts.overview is not None and set(charts.subjects) == set(NAMED)
     col = open_collection(tmp_path / "anki")
     try:
         import_apkg(col, apkg)
@@ -663,14 +742,19 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
         overview = notes["chart-overview"]
         assert shows("chart-overview") == [charts.overview.name]
         assert overview["Front"].startswith("Stride chart: ")
-        # From the data: in early swing (38-69%) only the hip flexors work, swinging the leg
-        # forward and steadying the pelvis (a tie goes to the vocabulary's first).
-        assert overview["Back"] == "Swing the leg forward"
-        assert (
-            "Working then: Hip flexors (swing the leg forward, steady the pelvis)."
-            in (overview["Extra"])
+        # From the data: only the tibialis anterior works from toe-off (38%) to foot strike;
+        # the next, the hamstrings from 70%, cover 30 of swing's 62%.
+        assert "whole of swing" in overview["Front"]
+        assert overview["Back"] == "Tibialis anterior"
+        assert overview["Extra"] == (
+            "Easy run, about 3.5 m/s. Tibialis anterior: lift the foot clear from 38%, then "
+            "brace for landing from 85%. Next: Hamstrings, 48% of swing."
         )
-        assert "Reference S1" in overview["Source"]
+        assert overview["Source"].startswith("Reference S1<br>Reference S29<br>Reference S20")
+        # The chart a card shows is credited under its own sources, without repeating them.
+        assert notes["soleus-stride"]["Source"] == (
+            "Reference S1<br>Chart data: Reference S29; Reference S14; Reference S20; Reference S3"
+        )
         answer = overview.cards()[0].answer()
         assert f'<img class="fg-chart" src="{charts.overview.name}"' in answer
     finally:
@@ -752,10 +836,8 @@ def test_shipped_charts_sit_and_read_well(browser, shipped_charts):  # noqa: F81
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         for key, picture in charts.subjects.items():
-            _check_bars(page, picture.data, _chart_rows(stride, [key]), 358)
-        _check_bars(
-            page, charts.overview.data, _chart_rows(stride, list(charts.overview_rows)), 358
-        )
+            _check_bars(page, picture.data, _chart_rows(charts.rows[key]), 358)
+        _check_bars(page, charts.overview.data, _chart_rows(charts.overview_layout), 358)
     finally:
         page.close()
     measure_charts(browser, charts, REPO / "build" / "screenshots" / "charts")
@@ -786,5 +868,14 @@ def test_shipped_stride_cards_show_charts_in_anki(tmp_path, shipped_charts):
                 if card.subject in pictures and not card.picture:  # after the highlighted one
                     highlighted = pictures[card.subject].highlighted.name
                     assert field.index(highlighted) < field.index(chart.name), card.id
+                # The chart is credited: every reference its numbers come from is the card's
+                # own or named on the Source field's "Chart data" line.
+                source = html.unescape(notes[card.id]["Source"])
+                references = sources.config.references
+                for key in charts.credit(chart):
+                    assert key in card.source_keys or short_reference(references[key]) in source
+        # The overview's own card names the sources of its answer, and credits the rest.
+        overview = notes["chart-overview"]
+        assert overview["Source"] and "Chart data: " in overview["Source"]
     finally:
         col.close()

@@ -1,0 +1,619 @@
+"""Charts never teach what the cards correct (issue 20).
+
+Every stride chart's roles are read twice, from the data the charts are drawn from and from the
+drawn SVG (its row headings, bars and role labels, as a learner sees them), and held against
+(a) what the written cards teach about each subject's stride: the phase tags of every live
+stride card, and the claims below, each tied to the cards that teach it; and (b) the article's
+errors that the cards correct (the accuracy reference's table A9, restated below as rules).
+``disagreements`` returns every mismatch as a sentence; the shipped deck has none, and the data
+this deck shipped before issue 20 (``stride/before-issue-20.yaml``) has the ones the issue
+lists.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import SHIPPED_CARDS
+
+from flashgen.sources import DeckSources, load_sources
+from flashgen.stride import (
+    CHART_OVERVIEW_ID,
+    ROLES,
+    X0,
+    X1,
+    ChartRow,
+    Charts,
+    StrideData,
+    chart_cards,
+    stride_charts,
+)
+from flashgen.svgsafe import SVG_NS
+
+BEFORE = Path(__file__).parent / "stride" / "before-issue-20.yaml"
+NS = {"s": SVG_NS}
+
+
+# --- The rows a learner sees --------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Bar:
+    speed: str
+    start: float
+    end: float
+    role: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a chart: whose it is (a subject, and which of its members, '' for all)."""
+
+    subject: str
+    members: str
+    bars: tuple[Bar, ...]
+
+
+def rows_from_data(rows: Iterable[ChartRow]) -> list[Row]:
+    return [
+        Row(
+            row.subject,
+            row.members,
+            tuple(
+                sorted(
+                    Bar(speed.key, span.start, span.end, span.role)
+                    for speed, spans in row.tracks
+                    for span in spans
+                )
+            ),
+        )
+        for row in rows
+    ]
+
+
+def _percent(x: float) -> float:
+    return round((x - X0) / (X1 - X0) * 100 * 2) / 2
+
+
+def rows_from_svg(svg: bytes, *, overview: bool) -> list[Row]:
+    """The rows as drawn: each ``chart-row`` group's heading, bars and role labels. A row's
+    members are read from its visible heading; each bar's role from its pattern, and the role
+    labels under the bars must name the same roles."""
+    root = ET.fromstring(svg)
+    by_label = {(role.short if overview else role.label): key for key, role in ROLES.items()}
+    rows = []
+    for group in root.iterfind(".//s:g[@class='chart-row']", NS):
+        part = group.find("s:text[@class='row-part']", NS)
+        heading = (part.text or "") if part is not None else ""
+        members = "" if heading in ("", "Whole group", "Whole muscle") else heading
+        members = members.removesuffix(" only")
+        bars = []
+        for rect in group.iterfind("s:rect[@class='bar']", NS):
+            pattern = re.fullmatch(r"url\(#p-([a-z-]+)\)", rect.get("fill", ""))
+            assert pattern is not None, rect.attrib
+            left = float(rect.get("x", "0"))
+            right = left + float(rect.get("width", "0"))
+            bars.append(Bar(rect.get("data-speed", ""), _percent(left), _percent(right),
+                            pattern.group(1)))  # fmt: skip
+        labels = []
+        for text in group.iterfind("s:text[@class='role-label']", NS):
+            label = (text.text or "").split(": ", 1)[-1]  # the overview prefixes other speeds
+            assert label in by_label, f"'{label}' is no role's label"
+            labels.append(by_label[label])
+        assert sorted(labels) == sorted(bar.role for bar in bars), (heading, labels, bars)
+        rows.append(Row(group.get("data-subject", ""), members, tuple(sorted(bars))))
+    return rows
+
+
+# --- Phases of the stride -------------------------------------------------------------------
+
+
+def phases(toe_off: float) -> dict[str, tuple[float, float]]:
+    """The deck's phase words as per cent of the stride (midstance and toe-off are moments)."""
+    middle, swing_middle = toe_off / 2, (toe_off + 100) / 2
+    return {
+        "stance": (0, toe_off),
+        "loading": (0, middle),
+        "midstance": (middle, middle),
+        "push-off": (middle, toe_off),
+        "toe-off": (toe_off, toe_off),
+        "swing": (toe_off, 100),
+        "early swing": (toe_off, swing_middle),
+        "mid swing": (swing_middle, swing_middle),
+        "terminal swing": (swing_middle, 100),
+    }
+
+
+MOMENT = 3.0
+"""Per cent of the stride: a bar this close to a moment (midstance, toe-off) works at it, and
+an overlap smaller than this is no overlap (the data are read to about 5%)."""
+
+
+def overlap(bar: Bar, window: tuple[float, float]) -> float:
+    left, right = window
+    if left == right:
+        return MOMENT if bar.start - MOMENT <= left <= bar.end + MOMENT else 0.0
+    return max(0.0, min(bar.end, right) - max(bar.start, left))
+
+
+# --- What the cards teach -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a chart must (or must not) show, because a written card teaches it.
+
+    ``kind``: ``covers`` (the role's bars cover at least half of the phase, or work at the
+    moment), ``in`` (they overlap it), ``not-in`` (no bar of the role, or of any role when
+    ``role`` is empty, overlaps it), ``starts`` (the role's first bar starts inside the phase,
+    widened by ``slack`` on both sides)."""
+
+    cards: tuple[str, ...]
+    subject: str
+    kind: str
+    role: str
+    phase: str
+    members: str | None = ""
+    """Whose row: '' the whole subject's, a members label, or None for any row."""
+    slack: float = 0.0
+
+
+CLAIMS = (
+    # Calf: the largest contributors to propulsion AND support in the second half of stance.
+    Claim(("calf-stride-role",), "calf", "covers", "support", "push-off"),
+    Claim(("calf-stride-role",), "calf", "covers", "propel", "push-off"),
+    Claim(("gastrocnemius-stride",), "gastrocnemius", "covers", "support", "push-off"),
+    Claim(("gastrocnemius-stride",), "gastrocnemius", "covers", "propel", "push-off"),
+    Claim(("soleus-stride",), "soleus", "covers", "support", "push-off"),
+    Claim(("soleus-stride",), "soleus", "covers", "support", "midstance"),
+    Claim(("calf-stride-loading",), "calf", "in", "", "loading"),
+    Claim(("stride-quadriceps-offset",), "calf", "covers", "support", "push-off"),
+    # Quadriceps: brake and support early in stance, finished around midstance.
+    Claim(
+        ("quadriceps-stride-braking", "stride-quadriceps-offset"),
+        "quadriceps",
+        "covers",
+        "absorb",
+        "loading",
+    ),  # fmt: skip
+    Claim(("stride-quadriceps-offset",), "quadriceps", "not-in", "absorb", "push-off"),
+    Claim(("vasti-stride",), "vasti", "covers", "absorb", "loading"),
+    Claim(("stride-quadriceps-preactivation",), "vasti", "starts", "prepare", "terminal swing"),
+    # Rectus femoris: a hip flexor in early swing, the only quadriceps head that is one.
+    Claim(
+        ("rectus-femoris-stride", "stride-rectus-femoris-second-burst"),
+        "rectus-femoris",
+        "in",
+        "swing",
+        "early swing",
+    ),  # fmt: skip
+    Claim(
+        ("rectus-femoris-stride", "stride-rectus-femoris-second-burst"),
+        "quadriceps",
+        "in",
+        "swing",
+        "early swing",
+        "Rectus femoris",
+    ),  # fmt: skip
+    # Hamstrings: brake the leg from about mid swing, peak in terminal swing, then extend the
+    # hip into early stance.
+    Claim(
+        ("hamstrings-stride-terminal-swing", "hamstrings-integrative"),
+        "hamstrings",
+        "covers",
+        "slow",
+        "terminal swing",
+    ),  # fmt: skip
+    Claim(("stride-hamstrings-onset",), "hamstrings", "starts", "slow", "mid swing", "", 7),
+    Claim(("hamstrings-stride-early-stance",), "hamstrings", "in", "propel", "loading"),
+    Claim(("biceps-femoris-peak-strain",), "biceps-femoris", "covers", "slow", "terminal swing"),
+    Claim(("medial-hamstrings-stride",), "medial-hamstrings", "covers", "slow", "terminal swing"),
+    # Gluteus maximus: from late swing (after the hamstrings) into early stance; in stance it
+    # holds the trunk, it does not level the pelvis; not a push-off muscle.
+    Claim(
+        ("gluteus-maximus-swing", "glutes-stride-timing"),
+        "gluteus-maximus",
+        "in",
+        "slow",
+        "terminal swing",
+    ),  # fmt: skip
+    Claim(
+        ("stride-gluteus-maximus-joins-late",), "gluteus-maximus", "starts", "slow", "late swing"
+    ),  # fmt: skip
+    Claim(("gluteus-maximus-trunk",), "gluteus-maximus", "in", "trunk", "loading"),
+    Claim(("gluteus-maximus-trunk",), "glutes", "in", "trunk", "loading", None),
+    Claim(("glutes-stride-timing",), "gluteus-maximus", "not-in", "", "push-off"),
+    # Gluteus medius and minimus: the pelvis level from landing through midstance.
+    Claim(
+        ("glutes-stride-stability", "gluteus-medius-trendelenburg"),
+        "gluteus-medius",
+        "covers",
+        "pelvis",
+        "midstance",
+    ),  # fmt: skip
+    Claim(("stride-gluteus-medius-timing",), "gluteus-medius", "covers", "pelvis", "loading"),
+    Claim(
+        ("stride-gluteus-medius-timing",), "gluteus-medius", "starts", "prepare", "terminal swing"
+    ),  # fmt: skip
+    Claim(("glutes-stride-stability",), "glutes", "covers", "pelvis", "midstance", None),
+    Claim(("gluteus-minimus-action",), "gluteus-minimus", "covers", "pelvis", "midstance"),
+    # Hip groups.
+    Claim(("hip-flexors-stride",), "hip-flexors", "covers", "swing", "early swing"),
+    Claim(("iliopsoas-stride",), "iliopsoas", "in", "swing", "early swing"),
+    Claim(("stride-iliopsoas-onset",), "iliopsoas", "starts", "swing", "around toe-off"),
+    Claim(("hip-extensors-stride",), "hip-extensors", "covers", "slow", "terminal swing"),
+    Claim(("hip-extensors-stride",), "hip-extensors", "in", "propel", "loading"),
+    Claim(("hip-abductors-stride",), "hip-abductors", "covers", "pelvis", "midstance"),
+    Claim(("hip-rotators-stride",), "hip-rotators", "covers", "hip-joint", "loading"),
+    Claim(("stride-quadratus-femoris-late-swing",), "hip-rotators", "in", "", "terminal swing"),
+    Claim(
+        ("stride-adductor-magnus-stance",),
+        "hip-adductors",
+        "covers",
+        "",
+        "midstance",
+        "Adductor magnus",
+    ),  # fmt: skip
+    Claim(
+        ("stride-adductor-magnus-stance",),
+        "hip-adductors",
+        "not-in",
+        "",
+        "swing",
+        "Adductor magnus",
+    ),  # fmt: skip
+    Claim(
+        ("stride-adductor-longus-brevis-swing",),
+        "hip-adductors",
+        "in",
+        "",
+        "early swing",
+        "Adductor longus and brevis",
+    ),  # fmt: skip
+    Claim(
+        ("stride-adductor-longus-brevis-swing",),
+        "hip-adductors",
+        "not-in",
+        "",
+        "stance",
+        "Adductor longus and brevis",
+    ),  # fmt: skip
+    Claim(("tensor-fasciae-latae-stride",), "tensor-fasciae-latae", "in", "swing", "early swing"),
+    # Shin: lift the foot through swing, ease the forefoot down after a heel landing.
+    Claim(("shin-stride", "shin-integrative"), "shin", "covers", "lift-foot", "swing"),
+    Claim(("shin-impact-overstated", "shin-integrative"), "shin", "in", "lower-foot", "loading"),
+    Claim(
+        ("tibialis-anterior-landing-work",), "tibialis-anterior", "in", "lower-foot", "loading"
+    ),  # fmt: skip
+    Claim(("tibialis-anterior-strike",), "tibialis-anterior", "in", "prepare", "terminal swing"),
+    Claim(("stride-tibialis-anterior-busy",), "tibialis-anterior", "covers", "lift-foot", "swing"),
+    Claim(
+        ("stride-tibialis-posterior-midstance", "tibialis-posterior-stride"),
+        "tibialis-posterior",
+        "covers",
+        "support",
+        "midstance",
+    ),  # fmt: skip
+)
+
+STANCE_SHARES = {
+    # The stance share each card teaches for a speed: (cards, speed, lowest, highest toe-off).
+    "easy": (("stride-stance-share-easy",), 35.0, 40.0),
+    "sprint": (("stride-stance-share-sprint",), 19.0, 25.0),
+}
+
+
+# --- The article's errors the cards correct (content reference, table A9) ---------------
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """A9 #number: no row of ``subjects`` (restricted to ``members``: '' the whole subject's,
+    None any row) carries ``role`` in ``phase`` ('' anywhere)."""
+
+    number: int
+    subjects: tuple[str, ...]
+    role: str
+    why: str
+    members: str | None = None
+    phase: str = ""
+
+
+FORBIDDEN = (
+    Forbidden(6, ("shin", "tibialis-anterior"), "support",
+              "the arch's support is the tibialis posterior, behind the tibia"),
+    Forbidden(8, ("shin", "tibialis-anterior"), "absorb",
+              "the tibialis anterior only eases the forefoot down; it is no shock absorber"),
+    Forbidden(9, ("quadriceps", "vasti"), "swing",
+              "only the rectus femoris flexes the hip; the vasti act at the knee", ""),
+    Forbidden(10, ("hamstrings", "biceps-femoris", "medial-hamstrings"), "lift-foot",
+              "their running job is braking the leg in terminal swing, not lifting the foot"),
+    Forbidden(11, ("gluteus-maximus", "glutes"), "propel",
+              "the gluteus maximus works from late swing to early stance, not at push-off",
+              None, "push-off"),
+    Forbidden(12, ("gluteus-maximus",), "pelvis",
+              "the gluteus maximus controls trunk flexion; the medius levels the pelvis"),
+    Forbidden(12, ("glutes",), "pelvis",
+              "different glutes steady different planes: not a job of the group", ""),
+    Forbidden(12, ("glutes",), "trunk",
+              "different glutes steady different planes: not a job of the group", ""),
+    Forbidden(13, ("hip-adductors", "hip-abductors"), "swing",
+              "the adductors and abductors are not hip flexors as a group", ""),
+    Forbidden(16, ("hip-rotators",), "pelvis",
+              "the deep rotators steady the hip joint (the femoral head in its socket)"),
+)  # fmt: skip
+MEMBER_ROLES = {
+    # A9 #9 and #12: the member rows that may carry a role their group's row may not.
+    ("quadriceps", "swing"): {"Rectus femoris"},
+    ("glutes", "pelvis"): {"Gluteus medius and minimus", "Gluteus medius", "Gluteus minimus"},
+    ("glutes", "trunk"): {"Gluteus maximus"},
+}
+REQUIRED = (
+    # A9 #10, #12, #14, #16: the corrected job each of these must show.
+    (10, "hamstrings", "slow", "terminal swing"),
+    (12, "gluteus-medius", "pelvis", "midstance"),
+    (12, "gluteus-maximus", "trunk", "loading"),
+    (14, "hip-flexors", "swing", "early swing"),
+    (16, "hip-rotators", "hip-joint", "stance"),
+)
+
+
+# --- The checks -------------------------------------------------------------------------------
+
+
+def _window(name: str, toe_off: float, slack: float) -> tuple[float, float]:
+    table = phases(toe_off)
+    if name == "around toe-off":  # "around toe-off" on a card: late stance to just after
+        left, right = toe_off - 12, toe_off + 3
+    elif name == "late swing":  # the second half of terminal swing
+        left, right = (table["terminal swing"][0] + 100) / 2 - 5, 100
+    else:
+        left, right = table[name]
+    return left - slack, right + slack
+
+
+def _holds(claim: Claim, rows: list[Row], speed: str, toe_off: float) -> bool:
+    chosen = [r for r in rows if claim.members is None or r.members == claim.members]
+    bars = [b for r in chosen for b in r.bars if b.speed == speed and claim.role in ("", b.role)]
+    window = _window(claim.phase, toe_off, claim.slack)
+    if claim.kind == "starts":
+        return bool(bars) and window[0] <= min(b.start for b in bars) <= window[1]
+    if claim.kind == "not-in":
+        return all(overlap(b, window) < MOMENT for b in bars)
+    covered = sum(overlap(b, window) for b in bars)  # bars of one role do not overlap
+    if claim.kind == "in":
+        return covered >= MOMENT
+    length = window[1] - window[0]
+    return covered >= (MOMENT if length == 0 else length / 2)
+
+
+def chart_views(charts: Charts) -> dict[str, list[Row]]:
+    """Every subject chart's rows, read from the drawing after checking it draws the data."""
+    views = {}
+    for key, picture in charts.subjects.items():
+        drawn = rows_from_svg(picture.data, overview=False)
+        assert drawn == rows_from_data(charts.rows[key]), key
+        views[key] = drawn
+    return views
+
+
+def disagreements(sources: DeckSources, charts: Charts) -> list[str]:
+    """Every way the charts contradict the cards or re-teach an error of the article."""
+    stride = charts.data
+    assert stride is not None and stride.reference is not None
+    live = {card.id: card for card in sources.cards if not card.retired}
+    reference = stride.reference
+    views = chart_views(charts)
+    found = []
+
+    # The overview draws each subject's rows as its own chart does (the gastrocnemius and
+    # soleus share the calf's); so what holds for the subject charts holds for it.
+    assert charts.overview is not None
+    overview = rows_from_svg(charts.overview.data, overview=True)
+    assert overview == rows_from_data(charts.overview_layout)
+    at_reference = {
+        key: [
+            Row(r.subject, r.members, tuple(b for b in r.bars if b.speed == reference.key))
+            for r in rows
+        ]
+        for key, rows in views.items()
+    }
+    drawn = {row.subject for row in overview}
+    for key in charts.overview_rows:
+        shown = [row for row in overview if row.subject == key]
+        if key in drawn:
+            if shown != [r for r in at_reference[key] if r.bars or r.members]:
+                found.append(f"the overview draws {key} otherwise than its chart")
+        elif not any(
+            sorted(b for r in at_reference[key] for b in r.bars)
+            == sorted(b for r in overview if r.subject == other for b in r.bars)
+            for other in drawn
+        ):
+            found.append(f"the overview leaves out {key}, whose bars are no other row's")
+
+    # (a) The written cards.
+    for claim in CLAIMS:
+        if not any(card_id in live for card_id in claim.cards):
+            found.append(f"no card of {claim.cards} is live: update the claim about it")
+            continue
+        rows = views.get(claim.subject)
+        if rows is None:
+            found.append(f"{claim.subject} has no chart, though {claim.cards[0]} teaches it")
+        elif not _holds(claim, rows, reference.key, reference.toe_off):
+            who = claim.subject + (f" ({claim.members})" if claim.members else "")
+            found.append(
+                f"{claim.cards[0]}: the {who} chart does not show "
+                f"'{claim.role or 'any role'}' {claim.kind} {claim.phase}"
+            )
+    for speed_key, (cards, low, high) in STANCE_SHARES.items():
+        speed = stride.speeds.get(speed_key)
+        if any(card_id in live for card_id in cards) and speed is not None:
+            if not low <= speed.toe_off <= high:
+                found.append(f"{cards[0]}: {speed_key} toe-off {speed.toe_off:g}% is outside "
+                             f"{low:g}-{high:g}%")  # fmt: skip
+    # Every phase a live stride card is tagged with, its subject's chart shows work in.
+    for card in live.values():
+        if "stride" not in card.aspects or card.subject not in views:
+            continue
+        for tag in card.tags:
+            phase = tag.removeprefix("phase::").replace("-", " ").replace("push off", "push-off")
+            if not tag.startswith("phase::"):
+                continue
+            claim = Claim((card.id,), card.subject, "in", "", phase, None)
+            if not _holds(claim, views[card.subject], reference.key, reference.toe_off):
+                found.append(f"{card.id} is tagged {tag}, but its chart shows no work then")
+
+    # (b) The article's errors.
+    for rule in FORBIDDEN:
+        for key in rule.subjects:
+            for row in views.get(key, []):
+                if rule.members is not None and row.members != rule.members:
+                    continue
+                allowed = MEMBER_ROLES.get((key, rule.role), set())
+                if row.members and row.members in allowed:
+                    continue
+                for bar in row.bars:
+                    window = _window(rule.phase, reference.toe_off, 0) if rule.phase else None
+                    if bar.role == rule.role and (window is None or overlap(bar, window) >= 3):
+                        who = key + (f" ({row.members})" if row.members else "")
+                        found.append(f"A9 #{rule.number}: {who} shows '{ROLES[bar.role].label}' "
+                                     f"({rule.why})")  # fmt: skip
+    for number, key, role, phase in REQUIRED:
+        claim = Claim(("",), key, "covers" if phase != "loading" else "in", role, phase)
+        if key in views and not _holds(claim, views[key], reference.key, reference.toe_off):
+            found.append(f"A9 #{number}: {key} does not show '{ROLES[role].label}' in {phase}")
+    for key in charts.subjects:
+        if sources.subjects[key].kind not in ("muscle", "group"):
+            found.append(f"A9 #1: {key} is charted, but it is no muscle and does no work")
+
+    # A member row named after a subject shows what that subject's own chart shows.
+    names = {subject.name.lower(): key for key, subject in sources.subjects.items()}
+    for key, rows in views.items():
+        for row in rows:
+            own = names.get(row.members.lower())
+            if not row.members or own not in views:
+                continue
+            theirs = [b for r in views[own] if not r.members for b in r.bars]
+            for bar in row.bars:
+                if not any(b.role == bar.role and overlap(b, (bar.start, bar.end)) >= MOMENT
+                           for b in theirs if b.speed == bar.speed):  # fmt: skip
+                    found.append(
+                        f"{key}'s {row.members} row shows '{bar.role}' {bar.start:g}-"
+                        f"{bar.end:g}, which the {own} chart does not"
+                    )
+    return found
+
+
+def _shipped(root: Path) -> tuple[DeckSources, Charts, StrideData]:
+    sources, problems = load_sources(root, shown_root="cards")
+    assert problems == []
+    charts, problems = stride_charts(sources)
+    assert problems == [] and charts.data is not None
+    return sources, charts, charts.data
+
+
+def test_the_shipped_charts_agree_with_the_cards_and_correct_the_article():
+    sources, charts, _ = _shipped(SHIPPED_CARDS)
+    assert disagreements(sources, charts) == []
+
+
+# The disagreements issue 20 found in the data shipped before it, each as the check words it.
+BEFORE_FOUND = (
+    "A9 #9: quadriceps shows 'swing the leg forward'",
+    "A9 #13: hip-adductors shows 'swing the leg forward'",
+    "A9 #13: hip-abductors shows 'swing the leg forward'",
+    "A9 #12: gluteus-maximus shows 'steady the pelvis'",
+    "A9 #12: glutes shows 'steady the pelvis'",
+    "A9 #8: shin shows 'brake and absorb'",
+    "A9 #16: hip-rotators shows 'steady the pelvis'",
+    "calf-stride-role: the calf chart does not show 'support' covers push-off",
+    "gastrocnemius-stride: the gastrocnemius chart does not show 'support' covers push-off",
+)
+
+
+def test_the_data_before_issue_20_is_caught(tmp_path):
+    """The check fails on the stride data main shipped before this change, for the reasons
+    the issue gives (a group borrowing a member's job, the maximus levelling the pelvis, the
+    calf's support stopping at midstance)."""
+    root = tmp_path / "cards"
+    shutil.copytree(SHIPPED_CARDS, root)
+    shutil.copy(BEFORE, root / "stride.yaml")
+    sources, problems = load_sources(root, shown_root="cards")
+    assert problems == []
+    charts, problems = stride_charts(sources)
+    assert charts.data is not None
+    found = disagreements(sources, charts)
+    for expected in BEFORE_FOUND:
+        assert any(line.startswith(expected) for line in found), (expected, found)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        # A member's job given to the whole group again.
+        ("members: Rectus femoris, ", "A9 #9: quadriceps shows 'swing the leg forward'"),
+        # The maximus levelling the pelvis.
+        ("role: trunk, source: \"S10 abstract, S10 Fig. 2\"}",
+         "A9 #12: gluteus-maximus shows 'steady the pelvis'"),
+        # The calf's support ending at midstance.
+        ("{speed: easy, from: 0, to: 37, role: support, source: \"S1 abstract, S3 abstract, "
+         "S14\"}", "calf-stride-role: the calf chart does not show 'support' covers push-off"),
+    ],
+)  # fmt: skip
+def test_one_regression_in_the_shipped_data_is_caught(tmp_path, edit, expected):
+    root = tmp_path / "cards"
+    shutil.copytree(SHIPPED_CARDS, root)
+    text = (root / "stride.yaml").read_text(encoding="utf-8")
+    assert edit in text, edit
+    broken = {
+        "members: Rectus femoris, ": "",
+        "role: trunk, source: \"S10 abstract, S10 Fig. 2\"}":
+            "role: pelvis, source: \"S10 abstract, S10 Fig. 2\"}",
+    }.get(edit, edit.replace("to: 37", "to: 19"))  # fmt: skip
+    (root / "stride.yaml").write_text(text.replace(edit, broken, 1), encoding="utf-8")
+    sources, _ = load_sources(root, shown_root="cards")
+    charts, _ = stride_charts(sources)
+    found = disagreements(sources, charts)
+    assert any(line.startswith(expected) for line in found), (expected, found)
+
+
+def test_every_shipped_number_names_where_in_its_source_it_is_read():
+    """Every span and speed cites at least one reference with the figure, table or passage it
+    is read from ("S41 abstract", "S3 Fig. 2"), not only the paper."""
+    _, _, stride = _shipped(SHIPPED_CARDS)
+    unlocated = [
+        f"{muscle.subject} {span.speed} {span.start:g}-{span.end:g}"
+        for muscle in stride.muscles.values()
+        for span in muscle.spans
+        if not any(cite.at for cite in span.cites)
+    ]
+    unlocated += [key for key, speed in stride.speeds.items() if not any(c.at for c in speed.cites)]
+    assert unlocated == []
+
+
+def test_the_overview_card_is_answered_by_the_data_and_names_its_sources():
+    sources, charts, stride = _shipped(SHIPPED_CARDS)
+    (card,) = chart_cards(sources, charts)
+    assert card.id == CHART_OVERVIEW_ID and card.source_keys
+    assert set(card.source_keys) <= set(sources.config.references)  # type: ignore[union-attr]
+    # The answer works through the whole of swing in the data; no other row comes close.
+    reference = stride.reference
+    assert reference is not None
+    key = next(k for k, s in sources.subjects.items() if s.name == card.back)
+    spans = [s for s in stride.muscles[key].spans if s.speed == reference.key]
+    reach = reference.toe_off
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start <= reach + 2:
+            reach = max(reach, span.end)
+    assert reach >= 98, (key, reach)
+    # Every job the extra names is one the answer's chart shows.
+    views = chart_views(charts)
+    shown = {ROLES[b.role].label for r in views[key] for b in r.bars}
+    named = {label for label in (r.label for r in ROLES.values()) if label in card.extra}
+    assert named and named <= shown, (named, shown)
