@@ -6,6 +6,7 @@ Errors cannot be silenced; ``build`` refuses to write a deck while any remains.
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
 import unicodedata
@@ -32,12 +33,16 @@ from flashgen.sources import (
     SLUG,
     SLUG_RULE,
     Card,
+    DeckConfig,
     DeckSources,
     Subject,
     load_sources,
     unknown_references,
 )
 from flashgen.stride import NO_CHARTS, RULE_SUMMARIES, Charts, chart_cards, stride_charts
+
+MAX_EXTRA_WORDS = 30
+"""An extra note longer than this is a warning: it is read on every review."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,15 @@ RULES: dict[str, Rule] = {
             "warning",
             "A question without a 'Topic:' cue, where deck.yaml asks for one.",
         ),
+        Rule("long-extra", "warning", f"An extra note over {MAX_EXTRA_WORDS} words."),
+        Rule("unknown-cue", "warning", "A context cue outside deck.yaml's 'context_cues'."),
+        Rule(
+            "leak",
+            "warning",
+            "A front that holds the answer of another live card on the same subject or group.",
+        ),
+        Rule("same-answer", "warning", "Two live cards on one subject (or group) with one answer."),
+        Rule("unused-reference", "warning", "A reference in deck.yaml that no card cites."),
         Rule("raw-html", "warning", "Raw HTML in a field; write Markdown (HTML is shown as text)."),
         Rule("missing-source", "warning", "A card without a source."),
         Rule("unknown-reference", "error", "A source key not listed under 'references'."),
@@ -413,6 +427,201 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
             yield _problem(card.at("allow"), f"'allow: {rule_id}' {why}", "unknown-rule")
 
 
+# --- card craft over the whole deck: each rule builds its tables once, then reads each card --
+# once, so its cost grows with the cards' own text, not with the number of other cards.
+Owned = tuple[Card | None, Problem]
+
+
+def _live(cards: Iterable[Card]) -> list[Card]:
+    return [card for card in cards if not card.retired]
+
+
+def long_extras(cards: Iterable[Card]) -> Iterator[Owned]:
+    """``long-extra``: an extra note over :data:`MAX_EXTRA_WORDS` words."""
+    for card in _live(cards):
+        count = len(words(card.extra))
+        if count > MAX_EXTRA_WORDS:
+            yield (
+                card,
+                _problem(
+                    card.at("extra"),
+                    f"extra has {count} words (at most {MAX_EXTRA_WORDS}); keep one point, or "
+                    "make the rest a card of its own",
+                    "long-extra",
+                ),
+            )
+
+
+def unknown_cues(cards: Iterable[Card], config: DeckConfig | None) -> Iterator[Owned]:
+    """``unknown-cue``: a question whose context cue is not one of deck.yaml's
+    ``context_cues`` (no rule when the deck declares none)."""
+    if config is None or not config.context_cues:
+        return
+    vocabulary = frozenset(config.context_cues)
+    for card in _live(cards):
+        match = _CONTEXT_CUE.match(card.question)
+        if match is None:
+            continue  # the context-cue rule reports a missing cue
+        cue = match.group().rstrip()[:-1].strip()
+        if cue not in vocabulary:
+            close = difflib.get_close_matches(cue, config.context_cues, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            yield (
+                card,
+                _problem(
+                    card.at("cloze" if card.is_cloze else "front"),
+                    f"context cue '{cue}' is not under 'context_cues' in deck.yaml{hint}",
+                    "unknown-cue",
+                ),
+            )
+
+
+def _family(subjects: Mapping[str, Subject], card: Card) -> tuple[str, str | None] | None:
+    """The card's subject and that subject's group; ``None`` for a card without a subject."""
+    subject = subjects.get(card.subject or "")
+    return (subject.key, subject.group) if subject is not None else None
+
+
+def _fronts(card: Card) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """What each side of a note asks, as compared: (its answer, the words its front shows)."""
+    if card.cloze is not None:
+        for _, answer, front, _alone in _cloze_sides(card.cloze):
+            yield answer, comparable(front)
+    else:
+        yield card.back or "", comparable(card.front or "")
+
+
+def _phrases_in(shown: tuple[str, ...], longest: int) -> Iterator[tuple[str, ...]]:
+    """Every run of up to ``longest`` words of ``shown`` that is not filler alone."""
+    for size in range(1, longest + 1):
+        for start in range(len(shown) - size + 1):
+            phrase = shown[start : start + size]
+            if not set(phrase) <= _FILLER:
+                yield phrase
+
+
+def leaks(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Owned]:
+    """``leak``: a live card's front shows another live card's answer together with that
+    card's subject (named on the front, or the front card's own subject): the front states the
+    fact the other card asks. Answers that are names of subjects are left out (a front naming a
+    muscle is no leak of the cards that ask for that muscle), and a one-word answer counts only
+    on the front card's own subject ("swing" next to "hip" is rarely the hip's fact)."""
+    live = _live(cards)
+    named: dict[tuple[str, ...], set[str]] = {}  # a name -> the subjects it names
+    for key, subject in subjects.items():
+        for name in subject_names(subject):
+            named.setdefault(name, set()).add(key)
+    longest_name = max(map(len, named), default=0)
+    # (subject key, answer phrase) -> the cards on that subject with that answer.
+    answers: dict[tuple[str, tuple[str, ...]], list[Card]] = {}
+    longest = 0
+    for card in live:
+        about_key = card.subject
+        if about_key is None or about_key not in subjects:
+            continue
+        for answer, _ in _fronts(card):
+            phrases = answer_phrases(answer)
+            for index, (_, phrase) in enumerate(phrases):
+                if phrase in named or (index and len(phrase) < 2):
+                    continue  # a name, or a one-word aside such as "Terminal (late) swing"
+                answers.setdefault((about_key, phrase), []).append(card)
+                longest = max(longest, len(phrase))
+    for card in live:
+        reported: set[str] = set()
+        own = {card.subject} if card.subject is not None and card.subject in subjects else set()
+        for own_answer, shown in _fronts(card):
+            about = set(own)
+            for phrase in _phrases_in(shown, longest_name):
+                about |= named.get(phrase, set())
+            mine = {phrase for _, phrase in answer_phrases(own_answer)}
+            for phrase in _phrases_in(shown, longest):
+                if phrase in mine:
+                    continue  # the card's own answer on its front is the give-away rule's
+                for key in about if len(phrase) > 1 else own:
+                    # One other card per answer is enough (same-answer reports the rest), and
+                    # keeps the cost per card bounded however many cards share an answer.
+                    for other in answers.get((key, phrase), [])[:2]:
+                        if other is card or other.id in reported:
+                            continue
+                        reported.add(other.id)
+                        yield (
+                            card,
+                            _problem(
+                                card.at("cloze" if card.is_cloze else "front"),
+                                f"the front shows '{' '.join(phrase)}' with "
+                                f"{subjects[key].name}: the answer of card '{other.id}' at "
+                                f"{other.where}; ask without it",
+                                "leak",
+                            ),
+                        )
+
+
+def same_answers(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Owned]:
+    """``same-answer``: two live cards with one answer (its words, as compared, without
+    parentheses) on one subject, or on a group and a member of it: likely one fact asked twice.
+    A cloze's deletions count as answers. A member's name answering both a group's list card
+    and a card of its own is no repeat, so names count on one subject only. Reported on the
+    later card."""
+    named = {name for subject in subjects.values() for name in subject_names(subject)}
+    live = [card for card in _live(cards) if card.subject in subjects]
+    first: dict[tuple[str, tuple[str, ...]], Card] = {}
+    keyed: list[tuple[Card, list[tuple[str, tuple[str, ...]]]]] = []
+    for card in live:
+        keys = []
+        for answer, _ in _fronts(card):
+            phrases = answer_phrases(answer)
+            if phrases:
+                keys.append((card.subject or "", phrases[0][1]))
+        for key in keys:
+            first.setdefault(key, card)
+        keyed.append((card, keys))
+    for card, keys in keyed:
+        group = subjects[card.subject or ""].group
+        for subject, phrase in keys:
+            other: Card | None = first[subject, phrase]  # the earliest card on the subject
+            if other is card and group is not None and phrase not in named:
+                other = first.get((group, phrase))  # a card on its group
+            if other is not None and other is not card:
+                yield (
+                    card,
+                    _problem(
+                        card.at("cloze" if card.is_cloze else "back"),
+                        f"same answer and subject as card '{other.id}' at {other.where}: merge "
+                        "them, or ask each for a different fact",
+                        "same-answer",
+                    ),
+                )
+                break
+
+
+def unused_references(cards: Iterable[Card], config: DeckConfig | None) -> Iterator[Owned]:
+    """``unused-reference``: a reference in deck.yaml that no live card cites."""
+    if config is None or not config.references:
+        return
+    cited = {key for card in _live(cards) for key in card.source_keys}
+    for key in config.references:
+        if key not in cited:
+            yield (
+                None,
+                _problem(
+                    config.reference_places.get(key, config.where),
+                    f"reference '{key}' is cited by no card; cite it or remove it",
+                    "unused-reference",
+                ),
+            )
+
+
+def unknown_deck_allows(config: DeckConfig | None) -> Iterator[Problem]:
+    """``unknown-rule`` for deck.yaml's ``allow``: a rule that does not exist or is an error."""
+    if config is None:
+        return
+    for rule_id in config.allow:
+        rule = RULES.get(rule_id)
+        if rule is None or rule.severity == "error":
+            why = "is an error and cannot be silenced" if rule else "is not a rule"
+            yield _problem(config.where, f"'allow: {rule_id}' in deck.yaml {why}", "unknown-rule")
+
+
 def _deck_problems(sources: DeckSources) -> Iterator[tuple[Card | None, Problem]]:
     seen_ids: dict[str, Card] = {}
     seen_questions: dict[str, Card] = {}
@@ -458,12 +667,18 @@ def check_sources(sources: DeckSources) -> list[Problem]:
     """Content rules over loaded sources (the shape was checked while loading)."""
     found: list[Problem] = []
     pairs = list(_deck_problems(sources))
+    pairs.extend(long_extras(sources.cards))
+    pairs.extend(unknown_cues(sources.cards, sources.config))
+    pairs.extend(leaks(sources.cards, sources.subjects))
+    pairs.extend(same_answers(sources.cards, sources.subjects))
+    pairs.extend(unused_references(sources.cards, sources.config))
     for card in sources.cards:
         pairs.extend((card, problem) for problem in _card_problems(card, sources))
+    deck_allow = sources.config.allow if sources.config is not None else {}
+    pairs.extend((None, problem) for problem in unknown_deck_allows(sources.config))
     for owner, problem in pairs:
-        silenced = (
-            owner is not None and problem.severity == "warning" and problem.rule in owner.allow
-        )
+        allow = owner.allow if owner is not None else deck_allow
+        silenced = problem.severity == "warning" and problem.rule in allow
         if not silenced:
             found.append(problem)
     return found

@@ -89,8 +89,12 @@ _SPAN_TEXT = st.builds(
 @settings(max_examples=3000, deadline=None)
 @given(
     st.lists(
-        st.one_of(_WORDS, st.builds(lambda stars, inner: stars + inner + stars,
-                                    st.sampled_from(["*", "**"]), _SPAN_TEXT)),
+        st.one_of(
+            _WORDS,
+            st.builds(
+                lambda stars, inner: stars + inner + stars, st.sampled_from(["*", "**"]), _SPAN_TEXT
+            ),
+        ),
         min_size=1,
         max_size=6,
     ).map("".join)

@@ -713,9 +713,7 @@ def test_a_hostile_diagram_reaches_no_picture():
         assert forbidden not in data, forbidden
 
 
-def test_the_highlight_is_the_subjects_shape_after_a_region_without_subjects(
-    make_cards, runner
-):
+def test_the_highlight_is_the_subjects_shape_after_a_region_without_subjects(make_cards, runner):
     cards = make_cards()
     write_yaml(cards / "subjects.yaml", {"subjects": SUBJECTS})
     (cards / "diagrams").mkdir()
@@ -733,8 +731,10 @@ def test_the_highlight_is_the_subjects_shape_after_a_region_without_subjects(
         in result.stderr.splitlines()
     ), result.stderr
     pictures = deck_pictures(load_sources(cards)[0])
-    for key, rect in (("soleus", ("150", "120", "60", "90")), ("gastrocnemius",
-                                                                ("60", "200", "50", "50"))):
+    for key, rect in (
+        ("soleus", ("150", "120", "60", "90")),
+        ("gastrocnemius", ("60", "200", "50", "50")),
+    ):
         svg = pictures[key].highlighted.data.decode()
         shapes = re.findall(
             r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" class="([^"]+)"',

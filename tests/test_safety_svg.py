@@ -66,7 +66,6 @@ def test_size_is_bounded_before_parsing(tmp_path: Path):
     assert caught.value.problem.rule == "file-too-large"
 
 
-
 def test_bounds_only_reading_builds_no_cleaned_copy(tmp_path: Path, monkeypatch):
     """A diagram is read within the bounds but not cleaned (pictures are rebuilt from it)."""
     path = tmp_path / "view.svg"
