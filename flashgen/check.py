@@ -559,10 +559,12 @@ def leaks(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Ow
 def same_answers(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Owned]:
     """``same-answer``: two live cards with one answer (its words, as compared, without
     parentheses) on one subject, or on a group and a member of it: likely one fact asked twice.
-    A cloze's deletions count as answers. A member's name answering both a group's list card
-    and a card of its own is no repeat, so names count on one subject only. Reported on the
-    later card."""
-    named = {name for subject in subjects.values() for name in subject_names(subject)}
+    A cloze's deletions count as answers. An answer that names the card's own subject (a muscle
+    asked for by its place, then by its action) is no repeat, and a member's name answering
+    both a group's list card and a card of its own is none either. Reported on the later
+    card."""
+    own_names = {key: frozenset(subject_names(subject)) for key, subject in subjects.items()}
+    named = frozenset().union(*own_names.values())
     live = [card for card in _live(cards) if card.subject in subjects]
     first: dict[tuple[str, tuple[str, ...]], Card] = {}
     keyed: list[tuple[Card, list[tuple[str, tuple[str, ...]]]]] = []
@@ -570,7 +572,7 @@ def same_answers(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iter
         keys = []
         for answer, _ in _fronts(card):
             phrases = answer_phrases(answer)
-            if phrases:
+            if phrases and phrases[0][1] not in own_names[card.subject or ""]:
                 keys.append((card.subject or "", phrases[0][1]))
         for key in keys:
             first.setdefault(key, card)
@@ -595,10 +597,11 @@ def same_answers(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iter
 
 
 def unused_references(cards: Iterable[Card], config: DeckConfig | None) -> Iterator[Owned]:
-    """``unused-reference``: a reference in deck.yaml that no live card cites."""
+    """``unused-reference``: a reference in deck.yaml that no card cites. A retired card's
+    citations count: its note still ships, with its source, to learners who have it."""
     if config is None or not config.references:
         return
-    cited = {key for card in _live(cards) for key in card.source_keys}
+    cited = {key for card in cards for key in card.source_keys}
     for key in config.references:
         if key not in cited:
             yield (
