@@ -37,9 +37,17 @@ from flashgen.sources import (
     DeckSources,
     Subject,
     load_sources,
+    source_keys,
     unknown_references,
 )
-from flashgen.stride import NO_CHARTS, RULE_SUMMARIES, Charts, chart_cards, stride_charts
+from flashgen.stride import (
+    NO_CHARTS,
+    RULE_SUMMARIES,
+    Charts,
+    StrideData,
+    chart_cards,
+    stride_charts,
+)
 
 MAX_EXTRA_WORDS = 30
 """An extra note longer than this is a warning: it is read on every review."""
@@ -596,12 +604,19 @@ def same_answers(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iter
                 break
 
 
-def unused_references(cards: Iterable[Card], config: DeckConfig | None) -> Iterator[Owned]:
+def unused_references(
+    cards: Iterable[Card], config: DeckConfig | None, data: StrideData | None = None
+) -> Iterator[Owned]:
     """``unused-reference``: a reference in deck.yaml that no card cites. A retired card's
-    citations count: its note still ships, with its source, to learners who have it."""
+    citations count (its note still ships, with its source, to learners who have it), and so do
+    the stride data's (the charts and their card are drawn from it)."""
     if config is None or not config.references:
         return
     cited = {key for card in cards for key in card.source_keys}
+    if data is not None:
+        texts = [speed.source for speed in data.speeds.values()]
+        texts.extend(span.source for muscle in data.muscles.values() for span in muscle.spans)
+        cited.update(key for text in texts for key in source_keys(text))
     for key in config.references:
         if key not in cited:
             yield (
@@ -612,6 +627,14 @@ def unused_references(cards: Iterable[Card], config: DeckConfig | None) -> Itera
                     "unused-reference",
                 ),
             )
+
+
+def references_problems(sources: DeckSources, charts: Charts) -> list[Problem]:
+    """The rules that need the derived stride data as well as the cards (``unused-reference``),
+    silenced by deck.yaml's ``allow``."""
+    allow = sources.config.allow if sources.config is not None else {}
+    found = unused_references(sources.cards, sources.config, charts.data)
+    return [problem for _, problem in found if problem.rule not in allow]
 
 
 def unknown_deck_allows(config: DeckConfig | None) -> Iterator[Problem]:
@@ -674,7 +697,6 @@ def check_sources(sources: DeckSources) -> list[Problem]:
     pairs.extend(unknown_cues(sources.cards, sources.config))
     pairs.extend(leaks(sources.cards, sources.subjects))
     pairs.extend(same_answers(sources.cards, sources.subjects))
-    pairs.extend(unused_references(sources.cards, sources.config))
     for card in sources.cards:
         pairs.extend((card, problem) for problem in _card_problems(card, sources))
     deck_allow = sources.config.allow if sources.config is not None else {}
@@ -744,6 +766,7 @@ def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspectio
     problems.extend(picture_problems)
     charts, chart_problems = stride_charts(sources)
     problems.extend(chart_problems)
+    problems.extend(references_problems(sources, charts))
     release, lock = release_safety(sources, pictures, charts)
     problems.extend(release)
     return Inspection(sources, sort_problems(problems), pictures, lock, charts)
