@@ -511,8 +511,9 @@ def _phrases_in(shown: tuple[str, ...], longest: int) -> Iterator[tuple[str, ...
 def leaks(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Owned]:
     """``leak``: a live card's front shows another live card's answer together with that
     card's subject (named on the front, or the front card's own subject): the front states the
-    fact the other card asks. Answers that are names of subjects are left out (a front naming a
-    muscle is no leak of the cards that ask for that muscle), and a one-word answer counts only
+    fact the other card asks. Answers that name a muscle, group or structure are left out (a
+    front naming a muscle is no leak of the cards that ask for it; a term's name, such as a
+    phase, is a fact like any other), and a one-word answer counts only
     on the front card's own subject ("swing" next to "hip" is rarely the hip's fact)."""
     live = _live(cards)
     named: dict[tuple[str, ...], set[str]] = {}  # a name -> the subjects it names
@@ -520,6 +521,11 @@ def leaks(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Ow
         for name in subject_names(subject):
             named.setdefault(name, set()).add(key)
     longest_name = max(map(len, named), default=0)
+    # A term's name ("terminal swing") is a fact when it answers a card; a thing's name is not.
+    things = {
+        name for key, subject in subjects.items() if subject.kind != "term"
+        for name in subject_names(subject)
+    }  # fmt: skip
     # (subject key, answer phrase) -> the cards on that subject with that answer.
     answers: dict[tuple[str, tuple[str, ...]], list[Card]] = {}
     longest = 0
@@ -530,7 +536,7 @@ def leaks(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Ow
         for answer, _ in _fronts(card):
             phrases = answer_phrases(answer)
             for index, (_, phrase) in enumerate(phrases):
-                if phrase in named or (index and len(phrase) < 2):
+                if phrase in things or (index and len(phrase) < 2):
                     continue  # a name, or a one-word aside such as "Terminal (late) swing"
                 answers.setdefault((about_key, phrase), []).append(card)
                 longest = max(longest, len(phrase))
@@ -546,6 +552,8 @@ def leaks(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Ow
                 if phrase in mine:
                     continue  # the card's own answer on its front is the give-away rule's
                 for key in about if len(phrase) > 1 else own:
+                    if key in named.get(phrase, ()):
+                        continue  # the front names the term that card asks for: no fact told
                     # One other card per answer is enough (same-answer reports the rest), and
                     # keeps the cost per card bounded however many cards share an answer.
                     for other in answers.get((key, phrase), [])[:2]:

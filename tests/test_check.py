@@ -371,3 +371,37 @@ def test_deck_allow_of_an_unknown_or_error_rule_is_an_error(runner, make_cards):
         result = _check(runner, cards)
         assert result.exit_code == 1
         assert "deck.yaml" in result.stderr and "[unknown-rule]" in result.stderr
+
+
+def test_leak_counts_a_term_as_a_fact_but_not_a_front_that_names_the_term(runner, make_cards):
+    subjects = {
+        "subjects": [
+            *CRAFT_SUBJECTS["subjects"],
+            {"key": "late-swing", "name": "Terminal swing", "kind": "term"},
+        ]
+    }
+    when = {
+        "id": "when",
+        "subject": "soleus",
+        "source": "S1",
+        "back": "Terminal swing",
+        "front": "Calf: in which phase does the soleus switch on?",
+    }
+    term = {
+        "id": "term",
+        "subject": "late-swing",
+        "source": "S1",
+        "back": "Terminal swing",
+        "front": "Stride: which phase runs from mid-swing to landing?",
+    }
+    leaky = {
+        "id": "leaky",
+        "subject": "gastrocnemius",
+        "source": "S1",
+        "back": "Slow-twitch",
+        "front": "Calf: the soleus switches on in terminal swing; which fibres does it have?",
+    }
+    cards = make_cards(deck=DECK, subjects=subjects, calf={"cards": [when, term, leaky]})
+    flagged = [line for line in _check(runner, cards).stderr.splitlines() if "[leak]" in line]
+    # The soleus's timing is told; naming the term is no leak of the card that defines it.
+    assert len(flagged) == 1 and "the answer of card 'when'" in flagged[0], flagged
