@@ -154,7 +154,7 @@ RUNNER_TOPICS = {
     "tensor-fasciae-latae": {"location", "action", "stride"},
     "fibularis": {"location", "action"},
     "iliotibial-band": {"location", "action"},
-    "patellar-tendon": {"location", "action", "stride"},
+    "patellar-tendon": {"location", "action"},  # its stride card re-asked its location (#21)
     "patellofemoral-joint": {"location", "action", "stride"},
     "plantar-fascia": {"location", "action", "stride"},
     "itb-syndrome": {"definition"},
