@@ -499,13 +499,18 @@ def _fronts(card: Card) -> Iterator[tuple[str, tuple[str, ...]]]:
         yield card.back or "", comparable(card.front or "")
 
 
-def _phrases_in(shown: tuple[str, ...], longest: int) -> Iterator[tuple[str, ...]]:
-    """Every run of up to ``longest`` words of ``shown`` that is not filler alone."""
-    for size in range(1, longest + 1):
-        for start in range(len(shown) - size + 1):
-            phrase = shown[start : start + size]
-            if not set(phrase) <= _FILLER:
-                yield phrase
+_NOBODY: frozenset[str] = frozenset()
+
+
+def _runs(
+    shown: tuple[str, ...], longest: int, starts: frozenset[str]
+) -> Iterator[tuple[str, ...]]:
+    """Every run of up to ``longest`` words of ``shown`` that begins with a word of ``starts``
+    (the first words of what is looked up: most words of a front begin nothing)."""
+    for start, word in enumerate(shown):
+        if word in starts:
+            for end in range(start + 1, min(start + longest, len(shown)) + 1):
+                yield shown[start:end]
 
 
 def leaks(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Owned]:
@@ -513,63 +518,59 @@ def leaks(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Ow
     card's subject (named on the front, or the front card's own subject): the front states the
     fact the other card asks. Answers that name a muscle, group or structure are left out (a
     front naming a muscle is no leak of the cards that ask for it; a term's name, such as a
-    phase, is a fact like any other), and a one-word answer counts only
-    on the front card's own subject ("swing" next to "hip" is rarely the hip's fact)."""
-    live = _live(cards)
+    phase, is a fact like any other), and a one-word answer counts only on the front card's
+    own subject ("swing" next to "hip" is rarely the hip's fact). Each front is read once, in
+    runs of words looked up in tables built once per deck."""
     named: dict[tuple[str, ...], set[str]] = {}  # a name -> the subjects it names
+    things: set[tuple[str, ...]] = set()  # names of muscles, groups and structures
     for key, subject in subjects.items():
         for name in subject_names(subject):
             named.setdefault(name, set()).add(key)
-    longest_name = max(map(len, named), default=0)
-    # A term's name ("terminal swing") is a fact when it answers a card; a thing's name is not.
-    things = {
-        name for key, subject in subjects.items() if subject.kind != "term"
-        for name in subject_names(subject)
-    }  # fmt: skip
-    # (subject key, answer phrase) -> the cards on that subject with that answer.
+            if subject.kind != "term":
+                things.add(name)
+    # (subject key, answer phrase) -> the first cards on that subject with that answer.
     answers: dict[tuple[str, tuple[str, ...]], list[Card]] = {}
-    longest = 0
-    for card in live:
-        about_key = card.subject
-        if about_key is None or about_key not in subjects:
-            continue
-        for answer, _ in _fronts(card):
-            phrases = answer_phrases(answer)
-            for index, (_, phrase) in enumerate(phrases):
+    sides: list[tuple[Card, frozenset[tuple[str, ...]], tuple[str, ...]]] = []
+    for card in _live(cards):
+        for answer, shown in _fronts(card):
+            phrases = [phrase for _, phrase in answer_phrases(answer)]
+            sides.append((card, frozenset(phrases), shown))
+            if card.subject is None or card.subject not in subjects:
+                continue
+            for index, phrase in enumerate(phrases):
                 if phrase in things or (index and len(phrase) < 2):
                     continue  # a name, or a one-word aside such as "Terminal (late) swing"
-                answers.setdefault((about_key, phrase), []).append(card)
-                longest = max(longest, len(phrase))
-    for card in live:
-        reported: set[str] = set()
+                found = answers.setdefault((card.subject, phrase), [])
+                if len(found) < 2:  # one other card per answer is enough; the rest is noise
+                    found.append(card)
+    indexed = {phrase for _, phrase in answers}
+    reach = max(map(len, [*named, *indexed]), default=0)
+    starts = frozenset(phrase[0] for phrase in [*named, *indexed])
+    reported: set[tuple[str, str]] = set()
+    for card, mine, shown in sides:
         own = {card.subject} if card.subject is not None and card.subject in subjects else set()
-        for own_answer, shown in _fronts(card):
-            about = set(own)
-            for phrase in _phrases_in(shown, longest_name):
-                about |= named.get(phrase, set())
-            mine = {phrase for _, phrase in answer_phrases(own_answer)}
-            for phrase in _phrases_in(shown, longest):
-                if phrase in mine:
-                    continue  # the card's own answer on its front is the give-away rule's
-                for key in about if len(phrase) > 1 else own:
-                    if key in named.get(phrase, ()):
-                        continue  # the front names the term that card asks for: no fact told
-                    # One other card per answer is enough (same-answer reports the rest), and
-                    # keeps the cost per card bounded however many cards share an answer.
-                    for other in answers.get((key, phrase), [])[:2]:
-                        if other is card or other.id in reported:
-                            continue
-                        reported.add(other.id)
-                        yield (
-                            card,
-                            _problem(
-                                card.at("cloze" if card.is_cloze else "front"),
-                                f"the front shows '{' '.join(phrase)}' with "
-                                f"{subjects[key].name}: the answer of card '{other.id}' at "
-                                f"{other.where}; ask without it",
-                                "leak",
-                            ),
-                        )
+        about, shown_answers = set(own), []
+        for run in _runs(shown, reach, starts):
+            about |= named.get(run, _NOBODY)
+            if run in indexed and run not in mine:  # its own answer is give-away's business
+                shown_answers.append(run)
+        for phrase in shown_answers:
+            for key in about if len(phrase) > 1 else own:
+                if key in named.get(phrase, ()):
+                    continue  # the front names the term that card asks for: no fact told
+                for other in answers.get((key, phrase), ()):
+                    if other is card or (card.id, other.id) in reported:
+                        continue
+                    reported.add((card.id, other.id))
+                    yield (
+                        card,
+                        _problem(
+                            card.at("cloze" if card.is_cloze else "front"),
+                            f"the front shows '{' '.join(phrase)}' with {subjects[key].name}: "
+                            f"the answer of card '{other.id}' at {other.where}; ask without it",
+                            "leak",
+                        ),
+                    )
 
 
 def same_answers(cards: Iterable[Card], subjects: Mapping[str, Subject]) -> Iterator[Owned]:
