@@ -428,11 +428,18 @@ def _card_problems(card: Card, sources: DeckSources) -> Iterator[Problem]:
             "question has no context cue; start it with a topic, e.g. 'Calf: ...'",
             "context-cue",
         )
-    for rule_id, _reason in card.allow.items():
-        rule = RULES.get(rule_id)
-        if rule is None or rule.severity == "error":
-            why = "is an error and cannot be silenced" if rule else "is not a rule"
+    for rule_id in card.allow:
+        why = unsilenceable(rule_id)
+        if why is not None:
             yield _problem(card.at("allow"), f"'allow: {rule_id}' {why}", "unknown-rule")
+
+
+def unsilenceable(rule_id: str) -> str | None:
+    """Why ``allow`` cannot name this rule (it is no rule, or an error); ``None`` if it can."""
+    rule = RULES.get(rule_id)
+    if rule is None:
+        return "is not a rule"
+    return "is an error and cannot be silenced" if rule.severity == "error" else None
 
 
 # --- card craft over the whole deck: each rule builds its tables once, then reads each card --
@@ -651,9 +658,8 @@ def unknown_deck_allows(config: DeckConfig | None) -> Iterator[Problem]:
     if config is None:
         return
     for rule_id in config.allow:
-        rule = RULES.get(rule_id)
-        if rule is None or rule.severity == "error":
-            why = "is an error and cannot be silenced" if rule else "is not a rule"
+        why = unsilenceable(rule_id)
+        if why is not None:
             yield _problem(config.where, f"'allow: {rule_id}' in deck.yaml {why}", "unknown-rule")
 
 
