@@ -111,11 +111,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule("long-extra", "warning", f"An extra note over {MAX_EXTRA_WORDS} words."),
         Rule("unknown-cue", "warning", "A context cue outside deck.yaml's 'context_cues'."),
-        Rule(
-            "leak",
-            "warning",
-            "A front that holds the answer of another live card on the same subject or group.",
-        ),
+        Rule("leak", "warning", "A front that shows another live card's answer with its subject."),
         Rule("same-answer", "warning", "Two live cards on one subject (or group) with one answer."),
         Rule("unused-reference", "warning", "A reference in deck.yaml that no card cites."),
         Rule("raw-html", "warning", "Raw HTML in a field; write Markdown (HTML is shown as text)."),
