@@ -7,6 +7,7 @@ Errors cannot be silenced; ``build`` refuses to write a deck while any remains.
 
 from __future__ import annotations
 
+import difflib
 import re
 import string
 import unicodedata
@@ -21,17 +22,23 @@ from flashgen.markup import (
     has_raw_html,
     picture_references,
 )
+from flashgen.pictures import PICTURE_CUE
 from flashgen.problems import SAFETY_RULES, Problem, Severity, Where
 from flashgen.sources import (
     INVISIBLE,
     SLUG,
     SLUG_RULE,
     Card,
+    DeckConfig,
     DeckSources,
     Subject,
+    source_keys,
     unknown_references,
 )
-from flashgen.stride import RULE_SUMMARIES
+from flashgen.stride import CHART_CUE, RULE_SUMMARIES, StrideData
+
+MAX_EXTRA_WORDS = 30
+"""An extra note longer than this is a warning: it is read on every review."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +97,11 @@ RULES: dict[str, Rule] = {
             "warning",
             "A question without a 'Topic:' cue, where deck.yaml asks for one.",
         ),
+        Rule("long-extra", "warning", f"An extra note over {MAX_EXTRA_WORDS} words."),
+        Rule("unknown-cue", "warning", "A context cue outside deck.yaml's 'context_cues'."),
+        Rule("leak", "warning", "A front that shows another live card's answer with its subject."),
+        Rule("same-answer", "warning", "Two live cards on one subject (or group) with one answer."),
+        Rule("unused-reference", "warning", "A reference in deck.yaml that no card cites."),
         Rule("raw-html", "warning", "Raw HTML in a field; write Markdown (HTML is shown as text)."),
         Rule("missing-source", "warning", "A card without a source."),
         Rule("unknown-reference", "error", "A source key not listed under 'references'."),
@@ -265,6 +277,11 @@ class DeckTables:
         """Pictures and charts the run derived: what generated cards may show."""
         self.names = {key: subject_names(subject) for key, subject in sources.subjects.items()}
         """Every subject's names, as :func:`comparable` words, by key."""
+        declared = self.config.context_cues if self.config is not None else ()
+        # flashgen's own cues for the cards it generates belong to every vocabulary.
+        generated = (PICTURE_CUE.removesuffix(":"), CHART_CUE.removesuffix(":"))
+        self.cues = frozenset([*declared, *generated]) if declared else frozenset()
+        """The context cues questions may open with (none: any cue)."""
 
     def named(self, card: Card) -> list[Subject]:
         """The card's subject and that subject's group."""
@@ -304,36 +321,64 @@ MAX_ANSWER_PHRASES = 32
 answer has a few, an answer with more is long already (``long-answer``)."""
 
 
-def _give_aways(card: Card, tables: DeckTables) -> Iterator[str]:
-    """Why the card's front gives its answer away, once per card side and reason. The front
-    is the question alone: the question templates show no other field (the Topic header is on
-    the answer side)."""
-    named = tables.named(card)
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One card of a note as the rules compare it: what it asks and what its front shows."""
+
+    label: str
+    """How messages name its answer ("the answer", "c2's answer")."""
+    answer: str
+    phrases: list[tuple[str, tuple[str, ...]]]
+    """:func:`answer_phrases` of the answer (at most :data:`MAX_ANSWER_PHRASES`)."""
+    shown: tuple[str, ...]
+    """The front's words, as compared."""
+    alone: tuple[str, ...]
+    """The front's words without the other deletions of a cloze (else ``shown``)."""
+
+
+def sides(card: Card) -> list[Side]:
+    """Each card of the note, compared once for every rule that reads it. The front is the
+    question alone: the question templates show no other field (the Topic header is on the
+    answer side). A cloze over the deletion limit has none (an error already; its sides
+    would cost numbers times text)."""
     if card.cloze is not None:
         if max(cloze_numbers(card.cloze), default=0) > MAX_CLOZE_NUMBER:
-            return  # an error already; its sides would cost numbers times text
-        sides = [
-            (f"c{n}'s answer", answer, front, alone)
-            for n, answer, front, alone in _cloze_sides(card.cloze)
-        ]
-    else:
-        front = card.front or ""
-        sides = [("the answer", card.back or "", front, front)]
-    for label, answer, front, alone in sides:
-        words = comparable(front)
-        shown, shown_words = _spaced(words), frozenset(words)
-        without_siblings = shown if alone is front else _spaced(comparable(alone))
-        for text, phrase in answer_phrases(answer)[:MAX_ANSWER_PHRASES]:
+            return []
+        found = []
+        for number, answer, front, alone in _cloze_sides(card.cloze):
+            shown = comparable(front)
+            found.append(
+                Side(
+                    f"c{number}'s answer",
+                    answer,
+                    answer_phrases(answer)[:MAX_ANSWER_PHRASES],
+                    shown,
+                    shown if alone == front else comparable(alone),
+                )
+            )
+        return found
+    shown = comparable(card.front or "")
+    answer = card.back or ""
+    return [Side("the answer", answer, answer_phrases(answer)[:MAX_ANSWER_PHRASES], shown, shown)]
+
+
+def _give_aways(card: Card, card_sides: list[Side], tables: DeckTables) -> Iterator[str]:
+    """Why the card's front gives its answer away, once per card side and reason."""
+    named = tables.named(card)
+    for side in card_sides:
+        shown, shown_words = _spaced(side.shown), frozenset(side.shown)
+        without_siblings = shown if side.alone is side.shown else _spaced(side.alone)
+        for text, phrase in side.phrases:
             if _contains(shown, phrase):
-                yield f"{label} '{text}' shows on the front; ask without it"
+                yield f"{side.label} '{text}' shows on the front; ask without it"
                 break
             if len(phrase) > 1 and shown_words.issuperset(set(phrase) - _FILLER):
                 # "of gluteus maximus and medius, which ...?": a choice that holds its answer.
-                yield f"every word of {label} '{text}' shows on the front; ask without them"
+                yield f"every word of {side.label} '{text}' shows on the front; ask without them"
                 break
             reason = _names_shown(phrase, named, tables, without_siblings)
             if reason is not None:
-                yield f"{label} '{text}' {reason}"
+                yield f"{side.label} '{text}' {reason}"
                 break
 
 
@@ -355,7 +400,9 @@ def _names_shown(
     return None
 
 
-def _card_problems(card: Card, media: list[str], tables: DeckTables) -> Iterator[Problem]:
+def _card_problems(
+    card: Card, media: list[str], card_sides: list[Side], tables: DeckTables
+) -> Iterator[Problem]:
     """The rules about one card on its own; ``media`` are the pictures it shows."""
     sources, config = tables.sources, tables.config
     if not SLUG.match(card.id):
@@ -468,19 +515,204 @@ def _card_problems(card: Card, media: list[str], tables: DeckTables) -> Iterator
             "yes/no question; ask for the thing itself (what, which, where, how)",
             "yes-no-question",
         )
-    for reason in _give_aways(card, tables):
+    for reason in _give_aways(card, card_sides, tables):
         yield _problem(card.at(_front_key(card)), reason, "give-away")
-    if config is not None and config.context_cue and not _CONTEXT_CUE.match(card.question):
+    count = len(words(card.extra)) if card.extra else 0
+    if count > MAX_EXTRA_WORDS:
+        yield _problem(
+            card.at("extra"),
+            f"extra has {count} words (at most {MAX_EXTRA_WORDS}); keep one point, or make the "
+            "rest a card of its own",
+            "long-extra",
+        )
+    cue = _CONTEXT_CUE.match(card.question)
+    if config is not None and config.context_cue and cue is None:
         yield _problem(
             card.at(_front_key(card)),
             "question has no context cue; start it with a topic, e.g. 'Calf: ...'",
             "context-cue",
         )
-    for rule_id, _reason in card.allow.items():
-        rule = RULES.get(rule_id)
-        if rule is None or rule.severity == "error":
-            why = "is an error and cannot be silenced" if rule else "is not a rule"
+    if cue is not None and tables.cues:
+        word = cue.group().rstrip()[:-1].strip()
+        if word not in tables.cues:
+            close = difflib.get_close_matches(word, tables.cues, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            yield _problem(
+                card.at(_front_key(card)),
+                f"context cue '{word}' is not under 'context_cues' in deck.yaml{hint}",
+                "unknown-cue",
+            )
+    for rule_id in card.allow:
+        why = unsilenceable(rule_id)
+        if why is not None:
             yield _problem(card.at("allow"), f"'allow: {rule_id}' {why}", "unknown-rule")
+
+
+def unsilenceable(rule_id: str) -> str | None:
+    """Why ``allow`` cannot name this rule (it is no rule, or an error); ``None`` if it can."""
+    rule = RULES.get(rule_id)
+    if rule is None:
+        return "is not a rule"
+    return "is an error and cannot be silenced" if rule.severity == "error" else None
+
+
+_NOBODY: frozenset[str] = frozenset()
+
+
+def _runs(shown: Sequence[str], longest: int, starts: frozenset[str]) -> Iterator[tuple[str, ...]]:
+    """Every run of up to ``longest`` words of ``shown`` that begins with a word of ``starts``
+    (the first words of what is looked up: most words of a front begin nothing)."""
+    for start, word in enumerate(shown):
+        if word in starts:
+            for end in range(start + 1, min(start + longest, len(shown)) + 1):
+                yield tuple(shown[start:end])
+
+
+class CardCraft:
+    """The rules between live cards (``leak``, ``same-answer``): each card's sides are added
+    once (their answers, and each front as one string of its words); then every front is read
+    once, in runs of words looked up in tables built once per deck. The cost grows with the
+    cards' own text, not with the number of other cards."""
+
+    def __init__(self, tables: DeckTables) -> None:
+        self.subjects = tables.sources.subjects
+        self.named: dict[tuple[str, ...], set[str]] = {}
+        """A name -> the subjects it names."""
+        self.things: set[tuple[str, ...]] = set()
+        """Names of muscles, groups and structures (not of terms)."""
+        for key, subject in self.subjects.items():
+            for name in tables.names[key]:
+                self.named.setdefault(name, set()).add(key)
+                if subject.kind != "term":
+                    self.things.add(name)
+        self.own_names = {key: frozenset(names) for key, names in tables.names.items()}
+        self.answers: dict[tuple[str, tuple[str, ...]], list[Card]] = {}
+        """(subject key, answer phrase) -> the first cards on that subject with that answer."""
+        self.fronts: list[tuple[Card, frozenset[tuple[str, ...]], str]] = []
+        self.first: dict[tuple[str, tuple[str, ...]], Card] = {}
+        self.keyed: list[tuple[Card, list[tuple[str, tuple[str, ...]]]]] = []
+
+    def add(self, card: Card, card_sides: list[Side]) -> None:
+        on_subject = card.subject is not None and card.subject in self.subjects
+        keys = []
+        for side in card_sides:
+            phrases = [phrase for _, phrase in side.phrases]
+            self.fronts.append((card, frozenset(phrases), " ".join(side.shown)))
+            if not on_subject:
+                continue
+            subject = card.subject or ""
+            for index, phrase in enumerate(phrases):
+                if phrase in self.things or (index and len(phrase) < 2):
+                    continue  # a name, or a one-word aside such as "Terminal (late) swing"
+                found = self.answers.setdefault((subject, phrase), [])
+                if len(found) < 2:  # one other card per answer is enough; the rest is noise
+                    found.append(card)
+            if phrases and phrases[0] not in self.own_names[subject]:
+                keys.append((subject, phrases[0]))
+        if keys:
+            for key in keys:
+                self.first.setdefault(key, card)
+            self.keyed.append((card, keys))
+
+    def leaks(self) -> Iterator[tuple[Card, Problem]]:
+        """``leak``: a live card's front shows another live card's answer together with that
+        card's subject (named on the front, or the front card's own subject): the front states
+        the fact the other card asks. Answers that name a muscle, group or structure are left
+        out (a front naming a muscle is no leak of the cards that ask for it; a term's name,
+        such as a phase, is a fact like any other), and a one-word answer counts only on the
+        front card's own subject ("swing" next to "hip" is rarely the hip's fact)."""
+        indexed = {phrase for _, phrase in self.answers}
+        if not indexed:
+            return
+        reach = max(map(len, [*self.named, *indexed]), default=0)
+        starts = frozenset(phrase[0] for phrase in [*self.named, *indexed])
+        reported: set[tuple[str, str]] = set()
+        for card, mine, shown in self.fronts:
+            own = (
+                {card.subject}
+                if card.subject is not None and card.subject in self.subjects
+                else set()
+            )
+            about, shown_answers = set(own), []
+            for run in _runs(shown.split(), reach, starts):
+                about |= self.named.get(run, _NOBODY)
+                if run in indexed and run not in mine:  # its own answer is give-away's business
+                    shown_answers.append(run)
+            for phrase in shown_answers:
+                for key in about if len(phrase) > 1 else own:
+                    if key in self.named.get(phrase, ()):
+                        continue  # the front names the term that card asks for: no fact told
+                    for other in self.answers.get((key, phrase), ()):
+                        if other is card or (card.id, other.id) in reported:
+                            continue
+                        reported.add((card.id, other.id))
+                        yield (
+                            card,
+                            _problem(
+                                card.at(_front_key(card)),
+                                f"the front shows '{' '.join(phrase)}' with "
+                                f"{self.subjects[key].name}: the answer of card '{other.id}' at "
+                                f"{other.where}; ask without it",
+                                "leak",
+                            ),
+                        )
+
+    def same_answers(self) -> Iterator[tuple[Card, Problem]]:
+        """``same-answer``: two live cards with one answer (its words, as compared, without
+        parentheses) on one subject, or on a group and a member of it: likely one fact asked
+        twice. A cloze's deletions count as answers. An answer that names the card's own
+        subject (a muscle asked for by its place, then by its action) is no repeat, and a
+        member's name answering both a group's list card and a card of its own is none either.
+        Reported on the later card."""
+        for card, keys in self.keyed:
+            group = self.subjects[card.subject or ""].group
+            for subject, phrase in keys:
+                other: Card | None = self.first[subject, phrase]  # the earliest on the subject
+                if other is card and group is not None and phrase not in self.named:
+                    other = self.first.get((group, phrase))  # a card on its group
+                if other is not None and other is not card:
+                    yield (
+                        card,
+                        _problem(
+                            card.at("cloze" if card.is_cloze else "back"),
+                            f"same answer and subject as card '{other.id}' at {other.where}: "
+                            "merge them, or ask each for a different fact",
+                            "same-answer",
+                        ),
+                    )
+                    break
+
+
+def unused_references(
+    cards: Iterable[Card], config: DeckConfig | None, data: StrideData | None = None
+) -> Iterator[Problem]:
+    """``unused-reference``: a reference in deck.yaml that no card cites. A retired card's
+    citations count (its note still ships, with its source, to learners who have it), and so do
+    the stride data's (the charts and their card are drawn from it)."""
+    if config is None or not config.references:
+        return
+    cited = {key for card in cards for key in card.source_keys}
+    if data is not None:
+        texts = [speed.source for speed in data.speeds.values()]
+        texts.extend(span.source for muscle in data.muscles.values() for span in muscle.spans)
+        cited.update(key for text in texts for key in source_keys(text))
+    for key in config.references:
+        if key not in cited:
+            yield _problem(
+                config.reference_places.get(key, config.where),
+                f"reference '{key}' is cited by no card; cite it or remove it",
+                "unused-reference",
+            )
+
+
+def unknown_deck_allows(config: DeckConfig | None) -> Iterator[Problem]:
+    """``unknown-rule`` for deck.yaml's ``allow``: a rule that does not exist or is an error."""
+    if config is None:
+        return
+    for rule_id in config.allow:
+        why = unsilenceable(rule_id)
+        if why is not None:
+            yield _problem(config.where, f"'allow: {rule_id}' in deck.yaml {why}", "unknown-rule")
 
 
 def _front_key(card: Card) -> str:
@@ -509,27 +741,37 @@ def check_cards(
     guids: Sequence[str],
     sources: DeckSources,
     generated_media: Collection[str] = (),
+    stride: StrideData | None = None,
 ) -> list[Problem]:
     """Every rule over every card, written or generated alike (their shape was checked while
-    loading): each card on its own, then the deck as a whole: ids, guids, questions and media
-    shared between cards. ``guids`` are the cards' note guids, in the same order (empty when
-    the deck has no key)."""
+    loading): each card on its own, then the deck as a whole: ids, guids, questions, answers
+    and media shared between cards, and the references they cite (``stride``, the stride data,
+    cites some too). ``guids`` are the cards' note guids, in the same order (empty when the
+    deck has no key). A card's ``allow`` silences its warnings, deck.yaml's the deck's own."""
     tables = DeckTables(sources, generated_media)
-    found: list[Problem] = []
+    craft = CardCraft(tables)
+    owned: list[tuple[Card, Problem]] = []
     seen_ids: dict[str, Card] = {}
     seen_questions: dict[int, Card] = {}
     used: set[str] = set()
     for card in cards:
         media = media_references(card)
         used.update(media)
-        problems = list(_card_problems(card, media, tables))
+        # Nobody new studies a retired card: what only lint reads of it is not worked out.
+        card_sides = [] if card.retired else sides(card)
+        owned.extend((card, problem) for problem in _card_problems(card, media, card_sides, tables))
+        if card_sides:
+            craft.add(card, card_sides)
         first = seen_ids.setdefault(card.id, card)
         if first is not card:
-            problems.append(
-                _problem(
-                    card.at("id"),
-                    f"duplicate card id '{card.id}' (also at {first.at('id')})",
-                    "duplicate-id",
+            owned.append(
+                (
+                    card,
+                    _problem(
+                        card.at("id"),
+                        f"duplicate card id '{card.id}' (also at {first.at('id')})",
+                        "duplicate-id",
+                    ),
                 )
             )
         # A retired card is studied by no new learner: its replacement may ask the same.
@@ -538,26 +780,38 @@ def check_cards(
         # be held twice; a hash collision is told apart by comparing the two questions.
         earlier = seen_questions.setdefault(hash(question), card)
         if earlier is not card and question and normalise(earlier.question) == question:
-            problems.append(
-                _problem(
-                    card.at(_front_key(card)),
-                    f"question duplicates card '{earlier.id}' at {earlier.where}",
-                    "duplicate-question",
+            owned.append(
+                (
+                    card,
+                    _problem(
+                        card.at(_front_key(card)),
+                        f"question duplicates card '{earlier.id}' at {earlier.where}",
+                        "duplicate-question",
+                    ),
                 )
             )
-        for problem in problems:
-            # Lint is about what learners study; errors hold for retired cards too.
-            if problem.severity == "error" or not (card.retired or problem.rule in card.allow):
-                found.append(problem)
+    owned.extend(craft.leaks())
+    owned.extend(craft.same_answers())
+    # Lint is about what learners study; errors hold for retired cards too.
+    found = [
+        problem
+        for card, problem in owned
+        if problem.severity == "error" or not (card.retired or problem.rule in card.allow)
+    ]
     found.extend(_guid_clashes(cards, guids))
-    for name in sorted(set(sources.media) - used):
-        found.append(
-            _problem(
-                Where(sources.shown(f"media/{name}")),
-                f"media file '{name}' is not used by any card",
-                "unused-media",
-            )
+    config = sources.config
+    deck_wide = [
+        _problem(
+            Where(sources.shown(f"media/{name}")),
+            f"media file '{name}' is not used by any card",
+            "unused-media",
         )
+        for name in sorted(set(sources.media) - used)
+    ]
+    deck_wide.extend(unused_references(cards, config, stride))
+    deck_allow = config.allow if config is not None else {}
+    found.extend(problem for problem in deck_wide if problem.rule not in deck_allow)
+    found.extend(unknown_deck_allows(config))
     return found
 
 

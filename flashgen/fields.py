@@ -43,10 +43,14 @@ DECK = (
         required=True),
     Key("description", "optional-text", "Shown on the deck's overview screen in Anki (Markdown)."),
     Key("context_cue", "boolean", "Every question must open with a topic cue such as 'Calf: '."),
+    Key("context_cues", "words", "The cues questions may open with (e.g. Calf, Shin); any other "
+        "cue is a warning."),
     Key("max_answer_words", "integer", "Answers longer than this are a warning (default 8)."),
     Key("aspects", "text-map", "What a card can teach about a subject: aspect key -> meaning."),
     Key("required_aspects", "words", "Aspects every subject named in the sources needs cards for."),
     Key("references", "text-map", "Citations by key; a card's 'source' then lists these keys."),
+    Key("allow", "text-map", "Silence lint warnings about the deck as a whole (such as "
+        "unused-reference): rule-id: reason."),
 )  # fmt: skip
 """``deck.yaml``."""
 

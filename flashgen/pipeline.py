@@ -114,7 +114,9 @@ def check(loaded: Loaded, derived: Derived) -> list[Problem]:
         *(picture.name for picture in all_pictures(derived.pictures)),
         *(picture.name for picture in derived.charts.pictures()),
     }
-    problems = rules.check_cards(derived.cards, derived.guids, sources, generated_media)
+    problems = rules.check_cards(
+        derived.cards, derived.guids, sources, generated_media, loaded.stride
+    )
     problems.extend(derived.charts.problems)  # the stride data, as the charts read it
     problems.extend(derived_media_problems(sources, derived.pictures, derived.charts))
     config = sources.config

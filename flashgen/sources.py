@@ -71,6 +71,8 @@ class DeckConfig:
     description: str = ""
     context_cue: bool = False
     """Every question must open with a context cue such as ``Calf:``."""
+    context_cues: tuple[str, ...] = ()
+    """The cues a question may open with (without the colon); empty: any cue."""
     max_answer_words: int = 8
     aspects: dict[str, str] = field(default_factory=dict)
     """What a card can teach about a subject (aspect key -> one-line meaning)."""
@@ -78,6 +80,10 @@ class DeckConfig:
     """Aspects every subject named in the source material must have cards for."""
     references: dict[str, str] = field(default_factory=dict)
     """Citations by key; a card's ``source`` then lists keys, shown in full on the card."""
+    reference_places: dict[str, Where] = field(default_factory=dict)
+    """Where each reference key is written in ``deck.yaml``."""
+    allow: dict[str, str] = field(default_factory=dict)
+    """Lint rules silenced for problems about the deck as a whole, each with the reason."""
     where: Where = Where(DECK_FILE)
 
 
@@ -428,9 +434,15 @@ def _read_deck(node: YMap, reader: Reader) -> DeckConfig | None:
     key = reader.string(node, "key", DECK_FILE, required=True)
     description = reader.string(node, "description", DECK_FILE, empty_ok=True) or ""
     context_cue = reader.boolean(node, "context_cue") or False
+    context_cues = reader.strings(node, "context_cues")
     max_words = reader.integer(node, "max_answer_words")
     aspects = reader.mapping_of_text(node, "aspects")
     references = reader.mapping_of_text(node, "references")
+    allow = reader.mapping_of_text(node, "allow")
+    listed = node.items.get("references")
+    reference_places = (
+        {name: listed.keys[name].where for name in references} if isinstance(listed, YMap) else {}
+    )
     for field_name, texts in (("description", [description]), ("references", references.values())):
         value = node.items.get(field_name)
         if value is not None and any(picture_references(text) for text in texts):
@@ -471,10 +483,13 @@ def _read_deck(node: YMap, reader: Reader) -> DeckConfig | None:
         key=key,
         description=description,
         context_cue=context_cue,
+        context_cues=tuple(context_cues),
         max_answer_words=max_words if max_words and max_words > 0 else 8,
         aspects=aspects,
         required_aspects=tuple(required),
         references=references,
+        reference_places=reference_places,
+        allow=allow,
         where=node.where,
     )
 

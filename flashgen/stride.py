@@ -1009,6 +1009,8 @@ def chart_alt(card: Card, sources: DeckSources, charts: Charts) -> str:
 
 
 CHART_OVERVIEW_ID = "chart-overview"
+CHART_CUE = "Stride chart:"
+"""The context cue of the chart card."""
 WHOLE_SWING_GAP = 2.0
 """Per cent of the stride: bars that leave less of swing uncovered than this cover all of it
 (the data are read to about 5%, so a smaller gap is no pause)."""
@@ -1128,7 +1130,7 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
         Card(
             id=CHART_OVERVIEW_ID,
             where=where,
-            front="Stride chart: of the leg muscles and groups the article names, which works "
+            front=f"{CHART_CUE} of the leg muscles and groups the article names, which works "
             "through the whole of swing, from toe-off to the next foot strike?",
             back=markdown_literal(name),
             extra=extra,

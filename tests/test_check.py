@@ -79,7 +79,7 @@ def test_each_error_rule_fails_check_and_build(runner, make_cards, tmp_path, rul
 
 
 def test_every_rule_has_an_example_test():
-    tested = set(LINT_EXAMPLES) | set(ERROR_EXAMPLES)
+    tested = set(LINT_EXAMPLES) | set(ERROR_EXAMPLES) | set(CRAFT)
     structural = {
         "yaml-syntax", "yaml-tag", "yaml", "duplicate-key", "too-deep", "encoding",
         "file-too-large", "missing-file", "empty-file", "not-a-mapping", "missing-key",
@@ -248,3 +248,161 @@ def test_give_away_skips_retired_cards(runner, make_cards):
     retired = {**GIVE_AWAYS["in-the-cue"], "retired": "merged into another card"}
     result = _check(runner, _give_away_cards(make_cards, {"old": retired}), "--strict")
     assert result.exit_code == 0, result.stderr
+
+
+# --- Card craft over the whole deck (issue 21): each rule with failing and passing examples ---
+CRAFT_SUBJECTS = {
+    "subjects": [
+        {"key": "calf", "name": "Calf muscles", "kind": "group", "aliases": ["calves"]},
+        {"key": "soleus", "name": "Soleus", "kind": "muscle", "group": "calf"},
+        {"key": "gastrocnemius", "name": "Gastrocnemius", "kind": "muscle", "group": "calf"},
+    ]
+}
+SECOND_HALF = {"id": "soleus-when", "subject": "soleus", "source": "S1",
+               "front": "Calf: in which half of stance does the soleus propel the body most?",
+               "back": "The second half"}  # fmt: skip
+CRAFT = {
+    "long-extra": {
+        "fails": [{**GOOD, "extra": " ".join(["word"] * 31)}],
+        "passes": [{**GOOD, "extra": " ".join(["word"] * 30)}],
+    },
+    "unknown-cue": {
+        "deck": {"context_cues": ["Calf", "Running gait"]},
+        "fails": [{**GOOD, "front": "Calves: which muscle lies deep?"}],
+        "passes": [GOOD, {**GOOD, "id": "g", "front": "Running gait: what is a stride?"}],
+    },
+    "leak": {
+        # The front states the other card's fact: its answer, next to its subject.
+        "fails": [SECOND_HALF, {"id": "soleus-fibres", "subject": "gastrocnemius", "source": "S1",
+                                "front": "Calf: the soleus propels the body in the second half of "
+                                "stance; which fibre type dominates it?", "back": "Slow-twitch"}],
+        # Another subject's fact, a one-word answer on another subject, a muscle's name.
+        "passes": [SECOND_HALF,
+                   {"id": "gastroc-when", "subject": "gastrocnemius", "source": "S1",
+                    "front": "Calf: the gastrocnemius works in the second half of stance; what "
+                    "else does it flex?", "back": "The knee"},
+                   {"id": "soleus-deep", "subject": "soleus", "source": "S1",
+                    "front": "Calf: which muscle lies deep to the gastrocnemius?",
+                    "back": "Soleus"},
+                   {"id": "soleus-joint", "subject": "soleus", "source": "S1",
+                    "front": "Calf: unlike the muscle that also bends the knee, which one joint "
+                    "does the soleus cross?", "back": "The ankle"}],
+    },
+    "same-answer": {
+        "fails": [SECOND_HALF, {**SECOND_HALF, "id": "again",
+                                "front": "Calf: when in stance is the soleus the main propeller?"}],
+        # Same answer on another subject; a member's name in its group's list and on its own card.
+        "passes": [SECOND_HALF, {**SECOND_HALF, "id": "gastroc", "subject": "gastrocnemius",
+                                 "front": "Calf: in which half of stance does the gastrocnemius "
+                                 "propel the body most?"},
+                   {"id": "members", "subject": "calf", "source": "S1",
+                    "cloze": "Calf: the triceps surae is the {{c1::gastrocnemius}} and the "
+                    "{{c2::soleus}}.", "allow": {"list-answer": "a closed group, in order"}},
+                   {"id": "deep", "subject": "soleus", "source": "S1", "back": "Soleus",
+                    "front": "Calf: which muscle lies deep to the gastrocnemius?"}],
+    },
+    "unused-reference": {
+        "deck": {"references": {"S1": "Hamner 2010", "S2": "Hamner 2009"}},
+        "fails": [GOOD],
+        # A retired card's note still ships with its source: its citation counts.
+        "passes": [GOOD, {**GOOD, "id": "old", "front": "Calf: what?", "source": "S2",
+                          "retired": "its note still shows the source"}],
+    },
+}  # fmt: skip
+
+
+def _craft_cards(make_cards, rule, cards, deck_allow=None):
+    deck = {**DECK, **CRAFT[rule].get("deck", {})}
+    if deck_allow:
+        deck["allow"] = deck_allow
+    return make_cards(deck=deck, subjects=CRAFT_SUBJECTS, calf={"cards": cards})
+
+
+@pytest.mark.parametrize("rule", sorted(CRAFT))
+def test_each_craft_rule_flags_its_failing_example(runner, make_cards, rule):
+    result = _check(runner, _craft_cards(make_cards, rule, CRAFT[rule]["fails"]), "--strict")
+    assert result.exit_code == 1
+    flagged = [line for line in result.stderr.splitlines() if line.endswith(f"[{rule}]")]
+    assert len(flagged) == 1, result.stderr
+    assert ": warning: " in flagged[0]
+
+
+@pytest.mark.parametrize("rule", sorted(CRAFT))
+def test_each_craft_rule_passes_its_passing_example(runner, make_cards, rule):
+    result = _check(runner, _craft_cards(make_cards, rule, CRAFT[rule]["passes"]), "--strict")
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("rule", sorted(CRAFT))
+def test_each_craft_rule_is_silenced_by_allow_with_a_reason(runner, make_cards, rule):
+    reason = {rule: "an example of a justified exception"}
+    if rule == "unused-reference":  # about the deck, not a card: deck.yaml's own allow
+        cards = _craft_cards(make_cards, rule, CRAFT[rule]["fails"], deck_allow=reason)
+    else:
+        silenced = [dict(card, allow={**card.get("allow", {}), **reason})
+                    for card in CRAFT[rule]["fails"]]  # fmt: skip
+        cards = _craft_cards(make_cards, rule, silenced)
+    result = _check(runner, cards, "--strict")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_craft_messages_name_the_other_card_and_the_place(runner, make_cards):
+    cards = _craft_cards(make_cards, "leak", CRAFT["leak"]["fails"])
+    leak = _check(runner, cards).stderr.splitlines()[0]
+    assert leak.startswith(f"{cards}/calf.yaml:")
+    assert "'second half' with Soleus: the answer of card 'soleus-when'" in leak
+    cards = _craft_cards(make_cards, "unused-reference", CRAFT["unused-reference"]["fails"])
+    unused = _check(runner, cards).stderr.splitlines()[0]
+    assert (
+        unused.startswith(f"{cards}/deck.yaml:") and "reference 'S2' is cited by no card" in unused
+    )
+    cards = _craft_cards(make_cards, "unknown-cue", CRAFT["unknown-cue"]["fails"])
+    assert "did you mean 'Calf'?" in _check(runner, cards).stderr
+
+
+def test_unknown_cue_needs_a_declared_vocabulary(runner, make_cards):
+    cards = make_cards(deck=DECK, calf={"cards": CRAFT["unknown-cue"]["fails"]})
+    assert _check(runner, cards, "--strict").exit_code == 0
+
+
+def test_deck_allow_of_an_unknown_or_error_rule_is_an_error(runner, make_cards):
+    for rule in ("no-such-rule", "duplicate-id"):
+        cards = make_cards(deck={**DECK, "allow": {rule: "because of reasons here"}},
+                           calf={"cards": [GOOD]})  # fmt: skip
+        result = _check(runner, cards)
+        assert result.exit_code == 1
+        assert "deck.yaml" in result.stderr and "[unknown-rule]" in result.stderr
+
+
+def test_leak_counts_a_term_as_a_fact_but_not_a_front_that_names_the_term(runner, make_cards):
+    subjects = {
+        "subjects": [
+            *CRAFT_SUBJECTS["subjects"],
+            {"key": "late-swing", "name": "Terminal swing", "kind": "term"},
+        ]
+    }
+    when = {
+        "id": "when",
+        "subject": "soleus",
+        "source": "S1",
+        "back": "Terminal swing",
+        "front": "Calf: in which phase does the soleus switch on?",
+    }
+    term = {
+        "id": "term",
+        "subject": "late-swing",
+        "source": "S1",
+        "back": "Terminal swing",
+        "front": "Stride: which phase runs from mid-swing to landing?",
+    }
+    leaky = {
+        "id": "leaky",
+        "subject": "gastrocnemius",
+        "source": "S1",
+        "back": "Slow-twitch",
+        "front": "Calf: the soleus switches on in terminal swing; which fibres does it have?",
+    }
+    cards = make_cards(deck=DECK, subjects=subjects, calf={"cards": [when, term, leaky]})
+    flagged = [line for line in _check(runner, cards).stderr.splitlines() if "[leak]" in line]
+    # The soleus's timing is told; naming the term is no leak of the card that defines it.
+    assert len(flagged) == 1 and "the answer of card 'when'" in flagged[0], flagged

@@ -50,7 +50,9 @@ def test_coverage_command_reports_complete(runner):
 
 def test_every_card_has_a_subject_from_the_manifest_and_a_source(deck):
     sources, _ = deck
-    assert 80 <= len(sources.cards) <= 220
+    # Retired cards stay in the sources for good (learners keep their notes): the bound is on
+    # the cards a learner studies.
+    assert 80 <= sum(not card.retired for card in sources.cards) <= 220
     for card in sources.cards:
         assert card.subject in sources.subjects, card.id
         assert card.source_keys, card.id
@@ -156,7 +158,7 @@ RUNNER_TOPICS = {
     "tensor-fasciae-latae": {"location", "action", "stride"},
     "fibularis": {"location", "action"},
     "iliotibial-band": {"location", "action"},
-    "patellar-tendon": {"location", "action", "stride"},
+    "patellar-tendon": {"location", "action"},  # its stride card re-asked its location (#21)
     "patellofemoral-joint": {"location", "action", "stride"},
     "plantar-fascia": {"location", "action", "stride"},
     "itb-syndrome": {"definition"},
@@ -198,4 +200,10 @@ def test_retired_cards_still_build_and_keep_every_subjects_coverage(deck, compil
         (card.back or "").lower() for card in sources.cards if not card.retired and card.back
     )
     assert live_answers["plantar flexion"] + live_answers["dorsiflexion"] <= 5
-    assert live_answers["inversion"] <= 1, "the tibialis pair must not share an answer"
+    tibialis_answers = Counter(
+        (card.back or "").lower()
+        for card in sources.cards
+        if not card.retired and card.subject in {"tibialis-anterior", "tibialis-posterior"}
+    )
+    # Inversion is also the answer of its own definition card (another subject, M2).
+    assert tibialis_answers["inversion"] <= 1, "the tibialis pair must not share an answer"

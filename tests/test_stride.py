@@ -143,7 +143,14 @@ def test_a_deck_without_stride_data_has_no_charts_and_no_chart_card(stride_cards
     deck = compile_deck(stride_cards)
     assert deck.charts.pictures() == []
     assert not any(note.card.id.startswith("chart-") for note in deck.notes())
-    assert runner.invoke(cli, ["check", "--strict", str(stride_cards)]).exit_code == 0
+    # The references only the stride data cited are now cited by nothing: warnings, no error.
+    result = runner.invoke(cli, ["check", str(stride_cards)])
+    assert result.exit_code == 0, result.stderr
+    unused = {line.split("reference '")[1].split("'")[0] for line in result.stderr.splitlines()
+              if line.endswith("[unused-reference]")}  # fmt: skip
+    cited = {card["source"] for card in CARDS}
+    assert unused == set(REFERENCES) - cited
+    assert result.stderr.splitlines()[-1] == f"0 errors, {len(unused)} warnings"
 
 
 def test_the_data_checks_clean_and_stride_yaml_is_no_card_file(stride_cards, runner):
