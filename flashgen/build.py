@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import os
@@ -12,10 +13,10 @@ import stat
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 import genanki
 
@@ -23,8 +24,8 @@ from flashgen.ids import deck_id
 from flashgen.lock import (
     LOCK_FILE,
     MAX_MOD,
-    Lock,
     LockedCard,
+    Release,
     content_hash,
     current_notetypes,
     next_mod,
@@ -35,6 +36,14 @@ from flashgen.notetypes import Notetypes, notetypes
 from flashgen.packaged import packed_images
 from flashgen.pipeline import CompiledDeck, compile_deck
 from flashgen.problems import FlashgenError, shown_safely
+from flashgen.release import (
+    RELEASE_FILE,
+    Tally,
+    classify,
+    release_line,
+    release_trailer,
+    summary_html,
+)
 from flashgen.sources import DeckConfig
 
 # Zip entries carry a date; a fixed one keeps builds byte-identical.
@@ -45,24 +54,19 @@ _PROVISIONAL_FIRST_ID = -(1 << 62)
 
 @dataclass(frozen=True, slots=True)
 class LockChanges:
-    """How a build's notes differ from the lock: what learners' Anki will do on import."""
+    """How a build's notes differ from the lock: what learners' Anki will do on import (the
+    counts ``flashgen changes`` lists)."""
 
     new: int
     changed: int
+    retired: int
     unchanged: int
 
-    @classmethod
-    def between(cls, old: Lock, new: Lock) -> LockChanges:
-        fresh = [card_id for card_id in new.cards if card_id not in old.cards]
-        changed = [
-            card_id
-            for card_id, entry in new.cards.items()
-            if card_id in old.cards and old.cards[card_id].hash != entry.hash
-        ]
-        return cls(len(fresh), len(changed), len(new.cards) - len(fresh) - len(changed))
-
     def __str__(self) -> str:
-        return f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged"
+        return (
+            f"{self.new} new, {self.changed} changed, {self.retired} retired, "
+            f"{self.unchanged} unchanged"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,8 @@ class BuildResult:
     lock: str | None = None
     """The lock file, when this build updated it."""
     changes: LockChanges | None = None
+    release: Release | None = None
+    """The release this build made; ``None`` when it changed no note."""
 
     def __str__(self) -> str:
         retired = f" ({self.retired} of them retired, without cards)" if self.retired else ""
@@ -87,7 +93,8 @@ class BuildResult:
             f"{self.media} media file{'s' * (self.media != 1)}"
         )
         if self.lock is not None:
-            line += f"\nUpdated {self.lock}: {self.changes}"
+            number = f"release {self.release.number}: " if self.release is not None else ""
+            line += f"\nUpdated {self.lock}: {number}{self.changes}"
         return line
 
 
@@ -126,6 +133,9 @@ class _Written:
     retired: int
     """Retired notes, shipped without cards."""
     media: dict[str, bytes]
+    release: Release | None
+    """The release this build makes; ``None`` when it changes no note."""
+    changes: LockChanges
 
 
 _INSERT_NOTES = "INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)"
@@ -134,7 +144,7 @@ _BATCH = 2048
 
 
 def _write_collection(
-    cursor: sqlite3.Cursor, deck: CompiledDeck, now: int, types: Notetypes
+    cursor: sqlite3.Cursor, deck: CompiledDeck, now: int, types: Notetypes, shipped: TextIO
 ) -> _Written:
     """Write every note into the collection as it is rendered, with its lock entry's mod, in
     batches of prepared inserts (one transaction: the caller commits).
@@ -143,9 +153,12 @@ def _write_collection(
     note has been compared with the lock: they are written counting from far below zero (so the
     two ranges never meet) and moved up at the end, the same ids as counting from there at once.
     A retired note is written without cards: a new learner gets nothing to study, a learner
-    who has its card keeps it, and the note is updated in place.
+    who has its card keeps it, and the note is updated in place. Each note's fields go to
+    ``shipped`` too (``deck.release``), and the release is tallied: when it changes any note,
+    the deck's description tells learners what it brought.
     """
     config, lock = deck.config, deck.lock
+    tally = Tally(deck.sources)
     entries: dict[str, LockedCard] = {}
     decks: dict[str, genanki.Deck] = {}
     used: set[str] = set()
@@ -158,13 +171,14 @@ def _write_collection(
         card_id = data.card.id
         digest = content_hash(data.fields, data.tags, data.notetype_id, data.deck)
         locked = lock.cards.get(card_id)
-        mod = next_mod(locked, digest, now)
+        mod = next_mod(locked, digest, now, lock.release.first)
         entry = LockedCard(data.guid, data.deck, data.notetype_id, digest, mod)
         entries[card_id] = locked if entry == locked else entry  # one copy when unchanged
+        tally.add(classify(data, locked, digest), data)
+        shipped.write(release_line(data))
         target = decks.get(data.deck)
         if target is None:
-            description = to_html(config.description) if data.deck == config.name else ""
-            target = genanki.Deck(deck_id(config, data.deck), data.deck, description)
+            target = genanki.Deck(deck_id(config, data.deck), data.deck, "")
             target.add_model(types.cloze if data.notetype == "cloze" else types.basic)
             decks[data.deck] = target
         elif data.notetype_id not in target.models:
@@ -191,8 +205,14 @@ def _write_collection(
             card_rows.clear()
     cursor.executemany(_INSERT_NOTES, note_rows)
     cursor.executemany(_INSERT_CARDS, card_rows)
+    release = tally.release(lock.release, now)
+    shipped.write(release_trailer((release or lock.release).number))
     if config.name not in decks:
-        decks[config.name] = genanki.Deck(config.deck_id, config.name, to_html(config.description))
+        decks[config.name] = genanki.Deck(config.deck_id, config.name, "")
+    # The maintainer's description, then what the release brought (escaped like every text).
+    decks[config.name].description = to_html(config.description) + summary_html(
+        release or lock.release
+    )
     # Every id Anki stores derives from the newest note: unchanged sources, same bytes.
     timestamp = max((entry.mod for entry in entries.values()), default=now)
     shift = timestamp * 1000 - _PROVISIONAL_FIRST_ID
@@ -200,7 +220,9 @@ def _write_collection(
     cursor.execute("UPDATE cards SET id = id + ?, nid = nid + ?", (shift, shift))
     for target in sorted(decks.values(), key=lambda d: d.name):
         target.write_to_db(cursor, timestamp, None)  # the deck and its notetypes
-    return _Written(entries, cards, retired, deck.media(used))
+    counts = tally.counts
+    changes = LockChanges(counts["new"], counts["changed"], counts["retired"], counts["unchanged"])
+    return _Written(entries, cards, retired, deck.media(used), release, changes)
 
 
 def _zip_package(path: Path, collection: Path, media: Mapping[str, bytes]) -> None:
@@ -222,13 +244,16 @@ def _zip_package(path: Path, collection: Path, media: Mapping[str, bytes]) -> No
             archive.writestr(entry(str(i)), media[name])
 
 
-def _write_apkg(path: Path, deck: CompiledDeck, now: int, types: Notetypes) -> _Written:
+def _write_apkg(
+    path: Path, deck: CompiledDeck, now: int, types: Notetypes, shipped: Path
+) -> _Written:
     try:
         with tempfile.TemporaryDirectory() as scratch:
             collection = Path(scratch) / "collection.anki2"
             connection = sqlite3.connect(collection)
             try:
-                written = _write_collection(connection.cursor(), deck, now, types)
+                with shipped.open("w", encoding="utf-8", newline="\n") as out:
+                    written = _write_collection(connection.cursor(), deck, now, types, out)
                 connection.commit()
             finally:
                 connection.close()
@@ -279,47 +304,62 @@ def write_atomically(path: Path, write: Callable[[Path], _Result]) -> _Result:
     return result
 
 
-def replace_together(first: tuple[Path, Path], second: tuple[Path, Path] | None) -> None:
-    """Move two complete temporary files into place (``(temporary, target)`` each; here the
-    deck, then the lock) so that either both are replaced or neither: ``second`` (the lock)
-    moves first, and when ``first`` then fails, the lock gets its previous content back. The
-    temporaries are removed in any case.
+def replace_together(deck: tuple[Path, Path], records: Sequence[tuple[Path, Path]]) -> None:
+    """Move complete temporary files into place (``(temporary, target)`` each): the
+    ``records`` (``deck.release``, then ``deck.lock``) first, in order, then the deck, so that
+    all are replaced or none: when a move fails, every record already moved gets its previous
+    content back. The temporaries are removed in any case.
 
-    The lock goes first because a kill between the two moves (nothing can undo a SIGKILL)
-    must leave the lock ahead of the deck, never behind: a lock that records a release the
-    deck file does not hold yet is safe (the next build, from the same sources, writes that
-    very deck, byte for byte), while a deck released past its lock could lose a removed card or
-    a note's mod without a word."""
-    temporary, target = first
-    backup: Path | None = None
+    The records go first because a kill between the moves (nothing can undo a SIGKILL) must
+    leave the lock ahead of the deck, never behind: a lock that records a release the deck
+    file does not hold yet is safe (the next build, from the same sources, writes that very
+    deck, byte for byte), while a deck released past its lock could lose a removed card or a
+    note's mod without a word. ``deck.release`` only shows old text: ahead of the lock, it is
+    told apart by its release number."""
+    temporary, target = deck
+    moved: list[tuple[Path, Path | None]] = []  # (target, backup of its previous content)
+    backups: list[Path] = []
     try:
-        if second is not None:
-            lock_temporary, lock = second
-            if lock.exists():
-                backup = _temporary_beside(lock)
-                backup.unlink()
-                try:
-                    os.link(lock, backup)  # the previous lock, kept without a copy
-                except OSError:
-                    shutil.copy2(lock, backup)
-            _publishable(lock_temporary)
-            os.replace(lock_temporary, lock)
         try:
+            for record_temporary, record in records:
+                backup: Path | None = None
+                if record.exists():
+                    backup = _temporary_beside(record)
+                    backups.append(backup)
+                    backup.unlink()
+                    try:
+                        os.link(record, backup)  # the previous file, kept without a copy
+                    except OSError:
+                        shutil.copy2(record, backup)
+                _publishable(record_temporary)
+                os.replace(record_temporary, record)
+                moved.append((record, backup))
             _publishable(temporary)
             os.replace(temporary, target)
         except BaseException:
-            if second is not None:
+            for record, backup in reversed(moved):
                 if backup is not None:
-                    os.replace(backup, second[1])
+                    os.replace(backup, record)
                 else:
-                    second[1].unlink(missing_ok=True)
+                    record.unlink(missing_ok=True)
             raise
     finally:
         temporary.unlink(missing_ok=True)
-        if second is not None:
-            second[0].unlink(missing_ok=True)
-        if backup is not None:
-            backup.unlink(missing_ok=True)
+        for record_temporary, _ in records:
+            record_temporary.unlink(missing_ok=True)
+        for leftover in backups:
+            leftover.unlink(missing_ok=True)
+
+
+def _digest(path: Path) -> bytes | None:
+    """The SHA-256 of a file's bytes; ``None`` when there is no such regular file."""
+    try:
+        with open(path, "rb", buffering=0) as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                return None
+            return hashlib.file_digest(file, "sha256").digest()
+    except OSError:
+        return None
 
 
 def write_lines(path: Path, lines: Iterable[str]) -> None:
@@ -361,36 +401,45 @@ def build(
     sources, config = deck.sources, deck.config
     now = epoch if epoch is not None else int(time.time())
     lock_path, lock = cards_dir / LOCK_FILE, deck.lock
+    release_path = cards_dir / RELEASE_FILE
 
     if output is not None:
         refuse_inside(output, cards_dir, "deck")
     target = output if output is not None else default_output(config)
-    # Both files are written completely first, then moved into place lock first, deck last; a
-    # failure on the way restores the previous lock, and a kill in between leaves the lock
-    # ahead of the deck, which the next build repairs (see replace_together).
+    # Every file is written completely first, then moved into place: deck.release and the
+    # lock first, the deck last; a failure on the way restores the previous files, and a kill
+    # in between leaves the lock ahead of the deck, which the next build repairs (see
+    # replace_together).
     deck_temporary = _temporary_beside(target)
+    release_temporary = _temporary_beside(release_path)
     lock_temporary: Path | None = None
+    records: list[tuple[Path, Path]] = []
     try:
-        written = _write_apkg(deck_temporary, deck, now, notetypes())
-        new_lock = updated_lock(lock, written.entries, current_notetypes())
+        written = _write_apkg(deck_temporary, deck, now, notetypes(), release_temporary)
+        new_lock = updated_lock(lock, written.entries, current_notetypes(), written.release)
         lock_changed = lock.file_digest != new_lock.digest()
-        if frozen and lock_changed:
+        release_changed = _digest(release_temporary) != _digest(release_path)
+        if frozen and (lock_changed or release_changed):
+            stale = sources.shown(LOCK_FILE if lock_changed else RELEASE_FILE)
             raise FlashgenError(
-                f"{sources.shown(LOCK_FILE)} is out of date "
-                f"({LockChanges.between(lock, new_lock)}): run 'flashgen build' and commit the lock"
+                f"{stale} is out of date ({written.changes}): run "
+                "'flashgen build' and commit the lock and deck.release"
             )
+        if release_changed:
+            records.append((release_temporary, release_path))
         if lock_changed:
             lock_temporary = _temporary_beside(lock_path)
             write_lines(lock_temporary, new_lock.render_lines())
+            records.append((lock_temporary, lock_path))
     except BaseException:
-        deck_temporary.unlink(missing_ok=True)
-        if lock_temporary is not None:
-            lock_temporary.unlink(missing_ok=True)
+        for leftover in (deck_temporary, release_temporary, lock_temporary):
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
         raise
-    replace_together(
-        (deck_temporary, target),
-        (lock_temporary, lock_path) if lock_temporary is not None else None,
-    )
+    release_temporary_kept = any(record == release_temporary for record, _ in records)
+    if not release_temporary_kept:
+        release_temporary.unlink(missing_ok=True)
+    replace_together((deck_temporary, target), records)
     return BuildResult(
         path=target,
         notes=len(written.entries),
@@ -398,5 +447,6 @@ def build(
         retired=written.retired,
         media=len(written.media),
         lock=sources.shown(LOCK_FILE) if lock_changed else None,
-        changes=LockChanges.between(lock, new_lock),
+        changes=written.changes,
+        release=written.release,
     )

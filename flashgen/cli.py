@@ -192,6 +192,48 @@ def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool, h
 
 
 @cli.command()
+@click.argument("cards_dir", default="cards", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for a pull request or release page, json for tools.",
+)
+def changes(cards_dir: Path, output_format: str) -> None:
+    """Show what the next build would release against deck.lock: new, changed, retired
+    and forgotten cards, each with its file and line and its question; writes nothing.
+
+    \b
+    Example:
+        flashgen changes
+        flashgen changes --format markdown > release-notes.md
+
+    A changed card shows the old and new text of each field that changed (read from
+    deck.release, which every build writes beside the lock). Exits 1, printing
+    the problems as 'flashgen check' does, when the sources have errors.
+    """
+    from flashgen.pipeline import compile_deck
+    from flashgen.release import changes_of, format_json, format_markdown, format_text
+
+    try:
+        deck = compile_deck(cards_dir, shown_root=_shown(cards_dir)).usable()
+        found = changes_of(deck)
+    except (SourcesError, LockError, FlashgenError, OSError) as exc:
+        problems = _problems_of(exc, cards_dir)
+        if output_format == "json":
+            click.echo(json.dumps({"problems": [p.as_json() for p in problems]}, indent=2))
+        else:
+            _report(problems)
+        count = len(problems)
+        click.echo(f"{count} problem{'s' * (count != 1)}: nothing to compare", err=True)
+        sys.exit(1)
+    formats = {"text": format_text, "markdown": format_markdown, "json": format_json}
+    click.echo(formats[output_format](found))
+
+
+@cli.command()
 @CARDS_DIR
 @_friendly_errors
 def coverage(cards_dir: Path) -> None:

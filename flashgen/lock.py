@@ -36,7 +36,9 @@ from flashgen.sources import SLUG, SLUG_RULE, Card, DeckConfig, malformed_deck_n
 from flashgen.yamlsource import read_regular_file
 
 LOCK_FILE = "deck.lock"
-LOCK_VERSION = 1
+LOCK_VERSION = 2
+"""Version 2 added ``release``; version 1 locks are read (their first release is taken to be
+their oldest ``mod``) and written back as version 2."""
 MAX_MOD = 253_402_300_799
 """The latest ``mod`` (and SOURCE_DATE_EPOCH) accepted: 9999-12-31, in seconds."""
 MAX_LOCK_BYTES = 1 << 30
@@ -52,6 +54,33 @@ class LockedCard:
 
 
 @dataclass(frozen=True, slots=True)
+class Release:
+    """The last release as the lock records it: its number, and what learners were told it
+    brought (the "What's new" in the deck's description, kept until the next release)."""
+
+    number: int = 0
+    """Counts the builds that changed any note; 0 before the first."""
+    first: int = 0
+    """When the first release was built (its notes' ``mod``): no note of the deck can be
+    older. 0 before the first release."""
+    new: int = 0
+    changed: int = 0
+    retired: int = 0
+    topics: tuple[str, ...] = ()
+    """What the new cards are about (their subjects' group or subject names), most first."""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "changed": self.changed,
+            "first": self.first,
+            "new": self.new,
+            "number": self.number,
+            "retired": self.retired,
+            "topics": list(self.topics),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Notetype:
     name: str
     fields: tuple[str, ...]
@@ -64,6 +93,7 @@ class Lock:
     notetypes: dict[int, Notetype] = field(default_factory=dict)
     forgotten: dict[str, str] = field(default_factory=dict)
     """Card ids removed from the lock on purpose, with the reason."""
+    release: Release = Release()
     path: Path | None = field(default=None, compare=False)
     """The file this lock was read from."""
     shown: str | None = field(default=None, compare=False)
@@ -82,7 +112,8 @@ class Lock:
                 with self.path.open(encoding="utf-8") as lines:
                     for number, line in enumerate(lines, start=1):
                         key, separator, rest = line.strip().partition(": ")
-                        if separator and key.startswith('"') and rest.startswith("{"):
+                        # A card's entry ({...}), or a forgotten card's reason ("...").
+                        if separator and key.startswith('"') and rest.startswith(("{", '"')):
                             with contextlib.suppress(ValueError):
                                 self._lines.setdefault(json.loads(key), number)
         return self._lines.get(card_id, 1)
@@ -109,6 +140,7 @@ class Lock:
 
         yield "{\n"
         yield f'  "version": {LOCK_VERSION},\n'
+        yield f'  "release": {dump(self.release.as_json())},\n'
         yield from block(
             "notetypes",
             (
@@ -187,6 +219,30 @@ def _bounded_int(digits: str) -> int:
     return int(digits)
 
 
+_RELEASE_KEYS = {"number", "first", "new", "changed", "retired", "topics"}
+MAX_TOPICS = 3
+
+
+def _release(entry: Any) -> Release:
+    if not isinstance(entry, dict) or entry.keys() != _RELEASE_KEYS:
+        raise ValueError(f"'release' must have exactly {', '.join(sorted(_RELEASE_KEYS))}")
+    topics = entry["topics"]
+    if (
+        not isinstance(topics, list)
+        or len(topics) > MAX_TOPICS
+        or not all(isinstance(t, str) and t.strip() and len(t) <= 200 for t in topics)
+    ):
+        raise ValueError(f"'release' topics must be at most {MAX_TOPICS} short names")
+    return Release(
+        number=_whole(entry["number"], "release number", MAX_MOD),
+        first=_whole(entry["first"], "first release", MAX_MOD),
+        new=_whole(entry["new"], "new", MAX_MOD),
+        changed=_whole(entry["changed"], "changed", MAX_MOD),
+        retired=_whole(entry["retired"], "retired", MAX_MOD),
+        topics=tuple(topics),
+    )
+
+
 def read_lock(path: Path, shown: str) -> Lock:
     """The lock at ``path``; an empty lock when there is none yet."""
     if not os.path.lexists(path):
@@ -258,13 +314,20 @@ def read_lock(path: Path, shown: str) -> Lock:
             )
         ) from None
     try:
-        if data.get("version") != LOCK_VERSION:
-            raise ValueError(f"unknown lock version {data.get('version')!r}")
+        version = data.get("version")
+        if version not in (1, LOCK_VERSION):
+            raise ValueError(f"unknown lock version {version!r}")
+        cards = {
+            str(card_id): e if isinstance(e, LockedCard) else _locked_card(e, shared)
+            for card_id, e in data["cards"].items()
+        }
+        if version == 1:  # before releases were counted: the oldest note marks the first
+            release = Release(first=min((c.mod for c in cards.values()), default=0))
+        else:
+            release = _release(data["release"])
         lock = Lock(
-            cards={
-                str(card_id): e if isinstance(e, LockedCard) else _locked_card(e, shared)
-                for card_id, e in data["cards"].items()
-            },
+            cards=cards,
+            release=release,
             notetypes={
                 int(type_id): Notetype(str(e["name"]), tuple(e["fields"]), tuple(e["templates"]))
                 for type_id, e in data["notetypes"].items()
@@ -316,6 +379,7 @@ def lock_problems(lock: Lock, now: int) -> list[Problem]:
         return []
     shown = str(lock.shown or lock.path)
     problems: list[Problem] = []
+    first = lock.release.first
 
     def problem(key: str, message: str) -> None:
         problems.append(
@@ -339,6 +403,9 @@ def lock_problems(lock: Lock, now: int) -> list[Problem]:
         if card.mod > now:
             problem(card_id, f"{label} has mod {card.mod}, after the current time {now}: no "
                     "later release could update the note for anyone who imported it")  # fmt: skip
+        elif card.mod < first:
+            problem(card_id, f"{label} has mod {card.mod}, before the deck's first release "
+                    f"({first}): no build wrote it")  # fmt: skip
         elif not is_note_guid(card.guid):
             problem(card_id, f"{label} has guid '{card.guid}', which flashgen never makes")
         elif not 1 <= card.notetype <= MAX_NOTETYPE_ID:
@@ -352,6 +419,13 @@ def lock_problems(lock: Lock, now: int) -> list[Problem]:
     for card_id, reason in sorted(lock.forgotten.items()):
         if ANY_CONTROL.search(reason):
             problem(card_id, f"the reason card '{card_id}' was forgotten is not one line")
+    release = lock.release
+    if release.first > now:
+        problem("release", f"the first release is dated {release.first}, after the current "
+                f"time {now}")  # fmt: skip
+    for topic in release.topics:
+        if ANY_CONTROL.search(topic):
+            problem("release", "a topic of the last release is not one line of text")
     return problems
 
 
@@ -372,10 +446,11 @@ def content_hash(fields: Iterable[str], tags: Iterable[str], notetype: int, deck
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def next_mod(locked: LockedCard | None, new_hash: str, now: int) -> int:
-    """Unchanged notes keep their mod; changed or new ones get ``now``, strictly past the lock."""
+def next_mod(locked: LockedCard | None, new_hash: str, now: int, first: int = 0) -> int:
+    """Unchanged notes keep their mod; changed or new ones get ``now``, strictly past the lock
+    (and a new one no older than the ``first`` release: SOURCE_DATE_EPOCH may be older)."""
     if locked is None:
-        return now
+        return max(now, first)
     if locked.hash == new_hash:
         return locked.mod
     return max(now, locked.mod + 1)
@@ -467,9 +542,19 @@ def current_notetypes() -> dict[int, Notetype]:
 
 
 def updated_lock(
-    lock: Lock, entries: Mapping[str, LockedCard], notetypes: Mapping[int, Notetype]
+    lock: Lock,
+    entries: Mapping[str, LockedCard],
+    notetypes: Mapping[int, Notetype],
+    release: Release | None = None,
 ) -> Lock:
-    return Lock(cards=dict(entries), notetypes=dict(notetypes), forgotten=dict(lock.forgotten))
+    """The lock a build writes: its notes' entries, and ``release`` when it released any
+    change (else the lock's own, so an unchanged rebuild writes the same lock)."""
+    return Lock(
+        cards=dict(entries),
+        notetypes=dict(notetypes),
+        forgotten=dict(lock.forgotten),
+        release=release if release is not None else lock.release,
+    )
 
 
 def forget(lock_path: Path, shown: str, card_ids: Iterable[str], reason: str) -> Lock:

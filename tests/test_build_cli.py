@@ -24,7 +24,7 @@ def test_build_writes_default_output_and_prints_one_line(runner, make_cards, tmp
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "Wrote build/test-deck.apkg: 2 notes, 3 cards, 0 media files\n"
-        f"Updated {cards}/deck.lock: 2 new, 0 changed, 0 unchanged\n"
+        f"Updated {cards}/deck.lock: release 1: 2 new, 0 changed, 0 retired, 0 unchanged\n"
     )
     with zipfile.ZipFile(tmp_path / "build" / "test-deck.apkg") as archive:
         assert archive.namelist() == ["collection.anki2", "media"]

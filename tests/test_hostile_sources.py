@@ -477,9 +477,10 @@ def test_init_and_schema_print_paths_escaped(runner, tmp_path):
     assert written.exit_code == 0 and "\x1b" not in written.stdout and "\\x1b" in written.stdout
 
 
-def test_a_kill_between_the_two_renames_leaves_a_lock_the_next_build_repairs(make_cards, tmp_path):
-    """SIGKILL right after the first rename: the lock is never behind the deck, and the next
-    build from the same sources writes exactly the deck the killed one would have."""
+def test_a_kill_between_the_renames_leaves_a_lock_the_next_build_repairs(make_cards, tmp_path):
+    """SIGKILL right after the lock's rename, before the deck's: the lock is never behind the
+    deck, and the next build from the same sources writes exactly the deck the killed one
+    would have."""
     cards = make_cards(calf={"cards": [CARD]})
     out = tmp_path / "d.apkg"
     epoch = {"SOURCE_DATE_EPOCH": "1700000000"}
@@ -487,6 +488,8 @@ def test_a_kill_between_the_two_renames_leaves_a_lock_the_next_build_repairs(mak
                           env={**os.environ, **epoch}, timeout=300).returncode == 0  # fmt: skip
     old_deck = out.read_bytes()
     write_yaml(cards / "calf.yaml", {"cards": [CARD, {**CARD, "id": "new", "front": "Calf: new?"}]})
+    fresh = tmp_path / "fresh"  # the same sources and lock, for the deck the killed build makes
+    shutil.copytree(cards, fresh)
     killed = subprocess.run(
         [sys.executable, "-c", KILL_AFTER_FIRST_RENAME, str(cards), str(out)],
         env={**os.environ, **epoch}, timeout=300,
@@ -499,9 +502,6 @@ def test_a_kill_between_the_two_renames_leaves_a_lock_the_next_build_repairs(mak
         env={**os.environ, **epoch}, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert repaired.returncode == 0, repaired.stderr  # the lock is what this build writes
-    fresh = tmp_path / "fresh"
-    shutil.copytree(cards, fresh)
-    (fresh / "deck.lock").unlink()
     reference = tmp_path / "reference.apkg"
     assert subprocess.run([sys.executable, "-m", "flashgen", "build", str(fresh), "-o",
                            str(reference)], env={**os.environ, **epoch}, timeout=300,
@@ -516,7 +516,8 @@ import flashgen.build as build
 real = os.replace
 def replace_then_die(source, target):
     real(source, target)
-    os.kill(os.getpid(), signal.SIGKILL)
+    if Path(target).name == "deck.lock":  # the records moved, the deck not yet
+        os.kill(os.getpid(), signal.SIGKILL)
 build.os.replace = replace_then_die
 build.build(Path(sys.argv[1]), output=Path(sys.argv[2]))
 """

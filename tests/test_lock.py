@@ -88,8 +88,8 @@ def test_frozen_fails_when_the_lock_would_change(runner, make_cards, tmp_path):
     result = runner.invoke(cli, ["build", str(root), "--frozen", "-o", str(output)])
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {root}/deck.lock is out of date (1 new, 0 changed, 6 unchanged): "
-        "run 'flashgen build' and commit the lock\n"
+        f"Error: {root}/deck.lock is out of date (1 new, 0 changed, 0 retired, 6 unchanged): "
+        "run 'flashgen build' and commit the lock and deck.release\n"
     )
     assert output.read_bytes() == before
 
