@@ -948,45 +948,37 @@ def deck_pictures(sources: DeckSources) -> dict[str, SubjectPictures]:
 # --- Picture cards ---------------------------------------------------------------------------
 
 IDENTIFY_QUESTION = "Which muscle, muscle group or structure is highlighted?"
-PICTURE_KINDS = ("muscle", "structure", "group")
+SHAPE_KINDS = frozenset({"muscle", "tendon", "fascia", "bone"})
+"""Kinds of subject a picture tells apart by shape (see :func:`shows_a_shape`)."""
 RETIRED_NOT_A_SHAPE = (
-    "picture cards are kept for muscles, tendons, bands, fascia and muscle groups, whose shape "
+    "picture cards are kept for muscles, tendons, fascia, bones and muscle groups, whose shape "
     "a picture shows; a joint or a whole region is learned from its written cards."
 )
 RETIRED_NO_SUBJECT = "its subject is no longer in the deck."
 
 
-def is_joint(subject: Subject) -> bool:
-    return bool(names_in(" ".join([subject.name, *subject.aliases]), ["joint"]))
-
-
 def shows_a_shape(
     key: str, subjects: Mapping[str, Subject], _seen: frozenset[str] = frozenset()
 ) -> bool:
-    """Whether a picture can tell this subject apart, so it gets picture cards.
+    """Whether a picture can tell this subject apart, so it gets picture cards. Read from its
+    ``kind`` (the rule is stated for authors at the top of ``cards/subjects.yaml``):
 
-    The rule (stated for learners at the top of ``cards/subjects.yaml``):
-    - a muscle: yes, its shape, attachments and fibres are what a picture shows;
-    - a structure: yes (tendon, band, fascia, arch), unless it is a joint (its name or an alias
-      says "joint"): a joint is a place where bones meet, not a shape to recognise;
-    - a group: yes when every subject in it (through ``group``) passes this rule itself, so it
-      is a group of muscles and tendons ("which group is highlighted" is fair, its members are
-      highlighted together). A group holding a joint, a term or another group is a region
-      (ankle and foot, hip) or a topic (gait): no;
-    - a term: no.
+    - a muscle, tendon, fascia (a band such as the iliotibial band is fascia) or bone (the foot
+      arch): yes, its outline, attachments and texture are what a picture shows;
+    - a group: yes when every subject in it (through ``group``) passes this rule, so it is a
+      group of muscles and tendons highlighted together ("which group is highlighted?" is
+      fair); a group of terms (gait) is not;
+    - a joint (where bones meet, not a shape to recognise), a region (hip; ankle and foot: a
+      part of the body, not one thing) or a term: no.
     """
     subject = subjects.get(key)
     if subject is None or key in _seen:
         return False
-    if subject.kind == "muscle":
+    if subject.kind in SHAPE_KINDS:
         return True
-    if subject.kind == "structure":
-        return not is_joint(subject)
     if subject.kind == "group":
         members = [m for m in subjects.values() if m.group == key]
-        return all(
-            m.kind != "group" and shows_a_shape(m.key, subjects, _seen | {key}) for m in members
-        )
+        return all(shows_a_shape(m.key, subjects, _seen | {key}) for m in members)
     return False
 
 

@@ -33,7 +33,6 @@ from flashgen.pictures import (
     frame,
     giveaway_names,
     highlight_share,
-    is_joint,
     load_diagrams,
     names_in,
     path_outline,
@@ -43,7 +42,8 @@ from flashgen.pictures import (
     to_picture,
 )
 from flashgen.preview import card_sides
-from flashgen.sources import load_sources
+from flashgen.problems import Where
+from flashgen.sources import Subject, load_sources
 
 TEST_DIAGRAMS = Path(__file__).parent / "diagrams"
 SHOTS = REPO / "build" / "screenshots" / "pictures"
@@ -66,18 +66,18 @@ SUBJECTS = [
     {"key": "gastrocnemius", "name": "Gastrocnemius", "kind": "muscle", "group": "calf"},
     {"key": "soleus", "name": "Soleus", "kind": "muscle", "group": "calf"},
     {"key": "tibialis-posterior", "name": "Tibialis posterior", "kind": "muscle", "group": "calf"},
-    {"key": "achilles-tendon", "name": "Achilles tendon", "kind": "structure", "group": "calf"},
+    {"key": "achilles-tendon", "name": "Achilles tendon", "kind": "tendon", "group": "calf"},
     {"key": "hamstrings", "name": "Hamstrings", "kind": "group"},
     {"key": "biceps-femoris", "name": "Biceps femoris", "kind": "muscle", "group": "hamstrings"},
     {"key": "medial-hamstrings", "name": "Semitendinosus and semimembranosus", "kind": "muscle",
      "group": "hamstrings"},
-    {"key": "hip", "name": "Hip", "kind": "group", "aliases": ["hip joint"]},
+    {"key": "hip", "name": "Hip", "kind": "region", "aliases": ["hip joint"]},
     {"key": "hip-extensors", "name": "Hip extensors", "kind": "group", "group": "hip"},
     {"key": "glutes", "name": "Gluteal muscles", "kind": "group"},
     {"key": "gluteus-maximus", "name": "Gluteus maximus", "kind": "muscle", "group": "glutes"},
     {"key": "gluteus-medius", "name": "Gluteus medius", "kind": "muscle", "group": "glutes"},
     {"key": "gluteus-minimus", "name": "Gluteus minimus", "kind": "muscle", "group": "glutes"},
-    {"key": "knee", "name": "Knee joint", "kind": "structure"},
+    {"key": "knee", "name": "Knee joint", "kind": "joint"},
     {"key": "stance", "name": "Stance phase", "kind": "term"},
 ]  # fmt: skip
 
@@ -367,7 +367,6 @@ def frame_tightest(highlight: Box, drawing: Box) -> Box:
 def test_only_shapes_get_picture_cards(drawn_deck):
     sources, _ = load_sources(drawn_deck)
     subjects = sources.subjects
-    assert is_joint(subjects["knee"]) and not is_joint(subjects["achilles-tendon"])
     shapes = {key for key in subjects if shows_a_shape(key, subjects)}
     assert shapes == {
         "calf",
@@ -387,6 +386,53 @@ def test_only_shapes_get_picture_cards(drawn_deck):
     deck = compile_deck(drawn_deck)
     picture_ids = {n.card.id for n in deck.notes() if n.card.id.startswith(PICTURE_PREFIX)}
     assert picture_ids == {f"picture-{kind}-{key}" for key in shapes for kind in ("which", "point")}
+
+
+def test_a_subjects_kind_says_whether_a_picture_can_tell_it_apart():
+    def subject(key, kind, group=None):
+        return Subject(key, key, kind, group, (), False, None, Where("subjects.yaml"))
+
+    subjects = {
+        s.key: s
+        for s in (
+            subject("m", "muscle", "g"), subject("t", "tendon", "g"), subject("f", "fascia"),
+            subject("b", "bone"), subject("j", "joint", "r"), subject("r", "region"),
+            subject("term", "term", "topic"), subject("topic", "group"), subject("g", "group"),
+            subject("mixed", "group"), subject("m2", "muscle", "mixed"),
+            subject("j2", "joint", "mixed"), subject("outer", "group"),
+            subject("g2", "group", "outer"), subject("m3", "muscle", "g2"),
+        )
+    }  # fmt: skip
+    shapes = {key for key in subjects if shows_a_shape(key, subjects)}
+    # Tissues and groups of them; a group of shape groups too. Not a joint, a region, a term,
+    # a group of terms, nor a group holding a joint.
+    assert shapes == {"m", "t", "f", "b", "g", "m2", "outer", "g2", "m3"}
+
+
+def test_an_unknown_kind_is_a_located_error_with_a_suggestion(make_cards, runner):
+    cards = make_cards()
+    (cards / "subjects.yaml").write_text(
+        "subjects:\n"
+        "  - {key: soleus, name: Soleus, kind: musle}\n"
+        "  - {key: knee, name: Knee joint, kind: structure}\n"
+        "  - {key: calf, name: Calf muscles, kind: group}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["check", str(cards)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    kinds = "muscle, group, tendon, fascia, bone, joint, region, term"
+    rows = (cards / "subjects.yaml").read_text(encoding="utf-8").splitlines()
+    musle, structure = rows[1].index("musle") + 1, rows[2].index("structure") + 1
+    assert (
+        f"{cards}/subjects.yaml:2:{musle}: error: 'kind' is 'musle', not one of {kinds}; did "
+        "you mean 'muscle'? [unknown-kind]"
+    ) in result.stderr.splitlines(), result.stderr
+    assert (
+        f"{cards}/subjects.yaml:3:{structure}: error: 'kind' is 'structure', not one of {kinds} "
+        "('structure' was split: a tendon, fascia, bone or joint is now named as such) "
+        "[unknown-kind]"
+    ) in result.stderr.splitlines(), result.stderr
+    assert "Traceback" not in result.output
 
 
 def _visible(fragment: str) -> str:
@@ -713,9 +759,7 @@ def test_a_hostile_diagram_reaches_no_picture():
         assert forbidden not in data, forbidden
 
 
-def test_the_highlight_is_the_subjects_shape_after_a_region_without_subjects(
-    make_cards, runner
-):
+def test_the_highlight_is_the_subjects_shape_after_a_region_without_subjects(make_cards, runner):
     cards = make_cards()
     write_yaml(cards / "subjects.yaml", {"subjects": SUBJECTS})
     (cards / "diagrams").mkdir()
@@ -733,8 +777,10 @@ def test_the_highlight_is_the_subjects_shape_after_a_region_without_subjects(
         in result.stderr.splitlines()
     ), result.stderr
     pictures = deck_pictures(load_sources(cards)[0])
-    for key, rect in (("soleus", ("150", "120", "60", "90")), ("gastrocnemius",
-                                                                ("60", "200", "50", "50"))):
+    for key, rect in (
+        ("soleus", ("150", "120", "60", "90")),
+        ("gastrocnemius", ("60", "200", "50", "50")),
+    ):
         svg = pictures[key].highlighted.data.decode()
         shapes = re.findall(
             r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)" class="([^"]+)"',
