@@ -45,6 +45,7 @@ from flashgen.notetypes import Notetypes, notetypes
 from flashgen.pictures import (
     SubjectPictures,
     all_pictures,
+    answer_picture,
     content_name,
     picture_cards,
 )
@@ -203,10 +204,8 @@ def iter_notes(
         if card.picture:
             alt = subject.name if subject else card.picture
             picture = image_tag(packed_media.get(card.picture, card.picture), alt)
-        elif subject is not None and subject.key in pictures and not card.generated:
-            picture = image_tag(
-                pictures[subject.key].highlighted.name, f"{subject.name} highlighted"
-            )
+        elif subject and (shown := answer_picture(card, sources.subjects, pictures)):
+            picture = image_tag(shown.name, f"{subject.name} highlighted")
         chart = charts.for_card(card)
         if chart is not None:
             picture += chart_image(chart, chart_alt(card, sources, charts))

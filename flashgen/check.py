@@ -25,7 +25,13 @@ from flashgen.lock import (
     release_problems,
 )
 from flashgen.markup import CLOZE, cloze_numbers, has_raw_html, picture_references
-from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, derive_pictures, picture_cards
+from flashgen.pictures import (
+    PICTURE_PREFIX,
+    SubjectPictures,
+    derive_pictures,
+    picture_answer_problems,
+    picture_cards,
+)
 from flashgen.problems import SAFETY_RULES, Problem, Severity, Where, sort_problems
 from flashgen.sources import (
     INVISIBLE,
@@ -102,6 +108,11 @@ RULES: dict[str, Rule] = {
         Rule("lock", "error", "deck.lock cannot be read."),
         Rule("diagram", "error", "A diagram in diagrams/ that is not a readable SVG."),
         Rule("unknown-kind", "error", "A subject kind that is not one flashgen knows."),
+        Rule(
+            "picture-answer",
+            "warning",
+            "The picture after a card's answer highlights something other than the answer.",
+        ),
         Rule(
             "card-removed", "error", "A released card is gone: retire it or forget it explicitly."
         ),
@@ -525,6 +536,7 @@ def inspect_directory(root: Path, *, shown_root: str | None = None) -> Inspectio
     problems.extend(check_sources(sources))
     pictures, picture_problems = derive_pictures(sources)
     problems.extend(picture_problems)
+    problems.extend(picture_answer_problems(sources.cards, sources.subjects, pictures))
     charts, chart_problems = stride_charts(sources)
     problems.extend(chart_problems)
     release, lock = release_safety(sources, pictures, charts)

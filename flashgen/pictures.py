@@ -21,12 +21,12 @@ import math
 import re
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flashgen import svgsafe
-from flashgen.markup import markdown_literal
+from flashgen.markup import CLOZE, markdown_literal
 from flashgen.problems import Problem, Where
 from flashgen.sources import DIAGRAMS_DIR, Card, DeckSources, Subject, diagram_paths
 from flashgen.svgsafe import SVG_NS
@@ -899,6 +899,8 @@ class SubjectPictures:
     """The part of the drawing shown (the caption band sits above it)."""
     highlight: Box = Box(0, 0, 1, 1)
     """The bounding box of the highlighted regions."""
+    regions: tuple[tuple[str, ...], ...] = ()
+    """The subjects each highlighted region names (its ``data-subjects``)."""
 
 
 def subject_pictures(
@@ -922,6 +924,7 @@ def subject_pictures(
             caption=diagram.caption,
             crop=crop,
             highlight=highlight,
+            regions=tuple(region.keys for region in hits),
         )
     return pictures
 
@@ -980,6 +983,176 @@ def shows_a_shape(
         members = [m for m in subjects.values() if m.group == key]
         return all(shows_a_shape(m.key, subjects, _seen | {key}) for m in members)
     return False
+
+
+_PARENTHESES = re.compile(r"\([^()]*\)")
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` as names are compared: lower case, a plural's "s" dropped."""
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w
+                 for w in re.findall(r"[a-z0-9]+", text.lower()))  # fmt: skip
+
+
+def _as_name(answer: str) -> tuple[str, ...]:
+    """An answer as the name it may be: without parentheses ("Tensor fasciae latae (TFL)") and
+    a leading article ("The quadriceps")."""
+    words = _words(_PARENTHESES.sub(" ", answer))
+    return words[1:] if words[:1] and words[0] in _ARTICLES else words
+
+
+def _names_of(subject: Subject) -> list[str]:
+    return [subject.name, _PARENTHESES.sub(" ", subject.name), *subject.aliases]
+
+
+@dataclass(frozen=True, slots=True)
+class _SubjectIndex:
+    """What picture decisions look up per card, worked out once per deck."""
+
+    subjects: Mapping[str, Subject]
+    shapes: frozenset[str]
+    """The subjects :func:`shows_a_shape`."""
+    covers: dict[str, set[str]]
+    """Each subject, and every subject below it through ``group``."""
+    by_name: dict[tuple[str, ...], frozenset[str]]
+    """The subjects (terms aside) each name or alias, as :func:`_words`, belongs to."""
+
+
+_INDEX: list[_SubjectIndex] = []
+
+
+def _index(subjects: Mapping[str, Subject]) -> _SubjectIndex:
+    """The index of ``subjects``, kept for the last mapping asked about (one deck a run)."""
+    if _INDEX and _INDEX[0].subjects is subjects:
+        return _INDEX[0]
+    by_name: dict[tuple[str, ...], set[str]] = {}
+    for key, subject in subjects.items():
+        if subject.kind == "term":
+            continue  # "Dorsiflexion" under the shin muscles: what they do, not what is shown
+        for name in _names_of(subject):
+            if _words(name):
+                by_name.setdefault(_words(name), set()).add(key)
+    index = _SubjectIndex(
+        subjects,
+        frozenset(key for key in subjects if shows_a_shape(key, subjects)),
+        _covers(subjects),
+        {name: frozenset(keys) for name, keys in by_name.items()},
+    )
+    _INDEX[:] = [index]
+    return index
+
+
+def answered_subjects(answer: str, subjects: Mapping[str, Subject]) -> frozenset[str]:
+    """The subjects (terms aside) an answer *is*: "The quadriceps", "Tensor fasciae latae
+    (TFL)", "Vastus lateralis" (an alias of the vasti); none for "Extend (straighten) it"."""
+    return _index(subjects).by_name.get(_as_name(answer), frozenset())
+
+
+def answer_picture(
+    card: Card, subjects: Mapping[str, Subject], pictures: Mapping[str, SubjectPictures]
+) -> Picture | None:
+    """The picture a written card shows after its answer, or ``None``: the one place that
+    decides it (:func:`answer_picture_subject` says whose picture it is)."""
+    key = answer_picture_subject(card, subjects, pictures)
+    return None if key is None else pictures[key].highlighted
+
+
+def answer_picture_subject(
+    card: Card, subjects: Mapping[str, Subject], pictures: Mapping[str, SubjectPictures]
+) -> str | None:
+    """Whose picture a written card shows after its answer, if any.
+
+    - A subject that :func:`shows_a_shape` shows its highlighted picture; but a basic card of
+      a group whose answer is one member ("Glutes: which gluteal muscle keeps the pelvis
+      level? Gluteus medius") shows that member's, not the whole group highlighted.
+    - A joint or region shows a picture only where a diagram draws it as its own region. Drawn
+      only through its members (the hip's muscle groups, the ankle and foot's arch and fascia)
+      it shows none: muscles must not stand in its place.
+    - Terms and generated cards (they carry their pictures in their fields) show none.
+
+    Whether the picture agrees with the answer is :func:`picture_answer_problems`' to say."""
+    if card.generated or card.subject is None:
+        return None
+    subject, item = subjects.get(card.subject), pictures.get(card.subject)
+    if subject is None or item is None or subject.kind == "term":
+        return None
+    index = _index(subjects)
+    if card.subject in index.shapes:
+        if subject.kind == "group" and card.cloze is None:
+            members = answered_subjects(card.back or "", subjects) & index.covers[card.subject]
+            member = next(iter(members)) if len(members) == 1 else None
+            if member is not None and member in index.shapes and member in pictures:
+                return member
+        return card.subject
+    if all(card.subject in keys for keys in item.regions):
+        return card.subject  # the joint or region drawn as itself
+    return None
+
+
+PICTURE_ANSWER = "picture-answer"
+
+
+def _answers(card: Card) -> list[str]:
+    """What a learner recalls: a basic card's back, or each of a cloze's deletions."""
+    if card.cloze is not None:
+        return [match.group(2) for match in CLOZE.finditer(card.cloze)]
+    return [card.back or ""]
+
+
+def _highlighted(item: SubjectPictures, index: _SubjectIndex) -> set[str]:
+    """The subjects a picture highlights: each highlighted region's, and every subject whose
+    members (through ``group``) are all among them."""
+    shown = {key for keys in item.regions for key in keys}
+    for key, below in index.covers.items():
+        if len(below) > 1 and below - {key} <= shown:
+            shown.add(key)
+    return shown
+
+
+def picture_answer_problems(
+    cards: Iterable[Card], subjects: Mapping[str, Subject], pictures: Mapping[str, SubjectPictures]
+) -> Iterator[Problem]:
+    """Rule ``picture-answer`` (a warning): a card whose answer *is* a subject
+    (:func:`answered_subjects`: "Achilles tendon", "The quadriceps") that the picture shown
+    after it (:func:`answer_picture`) does not highlight, while its question does not name what
+    the picture highlights either: the learner would take the highlighted shape for the answer
+    ("which tissue stores the most elastic energy? Achilles tendon" under the foot arch).
+
+    A question that names the highlighted subject says what is shown ("what does the Achilles
+    tendon carry? The calf muscles' pull" under the Achilles tendon is fine). The fix is the
+    card's ``subject``, which the picture follows, or a question naming it; ``allow:
+    {picture-answer: why}`` keeps a picture the author judged right. Retired cards are left
+    alone."""
+    index = _index(subjects)
+    names = {key: _names_of(subject) for key, subject in subjects.items()}
+    for card in cards:
+        if card.retired or PICTURE_ANSWER in card.allow or card.subject is None:
+            continue
+        shown_key = answer_picture_subject(card, subjects, pictures)
+        if shown_key is None:
+            continue
+        shown = subjects[shown_key]
+        highlighted = _highlighted(pictures[shown_key], index)
+        question_names_it = bool(names_in(card.question, names[shown_key]))
+        field = "cloze" if card.cloze is not None else "back"
+        where = card.at("subject") if card.written("subject") else card.at(field)
+        reported: set[str] = set()
+        for answer in _answers(card):
+            named = answered_subjects(answer, subjects)
+            if named & highlighted or question_names_it:
+                continue
+            for key in sorted(named - reported):
+                reported.add(key)
+                yield Problem(
+                    where,
+                    f"the answer '{answer.strip()}' names {subjects[key].name}, but the picture "
+                    f"after it highlights {shown.name}, which the question does not name: set "
+                    f"'subject: {key}' if the card is about it, or name {shown.name} in the "
+                    "question",
+                    PICTURE_ANSWER,
+                    "warning",
+                )
 
 
 def _picture_markdown(picture: Picture, caption: str) -> str:

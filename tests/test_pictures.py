@@ -28,6 +28,7 @@ from flashgen.pictures import (
     PICTURE_PREFIX,
     WIDTH_PX,
     Box,
+    answer_picture,
     choose_view,
     deck_pictures,
     frame,
@@ -435,6 +436,108 @@ def test_an_unknown_kind_is_a_located_error_with_a_suggestion(make_cards, runner
     assert "Traceback" not in result.output
 
 
+def _answer_pictures(root: Path) -> dict[str, str]:
+    """Each written card's picture after the answer: the picture's name, or ''."""
+    deck = compile_deck(root)
+    return {
+        note.card.id: " ".join(re.findall(r'src="([^"]+)"', note.fields[-4]))
+        for note in deck.notes()
+        if not note.card.generated
+    }
+
+
+def test_joints_and_regions_never_show_muscles_in_their_place(drawn_deck):
+    """The hip-location case of issue 20: "Acetabulum" under the gluteal muscles highlighted."""
+    write_yaml(drawn_deck / "hip.yaml", {"cards": [
+        {"id": "hip-location", "subject": "hip", "source": "S1", "back": "Acetabulum",
+         "front": "Hip: in which socket of the pelvis does the femoral head sit?"},
+        {"id": "knee-where", "subject": "knee", "source": "S1", "back": "Femur and tibia",
+         "front": "Knee: which two long bones meet at the knee joint?"},
+        {"id": "stance-when", "subject": "stance", "source": "S1", "back": "Foot on the ground",
+         "front": "Gait: what defines stance?"},
+    ]})  # fmt: skip
+    pictures = deck_pictures(load_sources(drawn_deck)[0])
+    assert "hip" in pictures  # drawn through its members only: the hip extensors
+    shown = _answer_pictures(drawn_deck)
+    assert shown["hip-location"] == shown["stance-when"] == ""
+    assert shown["soleus-depth"] == pictures["soleus"].highlighted.name
+    # The test drawing draws the knee joint as its own region: that picture is shown.
+    assert pictures["knee"].regions == (("knee",),)
+    assert shown["knee-where"] == pictures["knee"].highlighted.name
+
+
+def test_a_group_card_answered_by_one_member_shows_that_member(drawn_deck):
+    write_yaml(drawn_deck / "glutes.yaml", {"subject": "glutes", "cards": [
+        {"id": "level", "source": "S1", "back": "Gluteus medius",
+         "front": "Glutes: which of them keeps the pelvis level in stance?"},
+        {"id": "which", "source": "S1", "back": "Abduction",
+         "front": "Glutes: what do the gluteus medius and minimus share?"},
+        {"id": "listed", "source": "S1",
+         "cloze": "Glutes: the {{c1::gluteus maximus}} covers the {{c2::gluteus medius}}."},
+    ]})  # fmt: skip
+    pictures = deck_pictures(load_sources(drawn_deck)[0])
+    shown = _answer_pictures(drawn_deck)
+    assert shown["level"] == pictures["gluteus-medius"].highlighted.name
+    assert shown["which"] == shown["listed"] == pictures["glutes"].highlighted.name
+
+
+PICTURE_ANSWER_CASES = {
+    # The ankle-foot-integrative case of issue 20: the answer is a tendon, the picture another
+    # subject that the question does not name.
+    "fails": ({"subject": "soleus", "front": "Calf: which tissue stores the most elastic "
+               "energy to return at push-off?", "back": "Achilles tendon"}, True),
+    "another-muscle": ({"subject": "calf", "back": "The gluteus maximus",
+                                 "front": "Calf: which muscle lies above the calf?"}, True),
+    "right-subject": ({"subject": "achilles-tendon", "back": "Achilles tendon",
+                       "front": "Calf: which tissue stores the most elastic energy?"}, False),
+    "question-names-the-picture": ({"subject": "achilles-tendon", "back": "The calf muscles",
+                                    "front": "Calf: which muscles pull on the Achilles "
+                                    "tendon?"}, False),
+    "a-property-not-a-name": ({"subject": "soleus", "back": "Plantar flexion of the ankle",
+                               "front": "Calf: what does it do?"}, False),
+    "a-term": ({"subject": "soleus", "back": "Stance phase",
+                "front": "Calf: when is it most active?"}, False),
+    "no-picture": ({"subject": "hip", "back": "Gluteus maximus",
+                    "front": "Hip: which muscle is the largest there?"}, False),
+    "cloze": ({"subject": "hamstrings", "cloze": "Thigh: the {{c1::soleus}} lies below the "
+               "knee, not in the back of the thigh."}, True),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(PICTURE_ANSWER_CASES))
+def test_the_picture_answer_rule(drawn_deck, runner, case):
+    fields, fires = PICTURE_ANSWER_CASES[case]
+    write_yaml(drawn_deck / "more.yaml", {"cards": [{"id": "probe", "source": "S1", **fields}]})
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert result.exit_code == 0, result.stderr
+    found = [line for line in result.stderr.splitlines() if line.endswith("[picture-answer]")]
+    if not fires:
+        assert found == [], found
+        return
+    assert len(found) == 1, result.stderr
+    rows = (drawn_deck / "more.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, row in enumerate(rows, 1) if "subject:" in row)
+    column = rows[line - 1].index("subject:") + len("subject: ") + 1
+    assert found[0].startswith(f"{drawn_deck}/more.yaml:{line}:{column}: warning: "), found
+    assert runner.invoke(cli, ["check", str(drawn_deck), "--strict"]).exit_code == 1
+    allowed = {"id": "probe", "source": "S1", **fields,
+               "allow": {"picture-answer": "the picture is judged right"}}  # fmt: skip
+    write_yaml(drawn_deck / "more.yaml", {"cards": [allowed]})
+    assert "[picture-answer]" not in runner.invoke(cli, ["check", str(drawn_deck)]).stderr
+
+
+def test_the_picture_answer_rule_names_the_fix(drawn_deck, runner):
+    fields, _ = PICTURE_ANSWER_CASES["fails"]
+    write_yaml(drawn_deck / "more.yaml", {"cards": [{"id": "probe", "source": "S1", **fields}]})
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert (
+        ": warning: the answer 'Achilles tendon' names Achilles "
+        "tendon, but the picture after it highlights Soleus, which the question does not name: "
+        "set 'subject: achilles-tendon' if the card is about it, or name Soleus in the "
+        "question [picture-answer]"
+    ) in result.stderr, result.stderr
+
+
 def _visible(fragment: str) -> str:
     """The text of an HTML fragment and every attribute value (alt, src, title...)."""
 
@@ -571,14 +674,19 @@ def test_imported_deck_shows_pictures_and_anki_finds_every_file(tmp_path):
         on_disk = {p.name for p in Path(col.media.dir()).iterdir()}
         assert result.media == len(on_disk)
         notes = notes_by_card_id(col)
+        shown = 0
         for card in sources.cards:
             note = notes[card.id]
-            if card.subject in pictures:
-                expected = pictures[card.subject].highlighted.name
-                assert f'src="{expected}"' in note["Picture"], card.id
-                answer = note.cards()[0].answer()
-                assert '<div class="fg-picture"><img src="' + expected in answer
-                assert expected in on_disk
+            picture = answer_picture(card, sources.subjects, pictures)
+            if picture is None:
+                assert "fg-view-" not in note["Picture"], card.id
+                continue
+            shown += 1
+            assert f'src="{picture.name}"' in note["Picture"], card.id
+            answer = note.cards()[0].answer()
+            assert '<div class="fg-picture"><img src="' + picture.name in answer
+            assert picture.name in on_disk
+        assert shown > 100
         for key in pictures:
             if not shows_a_shape(key, sources.subjects):
                 continue

@@ -17,7 +17,7 @@ from flashgen.build import build, compile_deck
 from flashgen.check import RULES
 from flashgen.cli import cli
 from flashgen.notetypes import CSS
-from flashgen.pictures import deck_pictures
+from flashgen.pictures import answer_picture, deck_pictures
 from flashgen.preview import preview
 from flashgen.sources import load_sources
 from flashgen.stride import (
@@ -782,8 +782,8 @@ def test_shipped_stride_cards_show_charts_in_anki(tmp_path, shipped_charts):
                 chart = charts.subjects.get(card.subject or "", charts.overview)
                 field = notes[card.id]["Picture"]
                 assert f'<img class="fg-chart" src="{chart.name}"' in field, card.id
-                if card.subject in pictures and not card.picture:  # after the highlighted one
-                    highlighted = pictures[card.subject].highlighted.name
-                    assert field.index(highlighted) < field.index(chart.name), card.id
+                highlighted = answer_picture(card, sources.subjects, pictures)
+                if highlighted is not None and not card.picture:  # after the highlighted one
+                    assert field.index(highlighted.name) < field.index(chart.name), card.id
     finally:
         col.close()
