@@ -1,16 +1,19 @@
 """Pictures derived from hand-drawn diagrams: one per subject, framed on its highlighted region.
 
 A diagram (``cards/diagrams/*.svg``) is one view of a leg, drawn to the convention in the
-README: a ``data-view`` caption on the root, and shapes classed ``skin``, ``bone``, ``muscle``,
-``region`` (a subject's shape, with ``data-subjects``; ``deep`` when it lies under others),
-``ghost``, ``tendon`` and ``fibre``, coloured only by :data:`PICTURE_CSS`.
+README: a ``data-view`` caption on the root, and shapes classed by tissue
+``skin``, ``bone``, ``muscle``, ``tendon``, ``fascia``, ``region`` (a subject's shape, with
+``data-subjects``; ``deep`` when it lies under others; a ``g`` holding its texture lines and
+tendon parts), ``ghost`` and ``fibre``, coloured only by :data:`PICTURE_CSS`.
 
 For each subject the view that shows it best is chosen (:func:`choose_view`), its regions are
-highlighted (dark fill, heavy outline; deep ones brought to the front with a dashed outline), and
-the picture is cropped to them with context around (:func:`frame`). The caption is drawn in a
-band above the drawing. Pictures are rebuilt from an allow-list of elements and attributes, so
-no title, comment, id or ``data-subjects`` of the diagram reaches a learner, and are named after
-their content only (``fg-view-<hash>.svg``): neither name nor alt text says what is highlighted.
+highlighted (colour and a heavy outline that keep the tissue's texture; deep ones brought to
+the front with a dashed outline), and the picture is cropped to them with context around
+(:func:`frame`); :func:`answer_picture` decides which picture a card shows after its answer.
+The caption is drawn in a band above the drawing. Pictures are rebuilt from an allow-list of
+elements and attributes, so no title, comment, id or ``data-subjects`` of the diagram reaches a
+learner, and are named after their content only (``fg-view-<hash>.svg``): neither name nor alt
+text says what is highlighted.
 """
 
 from __future__ import annotations
@@ -49,6 +52,12 @@ picture still fits a phone screen's picture area (55% of its height) at a useful
 one is not a strip."""
 MAX_CONTEXT = 0.6
 """At most this much of the highlight's longer side is added as context on each side."""
+MIN_CROP = 0.18
+"""No picture shows less than this share of its drawing's longer side across (the leg's
+length: about 17 cm of a leg drawn at full length), so a small structure keeps its landmarks
+around it: the patellar tendon shows the patella above and the tibial tuberosity below, and
+a picture of it cannot be a close-up of one tendon. Such a picture's highlight may cover less
+than :data:`MIN_SHARE` of it."""
 _SHARE_TARGET = MIN_SHARE * 1.1
 """Frame with a little room over :data:`MIN_SHARE`: antialiased edges shrink what is seen."""
 WIDTH_PX = 360
@@ -57,46 +66,58 @@ CAPTION_PX = 34.0
 """Height of the caption band above the drawing, in intrinsic px."""
 
 # One palette for day (white) and night (#1c1c1e / #2f2f31) backgrounds: an <img> cannot see
-# Anki's nightMode class. The background stays transparent. Relative luminance (L) and
-# contrast ratios are worked out in tests/test_pictures.py and measured on the rendered
-# pixels:
-# - skin #907d76 (L 0.22) with outline #8f8f96 (L 0.28): 3.2:1 on white, 4.2:1 on #2f2f31,
-#   5.3:1 on #1c1c1e (the skin's fill alone is 3.4:1 or more on all three);
-# - context muscles #a58b83 (L 0.28), muted and mid-light, with a thin darker outline;
-# - the highlight #5c1008 (L 0.03) is 4.2:1 darker than the muscles and 3.5:1 than the skin,
-#   with a heavy black outline (6.6:1 against the muscles) and a pale halo outside it that
-#   keeps its edge visible on the dark night background;
-# - deep highlights are dashed (the halo shows in the gaps); ghosts are faint; bone #bab19f
-#   (L 0.44) and tendon #b3a596 (L 0.39) are pale, not bright: a knee crop is mostly bone.
+# Anki's nightMode class. The background stays transparent. Each tissue looks as an atlas draws
+# it, so a learner tells them apart before reading any outline:
+# - muscle: red-brown with darker fibre lines along its fibres;
+# - bone: ivory, with a fine darker outline;
+# - tendon: silvery white (cool, where bone is warm) with pale glossy streaks along it;
+# - fascia (the iliotibial band, the plantar fascia): a pale translucent sheet: the muscle under
+#   it shows through, with fine white lines along its fibres;
+# - skin: a muted brown silhouette behind it all, its outline a mid grey (3:1 or more on white
+#   and on both night backgrounds).
+# The highlight adds colour and outline and keeps the tissue's texture: a highlighted muscle
+# turns dark maroon (3:1 or more darker than the muscles around it; its fibre lines turn light
+# so their direction still shows); a highlighted tendon, fascia or bone keeps its pale fill and
+# streaks, tinted rose. Every highlight gets a heavy black outline and a pale halo outside it
+# (its edge on the dark night background); deep ones are dashed. Shapes take their colours by
+# inheritance, so a region's own texture lines (its ``fibre`` children) follow its tissue and
+# its highlight. Relative luminance and contrast are measured on the rendered pixels in
+# tests/test_pictures.py; the night bound is a mean lightness of 0.45 (:data:`NIGHT_LIGHTNESS`).
 # ``--u`` is one intrinsic pixel in the picture's own units, set per picture, so lines keep
 # their weight whatever the zoom.
 PICTURE_CSS = """
-svg { --u: 1px; }
-path, ellipse, circle, polygon, polyline, line, rect {
-  fill: none; stroke: none; stroke-linejoin: round; stroke-linecap: round; }
-.skin { fill: #907d76; stroke: #8f8f96; stroke-width: calc(2.2 * var(--u)); }
-.bone { fill: #bab19f; stroke: #5f5a52; stroke-width: calc(1.2 * var(--u)); }
-.muscle, .region, .region * { fill: #a58b83; stroke: #5b4a44; stroke-width: calc(1 * var(--u)); }
-.tendon, .tendon * { fill: #b3a596; stroke: #6a6058; stroke-width: calc(1 * var(--u)); }
-/* a subject that is bone: drawn as bone until it is the answer */
-.region.bone:not(.hl), .region.bone:not(.hl) * { fill: #bab19f; stroke: #5f5a52; }
-.ghost, .ghost * { fill: #a58b83; fill-opacity: 0.28; stroke: #9a8a84; stroke-opacity: 0.7;
+svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap: round; }
+.skin { fill: #78655e; stroke: #8f8f96; stroke-width: calc(2.2 * var(--u)); }
+.muscle, .region, .ghost { fill: #a4564a; stroke: #5a1f17; stroke-width: calc(1 * var(--u)); }
+.bone { fill: #d8cdb0; stroke: #7d725c; stroke-width: calc(1.2 * var(--u)); }
+.tendon { fill: #cdd5dc; stroke: #6e7a86; stroke-width: calc(1 * var(--u)); }
+.fascia { fill: #e9eef2; fill-opacity: 0.5; stroke: #aab4bd; stroke-width: calc(0.8 * var(--u)); }
+.ghost { fill-opacity: 0.28; stroke: #b08a82; stroke-opacity: 0.7;
   stroke-width: calc(0.8 * var(--u)); stroke-dasharray: calc(3 * var(--u)) calc(3 * var(--u)); }
-.halo, .halo * { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
-.hl, .hl * { fill: #5c1008; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
+.fibre { fill: none; stroke: #6a2519; stroke-opacity: 0.6; stroke-width: calc(0.7 * var(--u));
+  stroke-dasharray: none; }
+.tendon .fibre { stroke: #f7fafc; stroke-opacity: 0.85; }
+.fascia .fibre { stroke: #ffffff; stroke-opacity: 0.6; }
+.halo { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
+.halo .fibre { stroke: none; }
+.halo .tendon, .halo .bone { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
+.hl { fill: #2e0503; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
   stroke-width: calc(3.2 * var(--u)); stroke-dasharray: none; }
-.hl.deep, .hl.deep * { fill-opacity: 0.9;
-  stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
-.hl.edge, .hl.edge * { fill: none; stroke-width: calc(2 * var(--u)); }
-/* after the highlight: fibre lines inside a highlighted shape stay thin lines */
-.fibre, .fibre *, .hl .fibre, .hl .fibre * { fill: none; stroke: #5b4a44; stroke-opacity: 0.55;
-  stroke-width: calc(0.7 * var(--u)); stroke-dasharray: none; }
+.hl.tendon { fill: #e7a9ae; }
+.hl.fascia { fill: #ec8e98; fill-opacity: 0.75; }
+.hl.bone, .hl .bone { fill: #f0aa98; }
+.hl .tendon { fill: #e7a9ae; stroke: #000000; stroke-width: calc(3.2 * var(--u)); }
+.hl .fibre { stroke: #d4695a; stroke-opacity: 0.75; stroke-width: calc(0.8 * var(--u)); }
+.hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #fff4f4; stroke-opacity: 0.9; }
+.hl.deep { fill-opacity: 0.9; stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
+.hl.edge, .hl.edge .tendon { fill: none; stroke-width: calc(2 * var(--u)); }
+.hl.edge .fibre { stroke: none; }
 .fg-caption { fill: #8a8a8a; stroke: none; font-family: -apple-system, BlinkMacSystemFont,
   "Segoe UI", Roboto, Arial, sans-serif; font-weight: 700; }
 """
 
 DIAGRAM_CLASSES = frozenset(
-    {"skin", "bone", "muscle", "region", "ghost", "tendon", "fibre", "deep"}
+    {"skin", "bone", "muscle", "region", "ghost", "tendon", "fascia", "fibre", "deep"}
 )
 SHAPES = frozenset({"path", "ellipse", "circle", "polygon", "polyline", "line", "rect"})
 _CONTAINERS = frozenset({"svg", "g"})
@@ -507,13 +528,15 @@ def _prepare(node: Node, problems: _Problems, inherited_region: bool = False) ->
                 continue
         else:
             _prepare(child, problems, inherited_region or "region" in child.classes)
-            boxes = [c.box for c in child.children if c.box is not None]
+            # A group's extent and area are its shapes'; its texture lines add none.
+            shapes = [c for c in child.children if "fibre" not in c.classes] or child.children
+            boxes = [c.box for c in shapes if c.box is not None]
             if boxes:
                 box = boxes[0]
                 for other in boxes[1:]:
                     box = box.union(other)
                 child.box = box
-            child.area = sum(c.area for c in child.children)
+            child.area = sum(c.area for c in shapes)
         kept.append(child)
     node.children = kept
 
@@ -659,19 +682,22 @@ def choose_view(
     diagrams: list[Diagram], keys: set[str], group: bool = False
 ) -> tuple[Diagram, tuple[Region, ...]] | None:
     """The view where the subject (``keys``: it and its members) is seen best, and its regions
-    there: for a group, a view showing two or more of its members first (else its picture
-    would be one member's, and its identification card would have two answers); then the
-    largest share of the view's area (summed over the regions), deep regions counted at
-    :data:`DEEP_WEIGHT`, so a view where the subject is not under others is preferred; on a
-    tie, the first file by name."""
-    best: tuple[tuple[int, float], Diagram, tuple[Region, ...]] | None = None
+    there: for a group, a view where two or more of its members show on the surface first,
+    then one where two or more show at all (else its picture would be one member's, or that
+    member's with a dashed outline added: the hip abductors are the gluteus medius with the
+    minimus dashed under it from behind, but the medius beside the tensor fasciae latae from
+    the side), then the largest share of the view's area (summed over the regions), deep
+    regions counted at :data:`DEEP_WEIGHT`, so a view where the subject is not under others is
+    preferred; on a tie, the first file by name."""
+    best: tuple[tuple[int, int, float], Diagram, tuple[Region, ...]] | None = None
     for diagram in diagrams:
         hits = tuple(region for region in diagram.regions if keys.intersection(region.keys))
         if not hits:
             continue
         members = len({frozenset(region.keys) for region in hits}) if group else 1
+        seen = len({frozenset(region.keys) for region in hits if not region.deep}) if group else 1
         area = sum(r.area * (DEEP_WEIGHT if r.deep else 1.0) for r in hits)
-        score = (min(members, 2), area / diagram.view_box.area)
+        score = (min(seen, 2), min(members, 2), area / diagram.view_box.area)
         if best is None or score > best[0]:
             best = (score, diagram, hits)
     return None if best is None else (best[1], best[2])
@@ -721,9 +747,10 @@ def highlight_share(highlight: Box, crop: Box) -> float:
 
 def frame(highlight: Box, drawing: Box) -> Box:
     """The crop for a highlight: as much context as keeps its box at :data:`MIN_SHARE` of the
-    picture (with a little room), at most :data:`MAX_CONTEXT`; never outside the drawing."""
+    picture (with a little room), at most :data:`MAX_CONTEXT`, and at least :data:`MIN_CROP`
+    across; never outside the drawing."""
     if highlight_share(highlight, _crop(highlight, drawing, MAX_CONTEXT)) >= _SHARE_TARGET:
-        return _crop(highlight, drawing, MAX_CONTEXT)
+        return _at_least(_crop(highlight, drawing, MAX_CONTEXT), drawing)
     low, high = 0.0, MAX_CONTEXT
     for _ in range(30):
         middle = (low + high) / 2
@@ -731,7 +758,22 @@ def frame(highlight: Box, drawing: Box) -> Box:
             low = middle
         else:
             high = middle
-    return _crop(highlight, drawing, low)
+    return _at_least(_crop(highlight, drawing, low), drawing)
+
+
+def min_crop_side(drawing: Box) -> float:
+    """The shortest side a picture of ``drawing`` may have (:data:`MIN_CROP`)."""
+    return MIN_CROP * max(drawing.width, drawing.height)
+
+
+def _at_least(crop: Box, drawing: Box) -> Box:
+    """``crop`` widened (or heightened) about its centre to :func:`min_crop_side`."""
+    side = min_crop_side(drawing)
+    width, height = max(crop.width, side), max(crop.height, side)
+    if (width, height) == (crop.width, crop.height):
+        return crop
+    cx, cy = (crop.x0 + crop.x1) / 2, (crop.y0 + crop.y1) / 2
+    return _fit(Box(cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2), drawing)
 
 
 # --- Rendering -------------------------------------------------------------------------------
@@ -843,15 +885,6 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
                 edge = copy.deepcopy(element)
                 edge.set("class", element.get("class", "") + " edge")
                 view.append(edge)
-        # and the fibre lines drawn within a highlighted region, which show its direction
-        boxes = [region.box for region in regions]
-        view.extend(
-            _element(node, list(node.classes))
-            for node in _walk(diagram.root)
-            if "fibre" in node.classes
-            and node.box is not None
-            and any(box.contains(node.box) for box in boxes)
-        )
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return data
 
@@ -906,6 +939,10 @@ class SubjectPictures:
 def subject_pictures(
     diagrams: list[Diagram], subjects: Mapping[str, Subject]
 ) -> dict[str, SubjectPictures]:
+    """The pictures of every subject a picture can show: one that :func:`shows_a_shape`, or a
+    joint or region a diagram draws as its own region. A region drawn only through its
+    members (the hip, through its muscle groups) gets none: that picture would show muscles in
+    its place."""
     covers = _covers(subjects)
     pictures: dict[str, SubjectPictures] = {}
     for key in subjects:
@@ -913,6 +950,8 @@ def subject_pictures(
         if chosen is None:
             continue
         diagram, hits = chosen
+        if not shows_a_shape(key, subjects) and not all(key in hit.keys for hit in hits):
+            continue  # a joint, region or term drawn only through others: never shown as it
         highlight = hits[0].box
         for region in hits[1:]:
             highlight = highlight.union(region.box)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import re
 import shutil
@@ -25,6 +26,7 @@ from flashgen.pictures import (
     CAPTION_PX,
     MAX_ASPECT,
     MIN_SHARE,
+    PICTURE_CSS,
     PICTURE_PREFIX,
     WIDTH_PX,
     Box,
@@ -35,6 +37,7 @@ from flashgen.pictures import (
     giveaway_names,
     highlight_share,
     load_diagrams,
+    min_crop_side,
     names_in,
     path_outline,
     picture_box,
@@ -350,7 +353,11 @@ def test_framing_keeps_the_highlight_large_in_a_phone_shaped_picture(highlight):
     assert 1 / MAX_ASPECT - 1e-6 <= aspect <= MAX_ASPECT + 1e-6 or too_long, (aspect, crop)
     share = highlight_share(highlight, crop)
     elongated = highlight_share(highlight, frame_tightest(highlight, drawing)) < MIN_SHARE
-    if elongated:  # as tight as the aspect limit allows: its long side fills the picture
+    side = min_crop_side(drawing)
+    assert min(crop.width, crop.height) >= side - 1e-6  # landmarks around a small structure
+    if share < MIN_SHARE and not elongated:  # widened to the minimum crop, no further
+        assert min(crop.width, crop.height) <= side + 1e-6, crop
+    elif elongated:  # as tight as the aspect limit allows: its long side fills the picture
         assert highlight.height / crop.height >= 0.95 or highlight.width / crop.width >= 0.95, crop
     else:
         assert share >= MIN_SHARE, (share, crop)
@@ -457,7 +464,7 @@ def test_joints_and_regions_never_show_muscles_in_their_place(drawn_deck):
          "front": "Gait: what defines stance?"},
     ]})  # fmt: skip
     pictures = deck_pictures(load_sources(drawn_deck)[0])
-    assert "hip" in pictures  # drawn through its members only: the hip extensors
+    assert "hip" not in pictures  # drawn through its members only (the hip extensors): none
     shown = _answer_pictures(drawn_deck)
     assert shown["hip-location"] == shown["stance-when"] == ""
     assert shown["soleus-depth"] == pictures["soleus"].highlighted.name
@@ -752,22 +759,43 @@ def _contrast(a: float, b: float) -> float:
     return (max(a, b) + 0.05) / (min(a, b) + 0.05)
 
 
-def test_the_palette_reads_on_day_and_night_backgrounds():
+def _css_colour(rule: str, prop: str) -> str:
+    """A colour of the picture CSS: ``prop`` in the rule whose selectors are ``rule``."""
     from flashgen.pictures import PICTURE_CSS
 
-    def colour(selector: str, prop: str) -> str:
-        block = re.search(re.escape(selector) + r"[^{]*\{([^}]*)\}", PICTURE_CSS)
-        assert block, selector
-        return re.search(rf"(?<![-\w]){prop}:\s*(#[0-9a-f]{{6}})", block.group(1)).group(1)
+    block = re.search(rf"^{re.escape(rule)}\s*\{{([^}}]*)\}}", PICTURE_CSS, re.M)
+    assert block, rule
+    return re.search(rf"(?<![-\w]){prop}:\s*(#[0-9a-f]{{6}})", block.group(1)).group(1)
 
-    skin_outline = _luminance(colour(".skin", "stroke"))
-    muscle = _luminance(colour(".muscle", "fill"))
-    highlight = _luminance(colour(".hl,", "fill"))
-    outline = _luminance(colour(".hl,", "stroke"))
+
+def _hue(hex_colour: str) -> float:
+    import colorsys
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return colorsys.rgb_to_hsv(r, g, b)[0] * 360
+
+
+def test_the_palette_reads_on_day_and_night_backgrounds():
+    skin, skin_outline = (_css_colour(".skin", p) for p in ("fill", "stroke"))
+    muscle = _css_colour(".muscle, .region, .ghost", "fill")
+    highlight, outline = (_css_colour(".hl", p) for p in ("fill", "stroke"))
     for background in ("#ffffff", NIGHT, NIGHT_CARD):
-        assert _contrast(skin_outline, _luminance(background)) >= MIN_CONTRAST, background
-    assert _contrast(highlight, muscle) >= MIN_CONTRAST
-    assert _contrast(outline, muscle) >= MIN_CONTRAST
+        assert _contrast(_luminance(skin_outline), _luminance(background)) >= MIN_CONTRAST
+    # The highlight is 3:1 darker than the muscles and the skin beside it, and so is its outline.
+    for around in (muscle, skin):
+        assert _contrast(_luminance(highlight), _luminance(around)) >= MIN_CONTRAST, around
+        assert _contrast(_luminance(outline), _luminance(around)) >= MIN_CONTRAST, around
+    # Tissues an atlas tells apart: red-brown muscle; ivory (warm, pale) bone; silvery (cool,
+    # pale) tendon; a pale, see-through sheet of fascia.
+    bone, tendon = _css_colour(".bone", "fill"), _css_colour(".tendon", "fill")
+    assert 0 <= _hue(muscle) <= 20 and _luminance(muscle) < 0.2
+    assert 30 <= _hue(bone) <= 60 and _luminance(bone) > 0.5
+    assert 180 <= _hue(tendon) <= 240 and _luminance(tendon) > 0.5
+    assert re.search(r"^\.fascia \{[^}]*fill-opacity: 0\.[0-9]+;", PICTURE_CSS, re.M)
+    # A highlighted tendon, fascia or bone keeps its pale tissue, tinted: not the muscle's fill.
+    for tissue in (".hl.tendon", ".hl .tendon", ".hl.bone, .hl .bone", ".hl.fascia"):
+        tinted = _css_colour(tissue, "fill")
+        assert _luminance(tinted) > 0.3 and _contrast(_luminance(tinted), _luminance(highlight)) > 6
 
 
 @pytest.fixture(scope="module")
@@ -776,9 +804,18 @@ def shipped_pictures():
     return sources, deck_pictures(sources)
 
 
+TISSUE_KINDS = ("tendon", "fascia", "bone")
+"""Subjects whose highlight keeps their tissue's pale fill and texture, tinted."""
+MIN_TINT = 60
+"""A highlighted tendon, fascia or bone differs from its unhighlighted self by at least this
+much (the sum of the three channels' differences, 0-765): the tint is seen, not guessed."""
+
+
 def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pictures):  # noqa: F811
     """Rasterised as a learner's phone shows it: 390 px wide, on white and on Anki's night
-    backgrounds; the highlight is found as the pixels a key-coloured copy changes."""
+    backgrounds; the highlight is found as the pixels a key-coloured copy changes. A muscle (or
+    group) highlight is 3:1 darker than what is around it; a tendon, fascia or bone keeps its
+    pale tissue and is tinted; every highlight's outline is 3:1 against what is around it."""
     sources, pictures = shipped_pictures
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 420, "height": 900})
@@ -788,6 +825,7 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
         for key, item in sorted(pictures.items()):
             scale = PHONE_WIDTH / WIDTH_PX
             expected = to_picture(item.crop, item.highlight)
+            tissue = sources.subjects[key].kind in TISSUE_KINDS
             for background in ("#ffffff", NIGHT, NIGHT_CARD):
                 seen = page.evaluate(
                     MEASURE,
@@ -819,16 +857,25 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
                 tight = (y1 - y0) / (seen["height"] - CAPTION_PX * scale) >= 0.9 or (
                     x1 - x0
                 ) / seen["width"] >= 0.9
-                if share < MIN_SHARE and not tight:
+                smallest = (
+                    min(item.crop.width, item.crop.height)
+                    <= min_crop_side(picture_drawing(item)) + 1e-6
+                )  # a small structure, shown with its landmarks around it
+                if share < MIN_SHARE * 0.97 and not tight and not smallest:
                     failures.append(f"{where}: the highlight covers {share:.0%} of the picture")
-                if seen["fillContrast"] < MIN_CONTRAST:
+                if tissue:
+                    tint = sum(
+                        abs(a - b)
+                        for a, b in zip(seen["fillColour"], seen["blankColour"], strict=True)
+                    )
+                    if tint < MIN_TINT:
+                        failures.append(f"{where}: the tint adds only {tint} to the tissue")
+                    if seen["fill"] < 0.2:
+                        failures.append(f"{where}: a dark, muscle-like fill {seen['fill']:.2f}")
+                elif seen["fillContrast"] < MIN_CONTRAST:
                     failures.append(f"{where}: fill contrast {seen['fillContrast']:.2f}")
                 if seen["outlineContrast"] < MIN_CONTRAST:
                     failures.append(f"{where}: outline contrast {seen['outlineContrast']:.2f}")
-                if background != "#ffffff":
-                    for name in ("meanLuminance", "blankMeanLuminance"):
-                        if seen[name] >= MAX_NIGHT_LUMINANCE:
-                            failures.append(f"{where}: {name} {seen[name]:.2f}, a bright panel")
         for key, item in sorted(pictures.items()):
             for what, picture in (("highlighted", item.highlighted), ("blank", item.blank)):
                 for mode, background in (("day", "#ffffff"), ("night", NIGHT)):
@@ -841,6 +888,188 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
     finally:
         page.close()
     assert not failures, "\n".join(failures)
+
+
+def picture_drawing(item) -> Box:
+    """The view box of the diagram a picture was cut from."""
+    return next(d.view_box for d in _shipped_diagrams() if d.name == item.view)
+
+
+def _shipped_diagrams():
+    sources, _ = load_sources(SHIPPED_CARDS)
+    return load_diagrams(SHIPPED_CARDS, "cards/diagrams", sources.subjects)[0]
+
+
+NIGHT_BOUND = 0.45
+"""The team's night bound (issue 20): a picture's mean lightness on Anki's night background
+(#1c1c1e), at the width a 390 px phone gives a card's picture (358 px), stays under 0.45.
+Lightness is measured as the review that set the bound measured it: the mean luma of the
+pixels (Rec. 601 weights on the encoded values, 0 black to 1 white), which counts the
+pictures the review found bright (0.45-0.60: four unhighlighted "point to" fronts and the
+patellar tendon). Mid grey #777777 is 0.47; a picture that stays under the bound reads as a
+drawing on the dark card, not a lit panel."""
+NIGHT_WIDTH = 358
+
+MEAN_LUMA = """async ({src, width, background}) => {
+  const img = new Image(); img.src = src; await img.decode();
+  const height = Math.round(width * img.naturalHeight / img.naturalWidth);
+  const canvas = document.createElement('canvas'); canvas.width = width; canvas.height = height;
+  const context = canvas.getContext('2d');
+  context.fillStyle = background; context.fillRect(0, 0, width, height);
+  context.drawImage(img, 0, 0, width, height);
+  const d = context.getImageData(0, 0, width, height).data;
+  let total = 0;
+  for (let i = 0; i < d.length; i += 4) total += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+  return total / 255 / (width * height);
+}"""
+
+
+def test_every_picture_stays_dark_at_night(browser, shipped_pictures):  # noqa: F811
+    """Every picture of the shipped deck, highlighted and unhighlighted ("point to" fronts),
+    under the night bound; and the measure itself tells a bright picture from a dark one."""
+    _, pictures = shipped_pictures
+    page = browser.new_page()
+    try:
+        page.set_content("<html><body></body></html>")
+
+        def luma(data: bytes) -> float:
+            arguments = {"src": _uri(data), "width": NIGHT_WIDTH, "background": NIGHT}
+            return float(page.evaluate(MEAN_LUMA, arguments))
+
+        panel = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect ' \
+                b'width="10" height="10" fill="#b0a090"/></svg>'  # fmt: skip
+        assert luma(panel) > NIGHT_BOUND  # a pale panel, as the old pictures had
+        bright = {}
+        for key, item in sorted(pictures.items()):
+            for what, picture in (("highlighted", item.highlighted), ("blank", item.blank)):
+                value = luma(picture.data)
+                if value >= NIGHT_BOUND:
+                    bright[f"{key} {what}"] = round(value, 3)
+        assert bright == {}
+    finally:
+        page.close()
+
+
+KEY_MASK = """async ({src, width}) => {
+  const img = new Image(); img.src = src; await img.decode();
+  const height = Math.round(width * img.naturalHeight / img.naturalWidth);
+  const canvas = document.createElement('canvas'); canvas.width = width; canvas.height = height;
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#ffffff'; context.fillRect(0, 0, width, height);
+  context.drawImage(img, 0, 0, width, height);
+  const d = context.getImageData(0, 0, width, height).data;
+  const bits = new Array(width * height);
+  let count = 0;
+  for (let p = 0; p < width * height; p++) {
+    const i = p * 4;
+    bits[p] = Math.abs(d[i] - 255) + d[i + 1] + Math.abs(d[i + 2] - 255) < 40 ? 1 : 0;
+    count += bits[p];
+  }
+  return {count, mask: bits.join('')};
+}"""
+
+
+def _live_views(sources):
+    """For each subject with picture cards: its view and the regions its picture highlights."""
+    from flashgen.pictures import _covers
+
+    diagrams = _shipped_diagrams()
+    covers = _covers(sources.subjects)
+    views = {}
+    for key in sources.subjects:
+        if shows_a_shape(key, sources.subjects):
+            chosen = choose_view(diagrams, covers[key], sources.subjects[key].kind == "group")
+            if chosen is not None:
+                views[key] = chosen
+    return views
+
+
+def test_no_two_pictures_with_different_answers_look_alike(browser):  # noqa: F811
+    """Issue 20: the hip abductors' picture was the gluteus medius's with one dashed line added
+    (the minimus under it). Every two "which is highlighted?" pictures of one view are drawn
+    on the whole view at one scale, their highlights key-coloured, and must differ in at least
+    a fifth of the smaller highlight's visible pixels."""
+    from flashgen.pictures import render
+
+    sources, _ = load_sources(SHIPPED_CARDS)
+    views = _live_views(sources)
+    page = browser.new_page()
+    masks = {}
+    try:
+        page.set_content("<html><body></body></html>")
+        for key, (diagram, hits) in sorted(views.items()):
+            data = render(diagram, [hit.index for hit in hits], diagram.view_box)
+            seen = page.evaluate(KEY_MASK, {"src": _uri(_keyed(data)), "width": 240})
+            masks[key] = (diagram.name, seen["count"], int(seen["mask"], 2) if seen["count"] else 0)
+    finally:
+        page.close()
+    alike = []
+    for first, second in itertools.combinations(sorted(masks), 2):
+        (view_a, count_a, mask_a), (view_b, count_b, mask_b) = masks[first], masks[second]
+        if view_a != view_b:
+            continue
+        differ = (mask_a ^ mask_b).bit_count()
+        if differ < 0.2 * min(count_a, count_b):
+            alike.append(f"{first} / {second}: {differ} of {min(count_a, count_b)} pixels")
+    assert len(masks) > 20
+    assert alike == []
+
+
+def test_a_point_to_target_hidden_in_its_view_is_outlined_dashed_on_the_answer(browser):  # noqa: F811
+    """Where the front of a "point to" card shows its target mostly under another shape, the
+    answer must draw it lifted to the front with a dashed outline: its region is marked deep.
+    Each target is key-coloured in the unhighlighted picture (what the front shows) and alone;
+    the share seen is the first count over the second."""
+    from flashgen.pictures import render
+
+    sources, pictures = load_sources(SHIPPED_CARDS)[0], None
+    views = _live_views(sources)
+    page = browser.new_page()
+    hidden = []
+    checked = 0
+    try:
+        page.set_content("<html><body></body></html>")
+        for key, (diagram, hits) in sorted(views.items()):
+            crop = deck_pictures(sources)[key].crop if pictures is None else pictures[key].crop
+            blank = render(diagram, (), crop).decode()
+            marked = blank
+            for hit in hits:
+                shapes = [hit.node] if hit.node.tag != "g" else [
+                    node for node in _descendants(hit.node)
+                    if node.tag != "g" and "fibre" not in node.classes
+                    and "tendon" not in node.classes
+                ]  # fmt: skip
+                for shape in shapes:
+                    geometry = " ".join(
+                        f'{name}="{html.escape(shape.attributes[name])}"'
+                        for name in ("d", "cx", "cy", "rx", "ry", "points")
+                        if name in shape.attributes
+                    )
+                    assert marked.count(geometry) == 1, (key, geometry[:40])
+                    marked = marked.replace(geometry, geometry + ' data-target=""')
+            target = (
+                "[data-target] { fill: #ff00ff !important; fill-opacity: 1 !important; }"
+                " .ghost, .fascia { visibility: hidden; }"  # see-through: they hide nothing
+                " [data-target] { visibility: visible; }"
+            )
+            alone = "svg * { visibility: hidden; } [data-target] { visibility: visible; }"
+            counts = []
+            for css in (target, target + alone):
+                svg = marked.replace("</style>", css + "</style>", 1).encode()
+                counts.append(page.evaluate(KEY_MASK, {"src": _uri(svg), "width": 240})["count"])
+            seen, whole = counts
+            checked += 1
+            if whole and seen / whole < 0.5 and not all(hit.deep for hit in hits):
+                hidden.append(f"{key}: {seen / whole:.0%} of it shows, not marked deep")
+    finally:
+        page.close()
+    assert checked >= 30 and hidden == []
+
+
+def _descendants(node):
+    for child in node.children:
+        yield child
+        yield from _descendants(child)
 
 
 def test_a_hostile_diagram_reaches_no_picture():
