@@ -1,7 +1,7 @@
 """Pictures derived from hand-drawn diagrams: one per subject, framed on its highlighted region.
 
 A diagram (``cards/diagrams/*.svg``) is one view of a leg, drawn to the convention in the
-README: a ``data-view`` caption on the root, and shapes classed by tissue
+README: a ``data-view`` caption and a ``data-source`` on the root, and shapes classed by tissue
 ``skin``, ``bone``, ``muscle``, ``tendon``, ``fascia``, ``region`` (a subject's shape, with
 ``data-subjects``; ``deep`` when it lies under others; a ``g`` holding its texture lines and
 tendon parts), ``ghost`` and ``fibre``, coloured only by :data:`PICTURE_CSS`.
@@ -31,7 +31,15 @@ from pathlib import Path
 from flashgen import svgsafe
 from flashgen.markup import CLOZE, markdown_literal
 from flashgen.problems import Problem, Where
-from flashgen.sources import DIAGRAMS_DIR, Card, DeckSources, Subject, diagram_paths
+from flashgen.sources import (
+    DIAGRAMS_DIR,
+    Card,
+    DeckSources,
+    Subject,
+    diagram_paths,
+    source_keys,
+    unknown_references,
+)
 from flashgen.svgsafe import SVG_NS
 
 ET.register_namespace("", SVG_NS)
@@ -407,6 +415,9 @@ class Diagram:
     root: Node
     regions: tuple[Region, ...]
     """The subject regions, in document order."""
+    source: str = ""
+    """What the drawing follows (the root's ``data-source``): reference keys in a deck with
+    ``references``, else text; picture cards cite it (:func:`picture_source`)."""
 
 
 def _parse(text: str) -> Node:
@@ -575,7 +586,8 @@ def read_diagram(name: str, text: str, shown: str | None = None) -> tuple[Diagra
         regions.append(
             Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line, node)
         )
-    return Diagram(name, caption, view_box, root, tuple(regions)), list(problems)
+    source = root.attributes.get("data-source", "").strip()
+    return Diagram(name, caption, view_box, root, tuple(regions), source), list(problems)
 
 
 def names_in(text: str, names: Collection[str]) -> list[str]:
@@ -934,6 +946,8 @@ class SubjectPictures:
     """The bounding box of the highlighted regions."""
     regions: tuple[tuple[str, ...], ...] = ()
     """The subjects each highlighted region names (its ``data-subjects``)."""
+    source: str = ""
+    """What the drawing it was cut from follows (:attr:`Diagram.source`)."""
 
 
 def subject_pictures(
@@ -964,6 +978,7 @@ def subject_pictures(
             crop=crop,
             highlight=highlight,
             regions=tuple(region.keys for region in hits),
+            source=diagram.source,
         )
     return pictures
 
@@ -979,7 +994,11 @@ def all_pictures(pictures: Mapping[str, SubjectPictures]) -> Iterator[Picture]:
 
 def derive_pictures(sources: DeckSources) -> tuple[dict[str, SubjectPictures], list[Problem]]:
     """Every subject's pictures from the deck's diagrams, and the diagrams' problems."""
-    diagrams, problems = load_diagrams(sources.root, sources.shown(DIAGRAMS_DIR), sources.subjects)
+    shown = sources.shown(DIAGRAMS_DIR)
+    diagrams, problems = load_diagrams(sources.root, shown, sources.subjects)
+    for diagram in diagrams:
+        where = Where(f"{shown}/{diagram.name}.svg", diagram.root.line, diagram.root.col)
+        problems.extend(unknown_references(diagram.source, sources.config, where))
     return subject_pictures(diagrams, sources.subjects), problems
 
 
@@ -1205,12 +1224,14 @@ def _card(
     front: str,
     back: str,
     retired: str | None = None,
+    source: str = "",
 ) -> Card:
     return Card(
         id=card_id,
         where=where,
         front=front,
         back=back,
+        source=source,
         subject=subject_key,
         aspects=("location",),
         tags=("picture",),
@@ -1225,6 +1246,7 @@ def _cards_for(
     where: Where,
     pictures: SubjectPictures | None,
     retired: str | None = None,
+    source: str = "",
 ) -> tuple[Card, Card]:
     if pictures is not None:
         highlighted = _picture_markdown(pictures.highlighted, pictures.caption)
@@ -1239,6 +1261,7 @@ def _cards_for(
         f"{IDENTIFY_QUESTION}\n\n{highlighted}",
         markdown_literal(name),
         retired,
+        source,
     )
     point = _card(
         f"{PICTURE_PREFIX}point-{key}",
@@ -1247,8 +1270,36 @@ def _cards_for(
         f"Point to **{markdown_literal(name)}**.{blank}",
         highlighted if pictures is not None else markdown_literal(name),
         retired,
+        source,
     )
     return which, point
+
+
+def _cited_by_subject(sources: DeckSources) -> dict[str, set[str]]:
+    """For each subject, the reference keys its written cards cite (a deck with references)."""
+    cited: dict[str, set[str]] = {}
+    for card in sources.cards:
+        if card.subject is not None and not card.generated:
+            cited.setdefault(card.subject, set()).update(card.source_keys)
+    return cited
+
+
+def picture_source(
+    item: SubjectPictures,
+    sources: DeckSources,
+    cited: Mapping[str, set[str]],
+    subjects: Collection[str],
+) -> str:
+    """What a picture card cites: the references the drawing follows (its diagram's
+    ``data-source``) that the pictured ``subjects``' own cards cite too (the ones about what it
+    shows), or all of the drawing's when they cite none of them; in a deck without
+    references, the drawing's source as written."""
+    config = sources.config
+    if not item.source or config is None or not config.references:
+        return item.source
+    drawn = source_keys(item.source)
+    theirs = set().union(*(cited.get(key, set()) for key in subjects))
+    return ", ".join([key for key in drawn if key in theirs] or drawn)
 
 
 def picture_cards(
@@ -1266,9 +1317,12 @@ def picture_cards(
     """
     cards: list[Card] = []
     live: set[str] = set()
+    cited = _cited_by_subject(sources)
+    covers = _covers(sources.subjects)
     for key, subject in sources.subjects.items():
         if key in pictures and shows_a_shape(key, sources.subjects):
-            cards.extend(_cards_for(key, subject.name, subject.where, pictures[key]))
+            source = picture_source(pictures[key], sources, cited, covers[key])
+            cards.extend(_cards_for(key, subject.name, subject.where, pictures[key], None, source))
             live.add(key)
     retired: dict[str, str] = {}
     for card_id in sorted(released):
@@ -1284,6 +1338,8 @@ def picture_cards(
         reason = RETIRED_NOT_A_SHAPE if gone is not None else RETIRED_NO_SUBJECT
         where = gone.where if gone is not None else Where(sources.shown("deck.lock"))
         name = gone.name if gone is not None else key.replace("-", " ")
-        which, point = _cards_for(key, name, where, pictures.get(key), reason)
+        item = pictures.get(key)
+        source = picture_source(item, sources, cited, covers.get(key, {key})) if item else ""
+        which, point = _cards_for(key, name, where, item, reason, source)
         cards.extend(card for card in (which, point) if card.id in released)
     return cards

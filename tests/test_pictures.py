@@ -545,6 +545,47 @@ def test_the_picture_answer_rule_names_the_fix(drawn_deck, runner):
     ) in result.stderr, result.stderr
 
 
+def test_picture_cards_cite_what_their_drawing_follows(shipped_cards, runner):
+    """Each diagram names its sources (data-source on its root); a picture card cites those
+    of them its subject's own cards cite (all of them when they cite none)."""
+    deck = compile_deck(shipped_cards)
+    references = deck.sources.config.references
+    cited = 0
+    for note in deck.notes():
+        card = note.card
+        if card.id.startswith(PICTURE_PREFIX) and not card.retired:
+            keys = card.source_keys
+            assert keys and set(keys) <= set(references), (card.id, card.source)
+            view = deck.pictures[card.subject].view
+            root = (shipped_cards / "diagrams" / f"{view}.svg").read_text(encoding="utf-8")
+            drawn = re.search(r'data-source="([^"]*)"', root).group(1).split(", ")
+            assert set(keys) <= set(drawn), card.id
+            assert note.fields[-3], card.id  # the Source field the answer side shows
+            cited += 1
+    assert cited >= 60
+    tfl = next(n for n in deck.notes() if n.card.id == "picture-which-tensor-fasciae-latae")
+    assert tfl.card.source_keys == ["S66"]  # of the view's sources, the one about the TFL
+    # A source the deck does not list is a located error, as on a card.
+    path = shipped_cards / "diagrams" / "right-back.svg"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('data-source="S23a,', 'data-source="S51x, S23a,', 1), "utf-8")
+    result = runner.invoke(cli, ["check", str(shipped_cards)])
+    assert result.exit_code == 1
+    assert (
+        f"{shipped_cards}/diagrams/right-back.svg:1:1: error: source 'S51x' is not under "
+        "'references' in deck.yaml; did you mean 'S51'? [unknown-reference]"
+    ) in result.stderr.splitlines(), result.stderr
+
+
+def test_a_deck_without_references_cites_the_drawing_as_written(drawn_deck):
+    path = drawn_deck / "diagrams" / "right-back.svg"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("<svg ", '<svg data-source="Gray\'s Anatomy, plate 432" ', 1))
+    notes = {n.card.id: n.card for n in compile_deck(drawn_deck).notes()}
+    assert notes["picture-which-gastrocnemius"].source == "Gray's Anatomy, plate 432"
+    assert notes["picture-which-soleus"].source == ""  # the deep view, which names none
+
+
 def _visible(fragment: str) -> str:
     """The text of an HTML fragment and every attribute value (alt, src, title...)."""
 
