@@ -30,6 +30,7 @@ from flashgen.pictures import (
     PICTURE_PREFIX,
     WIDTH_PX,
     Box,
+    Picture,
     answer_picture,
     choose_view,
     deck_pictures,
@@ -584,6 +585,38 @@ def test_a_deck_without_references_cites_the_drawing_as_written(drawn_deck):
     notes = {n.card.id: n.card for n in compile_deck(drawn_deck).notes()}
     assert notes["picture-which-gastrocnemius"].source == "Gray's Anatomy, plate 432"
     assert notes["picture-which-soleus"].source == ""  # the deep view, which names none
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=150, deadline=500)
+@given(
+    names=st.lists(_TEXT, min_size=1, max_size=6),
+    aliases=st.lists(_TEXT, max_size=4),
+    answer=st.one_of(_TEXT, st.text("(()) the a an ssS -", max_size=4000)),
+    kind=st.sampled_from(["muscle", "group", "tendon", "joint", "region", "term"]),
+)
+def test_the_picture_answer_rule_reads_any_answer_in_time(names, aliases, answer, kind):
+    """Whatever the subjects' names and the answer hold (parentheses, plurals, long runs of
+    them), the rule and the picture decision answer quickly, naming only existing subjects."""
+    from flashgen.pictures import SubjectPictures, answered_subjects, picture_answer_problems
+    from flashgen.sources import Card
+
+    where = Where("subjects.yaml")
+    subjects = {f"s{i}": Subject(f"s{i}", name, kind if i else "group", None if i == 0 else
+                                 "s0", tuple(aliases), False, None, where)
+                for i, name in enumerate(names)}  # fmt: skip
+    assert answered_subjects(answer, subjects) <= set(subjects)
+    picture = SubjectPictures(highlighted=Picture("a.svg", b""), blank=Picture("b.svg", b""),
+                              regions=(("s0",),))  # fmt: skip
+    pictures = {key: picture for key in subjects}
+    cards = [Card(id=f"c{key}", where=where, front="Q?", back=answer, subject=key)
+             for key in subjects]  # fmt: skip
+    for problem in picture_answer_problems(cards, subjects, pictures):
+        assert problem.rule == "picture-answer" and problem.severity == "warning"
+    for card in cards:
+        assert answer_picture(card, subjects, pictures) in (None, picture.highlighted)
 
 
 def _visible(fragment: str) -> str:
