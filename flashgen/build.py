@@ -45,7 +45,7 @@ from flashgen.notetypes import Notetypes, notetypes
 from flashgen.pictures import (
     SubjectPictures,
     all_pictures,
-    answer_picture,
+    answer_picture_subject,
     content_name,
     picture_cards,
 )
@@ -204,8 +204,9 @@ def iter_notes(
         if card.picture:
             alt = subject.name if subject else card.picture
             picture = image_tag(packed_media.get(card.picture, card.picture), alt)
-        elif subject and (shown := answer_picture(card, sources.subjects, pictures)):
-            picture = image_tag(shown.name, f"{subject.name} highlighted")
+        elif (shown := answer_picture_subject(card, sources.subjects, pictures)) is not None:
+            alt = f"{sources.subjects[shown].name} highlighted"
+            picture = image_tag(pictures[shown].highlighted.name, alt)
         chart = charts.for_card(card)
         if chart is not None:
             picture += chart_image(chart, chart_alt(card, sources, charts))
