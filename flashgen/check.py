@@ -107,6 +107,12 @@ RULES: dict[str, Rule] = {
         Rule("unknown-reference", "error", "A source key not listed under 'references'."),
         Rule("lock", "error", "deck.lock cannot be read."),
         Rule("diagram", "error", "A diagram in diagrams/ that is not a readable SVG."),
+        Rule("unknown-kind", "error", "A subject kind that is not one flashgen knows."),
+        Rule(
+            "picture-answer",
+            "warning",
+            "The picture after a card's answer highlights something other than the answer.",
+        ),
         Rule(
             "card-removed", "error", "A released card is gone: retire it or forget it explicitly."
         ),

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 ValueType = Literal[
-    "text", "optional-text", "integer", "boolean", "words", "text-map", "subjects", "cards"
+    "text",
+    "optional-text",
+    "integer",
+    "boolean",
+    "words",
+    "text-map",
+    "choice",
+    "subjects",
+    "cards",
 ]
 """How the loader reads a value:
 
@@ -20,6 +28,7 @@ ValueType = Literal[
 - ``integer``: a whole number; ``boolean``: true or false;
 - ``words``: a list of non-empty words, or a single word taken as a list of one;
 - ``text-map``: a mapping of names to non-empty text;
+- ``choice``: one word of the key's :attr:`Key.choices`;
 - ``subjects`` / ``cards``: a list of subject / card mappings (:data:`SUBJECT`, :data:`CARD`).
 """
 
@@ -33,6 +42,21 @@ class Key:
     description: str
     """One line, shown by editors when the key is hovered or completed."""
     required: bool = False
+    choices: tuple[str, ...] = ()
+    """The words a ``choice`` value may be."""
+
+
+SUBJECT_KINDS: dict[str, str] = {
+    "muscle": "a muscle (or a muscle learned as one, such as the vasti)",
+    "group": "a group of subjects, each naming it in 'group' (the calf muscles)",
+    "tendon": "a tendon, or a ligament built like one (Achilles tendon, patellar tendon)",
+    "fascia": "a sheet or band of fascia (iliotibial band, plantar fascia)",
+    "bone": "a bone or a shape made of bones (the foot arch)",
+    "joint": "a joint: where bones meet (knee joint)",
+    "region": "a part of the body holding joints and groups (hip; ankle and foot)",
+    "term": "a word or idea, not a part of the body (stance phase)",
+}
+"""What a subject may be (``kind`` in ``subjects.yaml``): rules and pictures read it."""
 
 
 DECK = (
@@ -58,7 +82,8 @@ SUBJECT = (
     Key("key", "text", "The subject's key: cards name it in 'subject', pictures in "
         "'data-subjects'.", required=True),
     Key("name", "text", "The subject's name as learners read it.", required=True),
-    Key("kind", "text", "muscle, group, structure or term (default: muscle)."),
+    Key("kind", "choice", "What it is: muscle (default), group, tendon, fascia, bone, joint, "
+        "region or term.", choices=tuple(SUBJECT_KINDS)),
     Key("group", "text", "Key of the group subject this one belongs to."),
     Key("aliases", "words", "Other names learners may meet."),
     Key("named_in_source", "boolean", "The source material names it: coverage must be complete."),
@@ -67,7 +92,7 @@ SUBJECT = (
 """One entry of ``subjects.yaml``'s ``subjects`` list."""
 
 SUBJECTS_FILE = (
-    Key("subjects", "subjects", "What the deck teaches: muscles, groups, structures, terms.",
+    Key("subjects", "subjects", "What the deck teaches: muscles, groups, tissues, joints, terms.",
         required=True),
 )  # fmt: skip
 """``subjects.yaml``."""

@@ -21,7 +21,13 @@ from flashgen.markup import (
     replace_picture_sources,
     to_html,
 )
-from flashgen.pictures import PICTURE_PREFIX, SubjectPictures, all_pictures, content_name
+from flashgen.pictures import (
+    PICTURE_PREFIX,
+    SubjectPictures,
+    all_pictures,
+    answer_picture_subject,
+    content_name,
+)
 from flashgen.problems import ProblemError, SourcesError
 from flashgen.sources import MEDIA_DIR, Card, DeckSources
 from flashgen.stride import Charts, chart_alt, chart_image, credit_chart
@@ -116,10 +122,9 @@ def render_notes(
         if card.picture:
             alt = subject.name if subject else card.picture
             picture = image_tag(packed_media.get(card.picture, card.picture), alt)
-        elif subject is not None and subject.key in pictures and not card.generated:
-            picture = image_tag(
-                pictures[subject.key].highlighted.name, f"{subject.name} highlighted"
-            )
+        elif (shown := answer_picture_subject(card, sources.subjects, pictures)) is not None:
+            alt = f"{sources.subjects[shown].name} highlighted"
+            picture = image_tag(pictures[shown].highlighted.name, alt)
         chart = charts.for_card(card)
         if chart is not None:
             picture += chart_image(chart, chart_alt(card, sources, charts))

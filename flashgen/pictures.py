@@ -1,16 +1,19 @@
 """Pictures derived from hand-drawn diagrams: one per subject, framed on its highlighted region.
 
 A diagram (``cards/diagrams/*.svg``) is one view of a leg, drawn to the convention in the
-README: a ``data-view`` caption on the root, and shapes classed ``skin``, ``bone``, ``muscle``,
-``region`` (a subject's shape, with ``data-subjects``; ``deep`` when it lies under others),
-``ghost``, ``tendon`` and ``fibre``, coloured only by :data:`PICTURE_CSS`.
+README: a ``data-view`` caption and a ``data-source`` on the root, and shapes classed by tissue
+``skin``, ``bone``, ``muscle``, ``tendon``, ``fascia``, ``region`` (a subject's shape, with
+``data-subjects``; ``deep`` when it lies under others; a ``g`` holding its texture lines and
+tendon parts), ``ghost`` and ``fibre``, coloured only by :data:`PICTURE_CSS`.
 
 For each subject the view that shows it best is chosen (:func:`choose_view`), its regions are
-highlighted (dark fill, heavy outline; deep ones brought to the front with a dashed outline), and
-the picture is cropped to them with context around (:func:`frame`). The caption is drawn in a
-band above the drawing. Pictures are rebuilt from an allow-list of elements and attributes, so
-no title, comment, id or ``data-subjects`` of the diagram reaches a learner, and are named after
-their content only (``fg-view-<hash>.svg``): neither name nor alt text says what is highlighted.
+highlighted (colour and a heavy outline that keep the tissue's texture; deep ones brought to
+the front with a dashed outline), and the picture is cropped to them with context around
+(:func:`frame`); :func:`answer_picture` decides which picture a card shows after its answer.
+The caption is drawn in a band above the drawing. Pictures are rebuilt from an allow-list of
+elements and attributes, so no title, comment, id or ``data-subjects`` of the diagram reaches a
+learner, and are named after their content only (``fg-view-<hash>.svg``): neither name nor alt
+text says what is highlighted.
 """
 
 from __future__ import annotations
@@ -21,14 +24,22 @@ import math
 import re
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flashgen import svgsafe
-from flashgen.markup import markdown_literal
+from flashgen.markup import clozes, markdown_literal
 from flashgen.problems import Problem, Where
-from flashgen.sources import DIAGRAMS_DIR, Card, DeckSources, Subject, diagram_paths
+from flashgen.sources import (
+    DIAGRAMS_DIR,
+    Card,
+    DeckSources,
+    Subject,
+    diagram_paths,
+    source_keys,
+    unknown_references,
+)
 from flashgen.svgsafe import SVG_NS
 
 ET.register_namespace("", SVG_NS)
@@ -49,6 +60,12 @@ picture still fits a phone screen's picture area (55% of its height) at a useful
 one is not a strip."""
 MAX_CONTEXT = 0.6
 """At most this much of the highlight's longer side is added as context on each side."""
+MIN_CROP = 0.18
+"""No picture shows less than this share of its drawing's longer side across (the leg's
+length: about 17 cm of a leg drawn at full length), so a small structure keeps its landmarks
+around it: the patellar tendon shows the patella above and the tibial tuberosity below, and
+a picture of it cannot be a close-up of one tendon. Such a picture's highlight may cover less
+than :data:`MIN_SHARE` of it."""
 _SHARE_TARGET = MIN_SHARE * 1.1
 """Frame with a little room over :data:`MIN_SHARE`: antialiased edges shrink what is seen."""
 WIDTH_PX = 360
@@ -57,46 +74,58 @@ CAPTION_PX = 34.0
 """Height of the caption band above the drawing, in intrinsic px."""
 
 # One palette for day (white) and night (#1c1c1e / #2f2f31) backgrounds: an <img> cannot see
-# Anki's nightMode class. The background stays transparent. Relative luminance (L) and
-# contrast ratios are worked out in tests/test_pictures.py and measured on the rendered
-# pixels:
-# - skin #907d76 (L 0.22) with outline #8f8f96 (L 0.28): 3.2:1 on white, 4.2:1 on #2f2f31,
-#   5.3:1 on #1c1c1e (the skin's fill alone is 3.4:1 or more on all three);
-# - context muscles #a58b83 (L 0.28), muted and mid-light, with a thin darker outline;
-# - the highlight #5c1008 (L 0.03) is 4.2:1 darker than the muscles and 3.5:1 than the skin,
-#   with a heavy black outline (6.6:1 against the muscles) and a pale halo outside it that
-#   keeps its edge visible on the dark night background;
-# - deep highlights are dashed (the halo shows in the gaps); ghosts are faint; bone #bab19f
-#   (L 0.44) and tendon #b3a596 (L 0.39) are pale, not bright: a knee crop is mostly bone.
+# Anki's nightMode class. The background stays transparent. Each tissue looks as an atlas draws
+# it, so a learner tells them apart before reading any outline:
+# - muscle: red-brown with darker fibre lines along its fibres;
+# - bone: ivory, with a fine darker outline;
+# - tendon: silvery white (cool, where bone is warm) with pale glossy streaks along it;
+# - fascia (the iliotibial band, the plantar fascia): a pale translucent sheet: the muscle under
+#   it shows through, with fine white lines along its fibres;
+# - skin: a muted brown silhouette behind it all, its outline a mid grey (3:1 or more on white
+#   and on both night backgrounds).
+# The highlight adds colour and outline and keeps the tissue's texture: a highlighted muscle
+# turns dark maroon (3:1 or more darker than the muscles around it; its fibre lines turn light
+# so their direction still shows); a highlighted tendon, fascia or bone keeps its pale fill and
+# streaks, tinted rose. Every highlight gets a heavy black outline and a pale halo outside it
+# (its edge on the dark night background); deep ones are dashed. Shapes take their colours by
+# inheritance, so a region's own texture lines (its ``fibre`` children) follow its tissue and
+# its highlight. Relative luminance and contrast are measured on the rendered pixels in
+# tests/test_pictures.py; the night bound is a mean lightness of 0.45 (:data:`NIGHT_LIGHTNESS`).
 # ``--u`` is one intrinsic pixel in the picture's own units, set per picture, so lines keep
 # their weight whatever the zoom.
 PICTURE_CSS = """
-svg { --u: 1px; }
-path, ellipse, circle, polygon, polyline, line, rect {
-  fill: none; stroke: none; stroke-linejoin: round; stroke-linecap: round; }
-.skin { fill: #907d76; stroke: #8f8f96; stroke-width: calc(2.2 * var(--u)); }
-.bone { fill: #bab19f; stroke: #5f5a52; stroke-width: calc(1.2 * var(--u)); }
-.muscle, .region, .region * { fill: #a58b83; stroke: #5b4a44; stroke-width: calc(1 * var(--u)); }
-.tendon, .tendon * { fill: #b3a596; stroke: #6a6058; stroke-width: calc(1 * var(--u)); }
-/* a subject that is bone: drawn as bone until it is the answer */
-.region.bone:not(.hl), .region.bone:not(.hl) * { fill: #bab19f; stroke: #5f5a52; }
-.ghost, .ghost * { fill: #a58b83; fill-opacity: 0.28; stroke: #9a8a84; stroke-opacity: 0.7;
+svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap: round; }
+.skin { fill: #78655e; stroke: #8f8f96; stroke-width: calc(2.2 * var(--u)); }
+.muscle, .region, .ghost { fill: #a4564a; stroke: #5a1f17; stroke-width: calc(1 * var(--u)); }
+.bone { fill: #d8cdb0; stroke: #7d725c; stroke-width: calc(1.2 * var(--u)); }
+.tendon { fill: #cdd5dc; stroke: #6e7a86; stroke-width: calc(1 * var(--u)); }
+.fascia { fill: #e9eef2; fill-opacity: 0.5; stroke: #aab4bd; stroke-width: calc(0.8 * var(--u)); }
+.ghost { fill-opacity: 0.28; stroke: #b08a82; stroke-opacity: 0.7;
   stroke-width: calc(0.8 * var(--u)); stroke-dasharray: calc(3 * var(--u)) calc(3 * var(--u)); }
-.halo, .halo * { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
-.hl, .hl * { fill: #5c1008; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
+.fibre { fill: none; stroke: #6a2519; stroke-opacity: 0.6; stroke-width: calc(0.7 * var(--u));
+  stroke-dasharray: none; }
+.tendon .fibre { stroke: #f7fafc; stroke-opacity: 0.85; }
+.fascia .fibre { stroke: #ffffff; stroke-opacity: 0.6; }
+.halo { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
+.halo .fibre { stroke: none; }
+.halo .tendon, .halo .bone { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
+.hl { fill: #2e0503; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
   stroke-width: calc(3.2 * var(--u)); stroke-dasharray: none; }
-.hl.deep, .hl.deep * { fill-opacity: 0.9;
-  stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
-.hl.edge, .hl.edge * { fill: none; stroke-width: calc(2 * var(--u)); }
-/* after the highlight: fibre lines inside a highlighted shape stay thin lines */
-.fibre, .fibre *, .hl .fibre, .hl .fibre * { fill: none; stroke: #5b4a44; stroke-opacity: 0.55;
-  stroke-width: calc(0.7 * var(--u)); stroke-dasharray: none; }
+.hl.tendon { fill: #e7a9ae; }
+.hl.fascia { fill: #ec8e98; fill-opacity: 0.75; }
+.hl.bone, .hl .bone { fill: #f0aa98; }
+.hl .tendon { fill: #e7a9ae; stroke: #000000; stroke-width: calc(3.2 * var(--u)); }
+.hl .fibre { stroke: #d4695a; stroke-opacity: 0.75; stroke-width: calc(0.8 * var(--u)); }
+.hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #fff4f4; stroke-opacity: 0.9; }
+.hl.deep { fill-opacity: 0.9; stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
+.hl.edge, .hl.edge .tendon { fill: none; stroke-width: calc(2 * var(--u)); }
+.hl.edge .fibre { stroke: none; }
 .fg-caption { fill: #8a8a8a; stroke: none; font-family: -apple-system, BlinkMacSystemFont,
   "Segoe UI", Roboto, Arial, sans-serif; font-weight: 700; }
 """
 
 DIAGRAM_CLASSES = frozenset(
-    {"skin", "bone", "muscle", "region", "ghost", "tendon", "fibre", "deep"}
+    {"skin", "bone", "muscle", "region", "ghost", "tendon", "fascia", "fibre", "deep"}
 )
 SHAPES = frozenset({"path", "ellipse", "circle", "polygon", "polyline", "line", "rect"})
 _CONTAINERS = frozenset({"svg", "g"})
@@ -412,6 +441,9 @@ class Diagram:
     root: Node
     regions: tuple[Region, ...]
     """The subject regions, in document order."""
+    source: str = ""
+    """What the drawing follows (the root's ``data-source``): reference keys in a deck with
+    ``references``, else text; picture cards cite it (:func:`picture_source`)."""
 
 
 def _parse(text: str) -> Node:
@@ -533,13 +565,15 @@ def _prepare(node: Node, problems: _Problems, inherited_region: bool = False) ->
                 continue
         else:
             _prepare(child, problems, inherited_region or "region" in child.classes)
-            boxes = [c.box for c in child.children if c.box is not None]
+            # A group's extent and area are its shapes'; its texture lines add none.
+            shapes = [c for c in child.children if "fibre" not in c.classes] or child.children
+            boxes = [c.box for c in shapes if c.box is not None]
             if boxes:
                 box = boxes[0]
                 for other in boxes[1:]:
                     box = box.union(other)
                 child.box = box
-            child.area = sum(c.area for c in child.children)
+            child.area = sum(c.area for c in shapes)
         kept.append(child)
     node.children = kept
 
@@ -578,7 +612,8 @@ def read_diagram(name: str, text: str, shown: str | None = None) -> tuple[Diagra
         regions.append(
             Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line, node)
         )
-    return Diagram(name, caption, view_box, root, tuple(regions)), list(problems)
+    source = root.attributes.get("data-source", "").strip()
+    return Diagram(name, caption, view_box, root, tuple(regions), source), list(problems)
 
 
 def _words(text: str) -> str:
@@ -733,19 +768,22 @@ def choose_view(
     diagrams: list[Diagram], keys: set[str], group: bool = False
 ) -> tuple[Diagram, tuple[Region, ...]] | None:
     """The view where the subject (``keys``: it and its members) is seen best, and its regions
-    there: for a group, a view showing two or more of its members first (else its picture
-    would be one member's, and its identification card would have two answers); then the
-    largest share of the view's area (summed over the regions), deep regions counted at
-    :data:`DEEP_WEIGHT`, so a view where the subject is not under others is preferred; on a
-    tie, the first file by name."""
-    best: tuple[tuple[int, float], Diagram, tuple[Region, ...]] | None = None
+    there: for a group, a view where two or more of its members show on the surface first,
+    then one where two or more show at all (else its picture would be one member's, or that
+    member's with a dashed outline added: the hip abductors are the gluteus medius with the
+    minimus dashed under it from behind, but the medius beside the tensor fasciae latae from
+    the side), then the largest share of the view's area (summed over the regions), deep
+    regions counted at :data:`DEEP_WEIGHT`, so a view where the subject is not under others is
+    preferred; on a tie, the first file by name."""
+    best: tuple[tuple[int, int, float], Diagram, tuple[Region, ...]] | None = None
     for diagram in diagrams:
         hits = tuple(region for region in diagram.regions if keys.intersection(region.keys))
         if not hits:
             continue
         members = len({frozenset(region.keys) for region in hits}) if group else 1
+        seen = len({frozenset(region.keys) for region in hits if not region.deep}) if group else 1
         area = sum(r.area * (DEEP_WEIGHT if r.deep else 1.0) for r in hits)
-        score = (min(members, 2), area / diagram.view_box.area)
+        score = (min(seen, 2), min(members, 2), area / diagram.view_box.area)
         if best is None or score > best[0]:
             best = (score, diagram, hits)
     return None if best is None else (best[1], best[2])
@@ -795,9 +833,10 @@ def highlight_share(highlight: Box, crop: Box) -> float:
 
 def frame(highlight: Box, drawing: Box) -> Box:
     """The crop for a highlight: as much context as keeps its box at :data:`MIN_SHARE` of the
-    picture (with a little room), at most :data:`MAX_CONTEXT`; never outside the drawing."""
+    picture (with a little room), at most :data:`MAX_CONTEXT`, and at least :data:`MIN_CROP`
+    across; never outside the drawing."""
     if highlight_share(highlight, _crop(highlight, drawing, MAX_CONTEXT)) >= _SHARE_TARGET:
-        return _crop(highlight, drawing, MAX_CONTEXT)
+        return _at_least(_crop(highlight, drawing, MAX_CONTEXT), drawing)
     low, high = 0.0, MAX_CONTEXT
     for _ in range(30):
         middle = (low + high) / 2
@@ -805,7 +844,22 @@ def frame(highlight: Box, drawing: Box) -> Box:
             low = middle
         else:
             high = middle
-    return _crop(highlight, drawing, low)
+    return _at_least(_crop(highlight, drawing, low), drawing)
+
+
+def min_crop_side(drawing: Box) -> float:
+    """The shortest side a picture of ``drawing`` may have (:data:`MIN_CROP`)."""
+    return MIN_CROP * max(drawing.width, drawing.height)
+
+
+def _at_least(crop: Box, drawing: Box) -> Box:
+    """``crop`` widened (or heightened) about its centre to :func:`min_crop_side`."""
+    side = min_crop_side(drawing)
+    width, height = max(crop.width, side), max(crop.height, side)
+    if (width, height) == (crop.width, crop.height):
+        return crop
+    cx, cy = (crop.x0 + crop.x1) / 2, (crop.y0 + crop.y1) / 2
+    return _fit(Box(cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2), drawing)
 
 
 # --- Rendering -------------------------------------------------------------------------------
@@ -917,15 +971,6 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
                 edge = copy.deepcopy(element)
                 edge.set("class", element.get("class", "") + " edge")
                 view.append(edge)
-        # and the fibre lines drawn within a highlighted region, which show its direction
-        boxes = [region.box for region in regions]
-        view.extend(
-            _element(node, list(node.classes))
-            for node in _walk(diagram.root)
-            if "fibre" in node.classes
-            and node.box is not None
-            and any(box.contains(node.box) for box in boxes)
-        )
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return data
 
@@ -973,11 +1018,19 @@ class SubjectPictures:
     """The part of the drawing shown (the caption band sits above it)."""
     highlight: Box = Box(0, 0, 1, 1)
     """The bounding box of the highlighted regions."""
+    regions: tuple[tuple[str, ...], ...] = ()
+    """The subjects each highlighted region names (its ``data-subjects``)."""
+    source: str = ""
+    """What the drawing it was cut from follows (:attr:`Diagram.source`)."""
 
 
 def subject_pictures(
     diagrams: list[Diagram], subjects: Mapping[str, Subject]
 ) -> dict[str, SubjectPictures]:
+    """The pictures of every subject a picture can show: one that :func:`shows_a_shape`, or a
+    joint or region a diagram draws as its own region. A region drawn only through its
+    members (the hip, through its muscle groups) gets none: that picture would show muscles in
+    its place."""
     covers = _covers(subjects)
     pictures: dict[str, SubjectPictures] = {}
     for key in subjects:
@@ -985,6 +1038,8 @@ def subject_pictures(
         if chosen is None:
             continue
         diagram, hits = chosen
+        if not shows_a_shape(key, subjects) and not all(key in hit.keys for hit in hits):
+            continue  # a joint, region or term drawn only through others: never shown as it
         highlight = hits[0].box
         for region in hits[1:]:
             highlight = highlight.union(region.box)
@@ -996,6 +1051,8 @@ def subject_pictures(
             caption=diagram.caption,
             crop=crop,
             highlight=highlight,
+            regions=tuple(region.keys for region in hits),
+            source=diagram.source,
         )
     return pictures
 
@@ -1009,9 +1066,20 @@ def all_pictures(pictures: Mapping[str, SubjectPictures]) -> Iterator[Picture]:
                 yield picture
 
 
+def read_diagrams(sources: DeckSources) -> tuple[list[Diagram], list[Problem]]:
+    """The deck's diagrams, read and checked (their sources as a card's are), and their
+    problems."""
+    shown = sources.shown(DIAGRAMS_DIR)
+    diagrams, problems = load_diagrams(sources.root, shown, sources.subjects)
+    for diagram in diagrams:
+        where = Where(f"{shown}/{diagram.name}.svg", diagram.root.line, diagram.root.col)
+        problems.extend(unknown_references(diagram.source, sources.config, where))
+    return diagrams, problems
+
+
 def derive_pictures(sources: DeckSources) -> tuple[dict[str, SubjectPictures], list[Problem]]:
     """Every subject's pictures from the deck's diagrams, and the diagrams' problems."""
-    diagrams, problems = load_diagrams(sources.root, sources.shown(DIAGRAMS_DIR), sources.subjects)
+    diagrams, problems = read_diagrams(sources)
     return subject_pictures(diagrams, sources.subjects), problems
 
 
@@ -1024,46 +1092,208 @@ def deck_pictures(sources: DeckSources) -> dict[str, SubjectPictures]:
 PICTURE_CUE = "Picture:"
 """The context cue of every picture card: it names no body part, so it gives nothing away."""
 IDENTIFY_QUESTION = f"{PICTURE_CUE} which muscle, muscle group or structure is highlighted?"
-PICTURE_KINDS = ("muscle", "structure", "group")
+SHAPE_KINDS = frozenset({"muscle", "tendon", "fascia", "bone"})
+"""Kinds of subject a picture tells apart by shape (see :func:`shows_a_shape`)."""
 RETIRED_NOT_A_SHAPE = (
-    "picture cards are kept for muscles, tendons, bands, fascia and muscle groups, whose shape "
+    "picture cards are kept for muscles, tendons, fascia, bones and muscle groups, whose shape "
     "a picture shows; a joint or a whole region is learned from its written cards."
 )
 RETIRED_NO_SUBJECT = "its subject is no longer in the deck."
 
 
-def is_joint(subject: Subject) -> bool:
-    return bool(names_in(" ".join([subject.name, *subject.aliases]), ["joint"]))
-
-
 def shows_a_shape(
     key: str, subjects: Mapping[str, Subject], _seen: frozenset[str] = frozenset()
 ) -> bool:
-    """Whether a picture can tell this subject apart, so it gets picture cards.
+    """Whether a picture can tell this subject apart, so it gets picture cards. Read from its
+    ``kind`` (the rule is stated for authors at the top of ``cards/subjects.yaml``):
 
-    The rule (stated for learners at the top of ``cards/subjects.yaml``):
-    - a muscle: yes, its shape, attachments and fibres are what a picture shows;
-    - a structure: yes (tendon, band, fascia, arch), unless it is a joint (its name or an alias
-      says "joint"): a joint is a place where bones meet, not a shape to recognise;
-    - a group: yes when every subject in it (through ``group``) passes this rule itself, so it
-      is a group of muscles and tendons ("which group is highlighted" is fair, its members are
-      highlighted together). A group holding a joint, a term or another group is a region
-      (ankle and foot, hip) or a topic (gait): no;
-    - a term: no.
+    - a muscle, tendon, fascia (a band such as the iliotibial band is fascia) or bone (the foot
+      arch): yes, its outline, attachments and texture are what a picture shows;
+    - a group: yes when every subject in it (through ``group``) passes this rule, so it is a
+      group of muscles and tendons highlighted together ("which group is highlighted?" is
+      fair); a group of terms (gait) is not;
+    - a joint (where bones meet, not a shape to recognise), a region (hip; ankle and foot: a
+      part of the body, not one thing) or a term: no.
     """
     subject = subjects.get(key)
     if subject is None or key in _seen:
         return False
-    if subject.kind == "muscle":
+    if subject.kind in SHAPE_KINDS:
         return True
-    if subject.kind == "structure":
-        return not is_joint(subject)
     if subject.kind == "group":
         members = [m for m in subjects.values() if m.group == key]
-        return all(
-            m.kind != "group" and shows_a_shape(m.key, subjects, _seen | {key}) for m in members
-        )
+        return all(shows_a_shape(m.key, subjects, _seen | {key}) for m in members)
     return False
+
+
+_PARENTHESES = re.compile(r"\([^()]*\)")
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _name_words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` as names are compared: lower case, a plural's "s" dropped."""
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w
+                 for w in re.findall(r"[a-z0-9]+", text.lower()))  # fmt: skip
+
+
+def _as_name(answer: str) -> tuple[str, ...]:
+    """An answer as the name it may be: without parentheses ("Tensor fasciae latae (TFL)") and
+    a leading article ("The quadriceps")."""
+    words = _name_words(_PARENTHESES.sub(" ", answer))
+    return words[1:] if words[:1] and words[0] in _ARTICLES else words
+
+
+def _names_of(subject: Subject) -> list[str]:
+    return [subject.name, _PARENTHESES.sub(" ", subject.name), *subject.aliases]
+
+
+@dataclass(frozen=True, slots=True)
+class _SubjectIndex:
+    """What picture decisions look up per card, worked out once per deck."""
+
+    subjects: Mapping[str, Subject]
+    shapes: frozenset[str]
+    """The subjects :func:`shows_a_shape`."""
+    covers: dict[str, set[str]]
+    """Each subject, and every subject below it through ``group``."""
+    by_name: dict[tuple[str, ...], frozenset[str]]
+    """The subjects (terms aside) each name or alias, as :func:`_name_words`, belongs to."""
+
+
+_INDEX: list[_SubjectIndex] = []
+
+
+def _index(subjects: Mapping[str, Subject]) -> _SubjectIndex:
+    """The index of ``subjects``, kept for the last mapping asked about (one deck a run)."""
+    if _INDEX and _INDEX[0].subjects is subjects:
+        return _INDEX[0]
+    by_name: dict[tuple[str, ...], set[str]] = {}
+    for key, subject in subjects.items():
+        if subject.kind == "term":
+            continue  # "Dorsiflexion" under the shin muscles: what they do, not what is shown
+        for name in _names_of(subject):
+            if _name_words(name):
+                by_name.setdefault(_name_words(name), set()).add(key)
+    index = _SubjectIndex(
+        subjects,
+        frozenset(key for key in subjects if shows_a_shape(key, subjects)),
+        _covers(subjects),
+        {name: frozenset(keys) for name, keys in by_name.items()},
+    )
+    _INDEX[:] = [index]
+    return index
+
+
+def answered_subjects(answer: str, subjects: Mapping[str, Subject]) -> frozenset[str]:
+    """The subjects (terms aside) an answer *is*: "The quadriceps", "Tensor fasciae latae
+    (TFL)", "Vastus lateralis" (an alias of the vasti); none for "Extend (straighten) it"."""
+    return _index(subjects).by_name.get(_as_name(answer), frozenset())
+
+
+def answer_picture(
+    card: Card, subjects: Mapping[str, Subject], pictures: Mapping[str, SubjectPictures]
+) -> Picture | None:
+    """The picture a written card shows after its answer, or ``None``: the one place that
+    decides it (:func:`answer_picture_subject` says whose picture it is)."""
+    key = answer_picture_subject(card, subjects, pictures)
+    return None if key is None else pictures[key].highlighted
+
+
+def answer_picture_subject(
+    card: Card, subjects: Mapping[str, Subject], pictures: Mapping[str, SubjectPictures]
+) -> str | None:
+    """Whose picture a written card shows after its answer, if any.
+
+    - A subject that :func:`shows_a_shape` shows its highlighted picture; but a basic card of
+      a group whose answer is one member ("Glutes: which gluteal muscle keeps the pelvis
+      level? Gluteus medius") shows that member's, not the whole group highlighted.
+    - A joint or region shows a picture only where a diagram draws it as its own region. Drawn
+      only through its members (the hip's muscle groups, the ankle and foot's arch and fascia)
+      it shows none: muscles must not stand in its place.
+    - Terms and generated cards (they carry their pictures in their fields) show none.
+
+    Whether the picture agrees with the answer is :func:`picture_answer_problems`' to say."""
+    if card.generated or card.subject is None:
+        return None
+    subject, item = subjects.get(card.subject), pictures.get(card.subject)
+    if subject is None or item is None or subject.kind == "term":
+        return None
+    index = _index(subjects)
+    if card.subject in index.shapes:
+        if subject.kind == "group" and card.cloze is None:
+            members = answered_subjects(card.back or "", subjects) & index.covers[card.subject]
+            member = next(iter(members)) if len(members) == 1 else None
+            if member is not None and member in index.shapes and member in pictures:
+                return member
+        return card.subject
+    if all(card.subject in keys for keys in item.regions):
+        return card.subject  # the joint or region drawn as itself
+    return None
+
+
+PICTURE_ANSWER = "picture-answer"
+
+
+def _answers(card: Card) -> list[str]:
+    """What a learner recalls: a basic card's back, or each of a cloze's deletions."""
+    if card.cloze is not None:
+        return [deletion.answer for deletion in clozes(card.cloze)]
+    return [card.back or ""]
+
+
+def _highlighted(item: SubjectPictures, index: _SubjectIndex) -> set[str]:
+    """The subjects a picture highlights: each highlighted region's, and every subject whose
+    members (through ``group``) are all among them."""
+    shown = {key for keys in item.regions for key in keys}
+    for key, below in index.covers.items():
+        if len(below) > 1 and below - {key} <= shown:
+            shown.add(key)
+    return shown
+
+
+def picture_answer_problems(
+    cards: Iterable[Card], subjects: Mapping[str, Subject], pictures: Mapping[str, SubjectPictures]
+) -> Iterator[Problem]:
+    """Rule ``picture-answer`` (a warning): a card whose answer *is* a subject
+    (:func:`answered_subjects`: "Achilles tendon", "The quadriceps") that the picture shown
+    after it (:func:`answer_picture`) does not highlight, while its question does not name what
+    the picture highlights either: the learner would take the highlighted shape for the answer
+    ("which tissue stores the most elastic energy? Achilles tendon" under the foot arch).
+
+    A question that names the highlighted subject says what is shown ("what does the Achilles
+    tendon carry? The calf muscles' pull" under the Achilles tendon is fine). The fix is the
+    card's ``subject``, which the picture follows, or a question naming it; ``allow:
+    {picture-answer: why}`` keeps a picture the author judged right. Retired cards are left
+    alone."""
+    index = _index(subjects)
+    names = {key: _names_of(subject) for key, subject in subjects.items()}
+    for card in cards:
+        if card.retired or PICTURE_ANSWER in card.allow or card.subject is None:
+            continue
+        shown_key = answer_picture_subject(card, subjects, pictures)
+        if shown_key is None:
+            continue
+        shown = subjects[shown_key]
+        highlighted = _highlighted(pictures[shown_key], index)
+        question_names_it = bool(names_in(card.question, names[shown_key]))
+        field = "cloze" if card.cloze is not None else "back"
+        where = card.at("subject") if card.written("subject") else card.at(field)
+        reported: set[str] = set()
+        for answer in _answers(card):
+            named = answered_subjects(answer, subjects)
+            if named & highlighted or question_names_it:
+                continue
+            for key in sorted(named - reported):
+                reported.add(key)
+                yield Problem(
+                    where,
+                    f"the answer '{answer.strip()}' names {subjects[key].name}, but the picture "
+                    f"after it highlights {shown.name}, which the question does not name: set "
+                    f"'subject: {key}' if the card is about it, or name {shown.name} in the "
+                    "question",
+                    PICTURE_ANSWER,
+                    "warning",
+                )
 
 
 def _picture_markdown(picture: Picture, caption: str) -> str:
@@ -1079,6 +1309,7 @@ def _card(
     aspects: tuple[str, ...],
     retired: str | None = None,
     extra: str = "",
+    source: str = "",
 ) -> Card:
     return Card(
         id=card_id,
@@ -1086,6 +1317,7 @@ def _card(
         front=front,
         back=back,
         extra=extra,
+        source=source,
         subject=subject_key,
         aspects=aspects,
         tags=("picture",),
@@ -1101,6 +1333,7 @@ def _cards_for(
     pictures: SubjectPictures | None,
     aspects: tuple[str, ...],
     retired: str | None = None,
+    source: str = "",
 ) -> tuple[Card, Card]:
     if pictures is not None:
         highlighted = _picture_markdown(pictures.highlighted, pictures.caption)
@@ -1120,6 +1353,7 @@ def _cards_for(
         aspects,
         retired,
         extra=markdown_literal(parenthesis.removesuffix(")")) if opening else "",
+        source=source,
     )
     point = _card(
         f"{PICTURE_PREFIX}point-{key}",
@@ -1129,8 +1363,36 @@ def _cards_for(
         highlighted if pictures is not None else markdown_literal(name),
         aspects,
         retired,
+        source=source,
     )
     return which, point
+
+
+def _cited_by_subject(sources: DeckSources) -> dict[str, set[str]]:
+    """For each subject, the reference keys its written cards cite (a deck with references)."""
+    cited: dict[str, set[str]] = {}
+    for card in sources.cards:
+        if card.subject is not None and not card.generated:
+            cited.setdefault(card.subject, set()).update(card.source_keys)
+    return cited
+
+
+def picture_source(
+    item: SubjectPictures,
+    sources: DeckSources,
+    cited: Mapping[str, set[str]],
+    subjects: Collection[str],
+) -> str:
+    """What a picture card cites: the references the drawing follows (its diagram's
+    ``data-source``) that the pictured ``subjects``' own cards cite too (the ones about what it
+    shows), or all of the drawing's when they cite none of them; in a deck without
+    references, the drawing's source as written."""
+    config = sources.config
+    if not item.source or config is None or not config.references:
+        return item.source
+    drawn = source_keys(item.source)
+    theirs = set().union(*(cited.get(key, set()) for key in subjects))
+    return ", ".join([key for key in drawn if key in theirs] or drawn)
 
 
 def picture_cards(
@@ -1151,9 +1413,14 @@ def picture_cards(
     aspects = ("location",) if "location" in declared else ()
     cards: list[Card] = []
     live: set[str] = set()
+    cited = _cited_by_subject(sources)
+    covers = _covers(sources.subjects)
     for key, subject in sources.subjects.items():
         if key in pictures and shows_a_shape(key, sources.subjects):
-            cards.extend(_cards_for(key, subject.name, subject.where, pictures[key], aspects))
+            source = picture_source(pictures[key], sources, cited, covers[key])
+            cards.extend(
+                _cards_for(key, subject.name, subject.where, pictures[key], aspects, None, source)
+            )
             live.add(key)
     retired: dict[str, str] = {}
     for card_id in sorted(released):
@@ -1169,7 +1436,9 @@ def picture_cards(
         reason = RETIRED_NOT_A_SHAPE if gone is not None else RETIRED_NO_SUBJECT
         where = gone.where if gone is not None else Where(sources.shown("deck.lock"))
         name = gone.name if gone is not None else key.replace("-", " ")
-        which, point = _cards_for(key, name, where, pictures.get(key), aspects, reason)
+        item = pictures.get(key)
+        source = picture_source(item, sources, cited, covers.get(key, {key})) if item else ""
+        which, point = _cards_for(key, name, where, item, aspects, reason, source)
         if gone is None:  # about a subject the deck no longer has
             which, point = (replace(card, subject=None) for card in (which, point))
         cards.extend(card for card in (which, point) if card.id in released)

@@ -41,12 +41,13 @@ from flashgen.pictures import (
     Diagram,
     SubjectPictures,
     all_pictures,
-    load_diagrams,
+    picture_answer_problems,
     picture_cards,
+    read_diagrams,
     subject_pictures,
 )
 from flashgen.problems import Problem, SourcesError, sort_problems
-from flashgen.sources import DIAGRAMS_DIR, Card, DeckConfig, DeckSources, load_sources
+from flashgen.sources import Card, DeckConfig, DeckSources, load_sources
 from flashgen.stride import Charts, StrideData, chart_cards, derive_charts, load_stride
 
 
@@ -77,7 +78,7 @@ class Derived:
 def load(root: Path, *, shown_root: str | None = None) -> tuple[Loaded, list[Problem]]:
     """Read every source file once; the problems say what could not be read or is malformed."""
     sources, problems = load_sources(root, shown_root=shown_root)
-    diagrams, found = load_diagrams(root, sources.shown(DIAGRAMS_DIR), sources.subjects)
+    diagrams, found = read_diagrams(sources)
     problems.extend(found)
     stride, found = load_stride(sources)
     problems.extend(found)
@@ -117,6 +118,7 @@ def check(loaded: Loaded, derived: Derived) -> list[Problem]:
     problems = rules.check_cards(
         derived.cards, derived.guids, sources, generated_media, loaded.stride
     )
+    problems.extend(picture_answer_problems(derived.cards, sources.subjects, derived.pictures))
     problems.extend(derived.charts.problems)  # the stride data, as the charts read it
     problems.extend(derived_media_problems(sources, derived.pictures, derived.charts))
     config = sources.config

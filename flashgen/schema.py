@@ -55,8 +55,10 @@ def kind_of(source_name: str) -> Kind | None:
     return "cards"
 
 
-def _value(value_type: ValueType) -> _Schema:
+def _value(value_type: ValueType, choices: tuple[str, ...] = ()) -> _Schema:
     """What the loader accepts for a value of this type (see :data:`fields.ValueType`)."""
+    if value_type == "choice":
+        return {"type": "string", "enum": list(choices)}
     if value_type == "text":
         return dict(_WORD)  # numbers are read as their text; blank text is an error
     if value_type == "optional-text":
@@ -80,7 +82,8 @@ def _mapping(keys: tuple[Key, ...]) -> _Schema:
     schema: _Schema = {
         "type": "object",
         "properties": {
-            key.name: {"description": key.description, **_value(key.type)} for key in keys
+            key.name: {"description": key.description, **_value(key.type, key.choices)}
+            for key in keys
         },
         "additionalProperties": False,
     }

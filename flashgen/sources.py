@@ -89,11 +89,12 @@ class DeckConfig:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """One manifest entry: a thing the deck teaches (a muscle, a group, a structure, a term)."""
+    """One manifest entry: a thing the deck teaches (a muscle, a group, a tendon, a term...)."""
 
     key: str
     name: str
     kind: str
+    """One of :data:`fields.SUBJECT_KINDS`: what it is, which rules and pictures read."""
     group: str | None
     aliases: tuple[str, ...]
     named_in_source: bool
@@ -242,6 +243,12 @@ def malformed_deck_name(name: str) -> bool:
     return ":::" in name or any(not part.strip() for part in name.split("::"))
 
 
+_RETIRED_CHOICES = {
+    "structure": " ('structure' was split: a tendon, fascia, bone or joint is now named as such)",
+}
+"""Choices an earlier flashgen accepted, and what replaced them."""
+
+
 class Reader:
     """Converts located YAML into typed values, collecting problems instead of stopping (the
     card sources' loader, and :mod:`flashgen.stride`'s)."""
@@ -318,6 +325,24 @@ class Reader:
                 "(it heads cards, questions and charts): move the rest to a card",
                 "too-long",
             )
+
+    def choice(
+        self, node: YMap, key: str, choices: Mapping[str, str], what: str, rule: str
+    ) -> str | None:
+        """One of ``choices`` (word -> meaning), or ``None`` and a located problem under
+        ``rule`` with a suggestion."""
+        text = self.string(node, key, what)
+        if text is None or text in choices:
+            return text
+        close = difflib.get_close_matches(text.lower(), choices, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint += _RETIRED_CHOICES.get(text, "")
+        self.error(
+            node.items[key].where,
+            f"'{key}' is '{text}', not one of {', '.join(choices)}{hint}",
+            rule,
+        )
+        return None
 
     def invisible(self, text: str, node: YScalar, key: str) -> None:
         found = INVISIBLE.search(text)
@@ -504,7 +529,8 @@ def _read_subjects(node: YMap, shown: str, reader: Reader) -> dict[str, Subject]
         reader.check_keys(entry, SUBJECT_KEYS, "a subject")
         key = reader.string(entry, "key", "subject", required=True)
         name = reader.string(entry, "name", "subject", required=True)
-        kind = reader.string(entry, "kind", "subject") or "muscle"
+        kind = reader.choice(entry, "kind", fields.SUBJECT_KINDS, "subject", "unknown-kind")
+        kind = kind or "muscle"
         group = reader.string(entry, "group", "subject")
         located_aliases = reader.located_strings(entry, "aliases")
         aliases = [alias for alias, _ in located_aliases]

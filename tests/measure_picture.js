@@ -77,10 +77,17 @@ async ({picture, keyed, blank, blankKeyed, width, background}) => {
     if (isKey(blankKey.data, p * 4)) blankKeyPixels++;
     blankTotal += luminance(blankPlain.data, p * 4);
   }
+  // The highlight's colour, and the same pixels' colour unhighlighted (what the tint adds):
+  // the median of each channel over the highlight.
+  const channels = (d) => [0, 1, 2].map((c) => {
+    const values = [];
+    for (let p = 0; p < n; p++) if (mask[p] && p * 4 < d.length) values.push(d[p * 4 + c]);
+    return median(values);
+  });
   return {
     width, height: h, keyPixels, box: [minX, minY, maxX + 1, maxY + 1],
     fillContrast: contrast(fill, around), outlineContrast: contrast(darkest, around),
     fill, around, darkest, meanLuminance: total / n, blankMeanLuminance: blankTotal / n,
-    blankKeyPixels,
+    blankKeyPixels, fillColour: channels(plain.data), blankColour: channels(blankPlain.data),
   };
 }

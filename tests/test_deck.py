@@ -147,7 +147,7 @@ def test_every_muscle_group_has_an_integrative_card(deck):
     groups = {
         key
         for key, subject in sources.subjects.items()
-        if subject.kind == "group" and subject.named_in_source and subject.group is None
+        if subject.kind in ("group", "region") and subject.named_in_source and subject.group is None
     }
     assert groups - integrative == set()
 

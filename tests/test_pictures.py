@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import re
 import shutil
@@ -25,16 +26,19 @@ from flashgen.pictures import (
     CAPTION_PX,
     MAX_ASPECT,
     MIN_SHARE,
+    PICTURE_CSS,
     PICTURE_PREFIX,
     WIDTH_PX,
     Box,
+    Picture,
+    answer_picture,
     choose_view,
     deck_pictures,
     frame,
     giveaway_names,
     highlight_share,
-    is_joint,
     load_diagrams,
+    min_crop_side,
     names_in,
     path_outline,
     picture_box,
@@ -44,7 +48,8 @@ from flashgen.pictures import (
 )
 from flashgen.pipeline import compile_deck
 from flashgen.preview import card_sides
-from flashgen.sources import load_sources
+from flashgen.problems import Where
+from flashgen.sources import Subject, load_sources
 
 TEST_DIAGRAMS = Path(__file__).parent / "diagrams"
 SHOTS = REPO / "build" / "screenshots" / "pictures"
@@ -67,18 +72,18 @@ SUBJECTS = [
     {"key": "gastrocnemius", "name": "Gastrocnemius", "kind": "muscle", "group": "calf"},
     {"key": "soleus", "name": "Soleus", "kind": "muscle", "group": "calf"},
     {"key": "tibialis-posterior", "name": "Tibialis posterior", "kind": "muscle", "group": "calf"},
-    {"key": "achilles-tendon", "name": "Achilles tendon", "kind": "structure", "group": "calf"},
+    {"key": "achilles-tendon", "name": "Achilles tendon", "kind": "tendon", "group": "calf"},
     {"key": "hamstrings", "name": "Hamstrings", "kind": "group"},
     {"key": "biceps-femoris", "name": "Biceps femoris", "kind": "muscle", "group": "hamstrings"},
     {"key": "medial-hamstrings", "name": "Semitendinosus and semimembranosus", "kind": "muscle",
      "group": "hamstrings"},
-    {"key": "hip", "name": "Hip", "kind": "group", "aliases": ["hip joint"]},
+    {"key": "hip", "name": "Hip", "kind": "region", "aliases": ["hip joint"]},
     {"key": "hip-extensors", "name": "Hip extensors", "kind": "group", "group": "hip"},
     {"key": "glutes", "name": "Gluteal muscles", "kind": "group"},
     {"key": "gluteus-maximus", "name": "Gluteus maximus", "kind": "muscle", "group": "glutes"},
     {"key": "gluteus-medius", "name": "Gluteus medius", "kind": "muscle", "group": "glutes"},
     {"key": "gluteus-minimus", "name": "Gluteus minimus", "kind": "muscle", "group": "glutes"},
-    {"key": "knee", "name": "Knee joint", "kind": "structure"},
+    {"key": "knee", "name": "Knee joint", "kind": "joint"},
     {"key": "stance", "name": "Stance phase", "kind": "term"},
 ]  # fmt: skip
 
@@ -350,7 +355,11 @@ def test_framing_keeps_the_highlight_large_in_a_phone_shaped_picture(highlight):
     assert 1 / MAX_ASPECT - 1e-6 <= aspect <= MAX_ASPECT + 1e-6 or too_long, (aspect, crop)
     share = highlight_share(highlight, crop)
     elongated = highlight_share(highlight, frame_tightest(highlight, drawing)) < MIN_SHARE
-    if elongated:  # as tight as the aspect limit allows: its long side fills the picture
+    side = min_crop_side(drawing)
+    assert min(crop.width, crop.height) >= side - 1e-6  # landmarks around a small structure
+    if share < MIN_SHARE and not elongated:  # widened to the minimum crop, no further
+        assert min(crop.width, crop.height) <= side + 1e-6, crop
+    elif elongated:  # as tight as the aspect limit allows: its long side fills the picture
         assert highlight.height / crop.height >= 0.95 or highlight.width / crop.width >= 0.95, crop
     else:
         assert share >= MIN_SHARE, (share, crop)
@@ -368,7 +377,6 @@ def frame_tightest(highlight: Box, drawing: Box) -> Box:
 def test_only_shapes_get_picture_cards(drawn_deck):
     sources, _ = load_sources(drawn_deck)
     subjects = sources.subjects
-    assert is_joint(subjects["knee"]) and not is_joint(subjects["achilles-tendon"])
     shapes = {key for key in subjects if shows_a_shape(key, subjects)}
     assert shapes == {
         "calf",
@@ -388,6 +396,230 @@ def test_only_shapes_get_picture_cards(drawn_deck):
     deck = compile_deck(drawn_deck)
     picture_ids = {n.card.id for n in deck.notes() if n.card.id.startswith(PICTURE_PREFIX)}
     assert picture_ids == {f"picture-{kind}-{key}" for key in shapes for kind in ("which", "point")}
+
+
+def test_a_subjects_kind_says_whether_a_picture_can_tell_it_apart():
+    def subject(key, kind, group=None):
+        return Subject(key, key, kind, group, (), False, None, Where("subjects.yaml"))
+
+    subjects = {
+        s.key: s
+        for s in (
+            subject("m", "muscle", "g"), subject("t", "tendon", "g"), subject("f", "fascia"),
+            subject("b", "bone"), subject("j", "joint", "r"), subject("r", "region"),
+            subject("term", "term", "topic"), subject("topic", "group"), subject("g", "group"),
+            subject("mixed", "group"), subject("m2", "muscle", "mixed"),
+            subject("j2", "joint", "mixed"), subject("outer", "group"),
+            subject("g2", "group", "outer"), subject("m3", "muscle", "g2"),
+        )
+    }  # fmt: skip
+    shapes = {key for key in subjects if shows_a_shape(key, subjects)}
+    # Tissues and groups of them; a group of shape groups too. Not a joint, a region, a term,
+    # a group of terms, nor a group holding a joint.
+    assert shapes == {"m", "t", "f", "b", "g", "m2", "outer", "g2", "m3"}
+
+
+def test_an_unknown_kind_is_a_located_error_with_a_suggestion(make_cards, runner):
+    cards = make_cards()
+    (cards / "subjects.yaml").write_text(
+        "subjects:\n"
+        "  - {key: soleus, name: Soleus, kind: musle}\n"
+        "  - {key: knee, name: Knee joint, kind: structure}\n"
+        "  - {key: calf, name: Calf muscles, kind: group}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["check", str(cards)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    kinds = "muscle, group, tendon, fascia, bone, joint, region, term"
+    rows = (cards / "subjects.yaml").read_text(encoding="utf-8").splitlines()
+    musle, structure = rows[1].index("musle") + 1, rows[2].index("structure") + 1
+    assert (
+        f"{cards}/subjects.yaml:2:{musle}: error: 'kind' is 'musle', not one of {kinds}; did "
+        "you mean 'muscle'? [unknown-kind]"
+    ) in result.stderr.splitlines(), result.stderr
+    assert (
+        f"{cards}/subjects.yaml:3:{structure}: error: 'kind' is 'structure', not one of {kinds} "
+        "('structure' was split: a tendon, fascia, bone or joint is now named as such) "
+        "[unknown-kind]"
+    ) in result.stderr.splitlines(), result.stderr
+    assert "Traceback" not in result.output
+
+
+def _answer_pictures(root: Path) -> dict[str, str]:
+    """Each written card's picture after the answer: the picture's name, or ''."""
+    deck = compile_deck(root)
+    return {
+        note.card.id: " ".join(re.findall(r'src="([^"]+)"', note.fields[-4]))
+        for note in deck.notes()
+        if not note.card.generated
+    }
+
+
+def test_joints_and_regions_never_show_muscles_in_their_place(drawn_deck):
+    """The hip-location case of issue 20: "Acetabulum" under the gluteal muscles highlighted."""
+    write_yaml(drawn_deck / "hip.yaml", {"cards": [
+        {"id": "hip-location", "subject": "hip", "source": "S1", "back": "Acetabulum",
+         "front": "Hip: in which socket of the pelvis does the femoral head sit?"},
+        {"id": "knee-where", "subject": "knee", "source": "S1", "back": "Femur and tibia",
+         "front": "Knee: which two long bones meet at the knee joint?"},
+        {"id": "stance-when", "subject": "stance", "source": "S1", "back": "Foot on the ground",
+         "front": "Gait: what defines stance?"},
+    ]})  # fmt: skip
+    pictures = deck_pictures(load_sources(drawn_deck)[0])
+    assert "hip" not in pictures  # drawn through its members only (the hip extensors): none
+    shown = _answer_pictures(drawn_deck)
+    assert shown["hip-location"] == shown["stance-when"] == ""
+    assert shown["soleus-depth"] == pictures["soleus"].highlighted.name
+    # The test drawing draws the knee joint as its own region: that picture is shown.
+    assert pictures["knee"].regions == (("knee",),)
+    assert shown["knee-where"] == pictures["knee"].highlighted.name
+
+
+def test_a_group_card_answered_by_one_member_shows_that_member(drawn_deck):
+    write_yaml(drawn_deck / "glutes.yaml", {"subject": "glutes", "cards": [
+        {"id": "level", "source": "S1", "back": "Gluteus medius",
+         "front": "Glutes: which of them keeps the pelvis level in stance?"},
+        {"id": "which", "source": "S1", "back": "Abduction",
+         "front": "Glutes: what do the gluteus medius and minimus share?"},
+        {"id": "listed", "source": "S1",
+         "cloze": "Glutes: the {{c1::gluteus maximus}} covers the {{c2::gluteus medius}}."},
+    ]})  # fmt: skip
+    pictures = deck_pictures(load_sources(drawn_deck)[0])
+    shown = _answer_pictures(drawn_deck)
+    assert shown["level"] == pictures["gluteus-medius"].highlighted.name
+    assert shown["which"] == shown["listed"] == pictures["glutes"].highlighted.name
+
+
+PICTURE_ANSWER_CASES = {
+    # The ankle-foot-integrative case of issue 20: the answer is a tendon, the picture another
+    # subject that the question does not name.
+    "fails": ({"subject": "soleus", "front": "Calf: which tissue stores the most elastic "
+               "energy to return at push-off?", "back": "Achilles tendon"}, True),
+    "another-muscle": ({"subject": "calf", "back": "The gluteus maximus",
+                                 "front": "Calf: which muscle lies above the calf?"}, True),
+    "right-subject": ({"subject": "achilles-tendon", "back": "Achilles tendon",
+                       "front": "Calf: which tissue stores the most elastic energy?"}, False),
+    "question-names-the-picture": ({"subject": "achilles-tendon", "back": "The calf muscles",
+                                    "front": "Calf: which muscles pull on the Achilles "
+                                    "tendon?"}, False),
+    "a-property-not-a-name": ({"subject": "soleus", "back": "Plantar flexion of the ankle",
+                               "front": "Calf: what does it do?"}, False),
+    "a-term": ({"subject": "soleus", "back": "Stance phase",
+                "front": "Calf: when is it most active?"}, False),
+    "no-picture": ({"subject": "hip", "back": "Gluteus maximus",
+                    "front": "Hip: which muscle is the largest there?"}, False),
+    "cloze": ({"subject": "hamstrings", "cloze": "Thigh: the {{c1::soleus}} lies below the "
+               "knee, not in the back of the thigh."}, True),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(PICTURE_ANSWER_CASES))
+def test_the_picture_answer_rule(drawn_deck, runner, case):
+    fields, fires = PICTURE_ANSWER_CASES[case]
+    write_yaml(drawn_deck / "more.yaml", {"cards": [{"id": "probe", "source": "S1", **fields}]})
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert result.exit_code == 0, result.stderr
+    found = [line for line in result.stderr.splitlines() if line.endswith("[picture-answer]")]
+    if not fires:
+        assert found == [], found
+        return
+    assert len(found) == 1, result.stderr
+    rows = (drawn_deck / "more.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, row in enumerate(rows, 1) if "subject:" in row)
+    column = rows[line - 1].index("subject:") + len("subject: ") + 1
+    assert found[0].startswith(f"{drawn_deck}/more.yaml:{line}:{column}: warning: "), found
+    assert runner.invoke(cli, ["check", str(drawn_deck), "--strict"]).exit_code == 1
+    allowed = {"id": "probe", "source": "S1", **fields,
+               "allow": {"picture-answer": "the picture is judged right"}}  # fmt: skip
+    write_yaml(drawn_deck / "more.yaml", {"cards": [allowed]})
+    assert "[picture-answer]" not in runner.invoke(cli, ["check", str(drawn_deck)]).stderr
+
+
+def test_the_picture_answer_rule_names_the_fix(drawn_deck, runner):
+    fields, _ = PICTURE_ANSWER_CASES["fails"]
+    write_yaml(drawn_deck / "more.yaml", {"cards": [{"id": "probe", "source": "S1", **fields}]})
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert (
+        ": warning: the answer 'Achilles tendon' names Achilles "
+        "tendon, but the picture after it highlights Soleus, which the question does not name: "
+        "set 'subject: achilles-tendon' if the card is about it, or name Soleus in the "
+        "question [picture-answer]"
+    ) in result.stderr, result.stderr
+
+
+def test_picture_cards_cite_what_their_drawing_follows(shipped_cards, runner):
+    """Each diagram names its sources (data-source on its root); a picture card cites those
+    of them its subject's own cards cite (all of them when they cite none)."""
+    deck = compile_deck(shipped_cards)
+    references = deck.sources.config.references
+    cited = 0
+    for note in deck.notes():
+        card = note.card
+        if card.id.startswith(PICTURE_PREFIX) and not card.retired:
+            keys = card.source_keys
+            assert keys and set(keys) <= set(references), (card.id, card.source)
+            view = deck.pictures[card.subject].view
+            root = (shipped_cards / "diagrams" / f"{view}.svg").read_text(encoding="utf-8")
+            drawn = re.search(r'data-source="([^"]*)"', root).group(1).split(", ")
+            assert set(keys) <= set(drawn), card.id
+            assert note.fields[-3], card.id  # the Source field the answer side shows
+            cited += 1
+    assert cited >= 60
+    tfl = next(n for n in deck.notes() if n.card.id == "picture-which-tensor-fasciae-latae")
+    assert tfl.card.source_keys == ["S66"]  # of the view's sources, the one about the TFL
+    # A source the deck does not list is a located error, as on a card.
+    path = shipped_cards / "diagrams" / "right-back.svg"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('data-source="S23a,', 'data-source="S51x, S23a,', 1), "utf-8")
+    result = runner.invoke(cli, ["check", str(shipped_cards)])
+    assert result.exit_code == 1
+    assert (
+        f"{shipped_cards}/diagrams/right-back.svg:1:1: error: source 'S51x' is not under "
+        "'references' in deck.yaml; did you mean 'S51'? [unknown-reference]"
+    ) in result.stderr.splitlines(), result.stderr
+
+
+def test_a_deck_without_references_cites_the_drawing_as_written(drawn_deck):
+    path = drawn_deck / "diagrams" / "right-back.svg"
+    text = path.read_text(encoding="utf-8")
+    drawn = 'data-source="A test drawing of the leg from behind"'
+    path.write_text(text.replace(drawn, 'data-source="Gray\'s Anatomy, plate 432"', 1))
+    notes = {n.card.id: n.card for n in compile_deck(drawn_deck).notes()}
+    assert notes["picture-which-gastrocnemius"].source == "Gray's Anatomy, plate 432"
+    # The deep view's cards cite the deep view.
+    assert notes["picture-which-soleus"].source == "A test drawing of the deep layer from behind"
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=150, deadline=500)
+@given(
+    names=st.lists(_TEXT, min_size=1, max_size=6),
+    aliases=st.lists(_TEXT, max_size=4),
+    answer=st.one_of(_TEXT, st.text("(()) the a an ssS -", max_size=4000)),
+    kind=st.sampled_from(["muscle", "group", "tendon", "joint", "region", "term"]),
+)
+def test_the_picture_answer_rule_reads_any_answer_in_time(names, aliases, answer, kind):
+    """Whatever the subjects' names and the answer hold (parentheses, plurals, long runs of
+    them), the rule and the picture decision answer quickly, naming only existing subjects."""
+    from flashgen.pictures import SubjectPictures, answered_subjects, picture_answer_problems
+    from flashgen.sources import Card
+
+    where = Where("subjects.yaml")
+    subjects = {f"s{i}": Subject(f"s{i}", name, kind if i else "group", None if i == 0 else
+                                 "s0", tuple(aliases), False, None, where)
+                for i, name in enumerate(names)}  # fmt: skip
+    assert answered_subjects(answer, subjects) <= set(subjects)
+    picture = SubjectPictures(highlighted=Picture("a.svg", b""), blank=Picture("b.svg", b""),
+                              regions=(("s0",),))  # fmt: skip
+    pictures = {key: picture for key in subjects}
+    cards = [Card(id=f"c{key}", where=where, front="Q?", back=answer, subject=key)
+             for key in subjects]  # fmt: skip
+    for problem in picture_answer_problems(cards, subjects, pictures):
+        assert problem.rule == "picture-answer" and problem.severity == "warning"
+    for card in cards:
+        assert answer_picture(card, subjects, pictures) in (None, picture.highlighted)
 
 
 def _visible(fragment: str) -> str:
@@ -526,17 +758,22 @@ def test_imported_deck_shows_pictures_and_anki_finds_every_file(tmp_path):
         on_disk = {p.name for p in Path(col.media.dir()).iterdir()}
         assert result.media == len(on_disk)
         notes = notes_by_card_id(col)
+        shown = 0
         for card in sources.cards:
             note = notes[card.id]
-            if card.subject in pictures:
-                expected = pictures[card.subject].highlighted.name
-                assert f'src="{expected}"' in note["Picture"], card.id
-                if card.retired:
-                    assert not note.cards(), card.id  # shipped without cards
-                    continue
-                answer = note.cards()[0].answer()
-                assert '<div class="fg-picture"><img src="' + expected in answer
-                assert expected in on_disk
+            picture = answer_picture(card, sources.subjects, pictures)
+            if picture is None:
+                assert "fg-view-" not in note["Picture"], card.id
+                continue
+            shown += 1
+            assert f'src="{picture.name}"' in note["Picture"], card.id
+            if card.retired:
+                assert not note.cards(), card.id  # shipped without cards
+                continue
+            answer = note.cards()[0].answer()
+            assert '<div class="fg-picture"><img src="' + picture.name in answer
+            assert picture.name in on_disk
+        assert shown > 100
         for key in pictures:
             if not shows_a_shape(key, sources.subjects):
                 continue
@@ -603,22 +840,43 @@ def _contrast(a: float, b: float) -> float:
     return (max(a, b) + 0.05) / (min(a, b) + 0.05)
 
 
-def test_the_palette_reads_on_day_and_night_backgrounds():
+def _css_colour(rule: str, prop: str) -> str:
+    """A colour of the picture CSS: ``prop`` in the rule whose selectors are ``rule``."""
     from flashgen.pictures import PICTURE_CSS
 
-    def colour(selector: str, prop: str) -> str:
-        block = re.search(re.escape(selector) + r"[^{]*\{([^}]*)\}", PICTURE_CSS)
-        assert block, selector
-        return re.search(rf"(?<![-\w]){prop}:\s*(#[0-9a-f]{{6}})", block.group(1)).group(1)
+    block = re.search(rf"^{re.escape(rule)}\s*\{{([^}}]*)\}}", PICTURE_CSS, re.M)
+    assert block, rule
+    return re.search(rf"(?<![-\w]){prop}:\s*(#[0-9a-f]{{6}})", block.group(1)).group(1)
 
-    skin_outline = _luminance(colour(".skin", "stroke"))
-    muscle = _luminance(colour(".muscle", "fill"))
-    highlight = _luminance(colour(".hl,", "fill"))
-    outline = _luminance(colour(".hl,", "stroke"))
+
+def _hue(hex_colour: str) -> float:
+    import colorsys
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return colorsys.rgb_to_hsv(r, g, b)[0] * 360
+
+
+def test_the_palette_reads_on_day_and_night_backgrounds():
+    skin, skin_outline = (_css_colour(".skin", p) for p in ("fill", "stroke"))
+    muscle = _css_colour(".muscle, .region, .ghost", "fill")
+    highlight, outline = (_css_colour(".hl", p) for p in ("fill", "stroke"))
     for background in ("#ffffff", NIGHT, NIGHT_CARD):
-        assert _contrast(skin_outline, _luminance(background)) >= MIN_CONTRAST, background
-    assert _contrast(highlight, muscle) >= MIN_CONTRAST
-    assert _contrast(outline, muscle) >= MIN_CONTRAST
+        assert _contrast(_luminance(skin_outline), _luminance(background)) >= MIN_CONTRAST
+    # The highlight is 3:1 darker than the muscles and the skin beside it, and so is its outline.
+    for around in (muscle, skin):
+        assert _contrast(_luminance(highlight), _luminance(around)) >= MIN_CONTRAST, around
+        assert _contrast(_luminance(outline), _luminance(around)) >= MIN_CONTRAST, around
+    # Tissues an atlas tells apart: red-brown muscle; ivory (warm, pale) bone; silvery (cool,
+    # pale) tendon; a pale, see-through sheet of fascia.
+    bone, tendon = _css_colour(".bone", "fill"), _css_colour(".tendon", "fill")
+    assert 0 <= _hue(muscle) <= 20 and _luminance(muscle) < 0.2
+    assert 30 <= _hue(bone) <= 60 and _luminance(bone) > 0.5
+    assert 180 <= _hue(tendon) <= 240 and _luminance(tendon) > 0.5
+    assert re.search(r"^\.fascia \{[^}]*fill-opacity: 0\.[0-9]+;", PICTURE_CSS, re.M)
+    # A highlighted tendon, fascia or bone keeps its pale tissue, tinted: not the muscle's fill.
+    for tissue in (".hl.tendon", ".hl .tendon", ".hl.bone, .hl .bone", ".hl.fascia"):
+        tinted = _css_colour(tissue, "fill")
+        assert _luminance(tinted) > 0.3 and _contrast(_luminance(tinted), _luminance(highlight)) > 6
 
 
 @pytest.fixture(scope="module")
@@ -627,9 +885,18 @@ def shipped_pictures():
     return sources, deck_pictures(sources)
 
 
+TISSUE_KINDS = ("tendon", "fascia", "bone")
+"""Subjects whose highlight keeps their tissue's pale fill and texture, tinted."""
+MIN_TINT = 60
+"""A highlighted tendon, fascia or bone differs from its unhighlighted self by at least this
+much (the sum of the three channels' differences, 0-765): the tint is seen, not guessed."""
+
+
 def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pictures):  # noqa: F811
     """Rasterised as a learner's phone shows it: 390 px wide, on white and on Anki's night
-    backgrounds; the highlight is found as the pixels a key-coloured copy changes."""
+    backgrounds; the highlight is found as the pixels a key-coloured copy changes. A muscle (or
+    group) highlight is 3:1 darker than what is around it; a tendon, fascia or bone keeps its
+    pale tissue and is tinted; every highlight's outline is 3:1 against what is around it."""
     sources, pictures = shipped_pictures
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 420, "height": 900})
@@ -639,6 +906,7 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
         for key, item in sorted(pictures.items()):
             scale = PHONE_WIDTH / WIDTH_PX
             expected = to_picture(item.crop, item.highlight)
+            tissue = sources.subjects[key].kind in TISSUE_KINDS
             for background in ("#ffffff", NIGHT, NIGHT_CARD):
                 seen = page.evaluate(
                     MEASURE,
@@ -670,16 +938,25 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
                 tight = (y1 - y0) / (seen["height"] - CAPTION_PX * scale) >= 0.9 or (
                     x1 - x0
                 ) / seen["width"] >= 0.9
-                if share < MIN_SHARE and not tight:
+                smallest = (
+                    min(item.crop.width, item.crop.height)
+                    <= min_crop_side(picture_drawing(item)) + 1e-6
+                )  # a small structure, shown with its landmarks around it
+                if share < MIN_SHARE * 0.97 and not tight and not smallest:
                     failures.append(f"{where}: the highlight covers {share:.0%} of the picture")
-                if seen["fillContrast"] < MIN_CONTRAST:
+                if tissue:
+                    tint = sum(
+                        abs(a - b)
+                        for a, b in zip(seen["fillColour"], seen["blankColour"], strict=True)
+                    )
+                    if tint < MIN_TINT:
+                        failures.append(f"{where}: the tint adds only {tint} to the tissue")
+                    if seen["fill"] < 0.2:
+                        failures.append(f"{where}: a dark, muscle-like fill {seen['fill']:.2f}")
+                elif seen["fillContrast"] < MIN_CONTRAST:
                     failures.append(f"{where}: fill contrast {seen['fillContrast']:.2f}")
                 if seen["outlineContrast"] < MIN_CONTRAST:
                     failures.append(f"{where}: outline contrast {seen['outlineContrast']:.2f}")
-                if background != "#ffffff":
-                    for name in ("meanLuminance", "blankMeanLuminance"):
-                        if seen[name] >= MAX_NIGHT_LUMINANCE:
-                            failures.append(f"{where}: {name} {seen[name]:.2f}, a bright panel")
         for key, item in sorted(pictures.items()):
             for what, picture in (("highlighted", item.highlighted), ("blank", item.blank)):
                 for mode, background in (("day", "#ffffff"), ("night", NIGHT)):
@@ -692,6 +969,188 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
     finally:
         page.close()
     assert not failures, "\n".join(failures)
+
+
+def picture_drawing(item) -> Box:
+    """The view box of the diagram a picture was cut from."""
+    return next(d.view_box for d in _shipped_diagrams() if d.name == item.view)
+
+
+def _shipped_diagrams():
+    sources, _ = load_sources(SHIPPED_CARDS)
+    return load_diagrams(SHIPPED_CARDS, "cards/diagrams", sources.subjects)[0]
+
+
+NIGHT_BOUND = 0.45
+"""The team's night bound (issue 20): a picture's mean lightness on Anki's night background
+(#1c1c1e), at the width a 390 px phone gives a card's picture (358 px), stays under 0.45.
+Lightness is measured as the review that set the bound measured it: the mean luma of the
+pixels (Rec. 601 weights on the encoded values, 0 black to 1 white), which counts the
+pictures the review found bright (0.45-0.60: four unhighlighted "point to" fronts and the
+patellar tendon). Mid grey #777777 is 0.47; a picture that stays under the bound reads as a
+drawing on the dark card, not a lit panel."""
+NIGHT_WIDTH = 358
+
+MEAN_LUMA = """async ({src, width, background}) => {
+  const img = new Image(); img.src = src; await img.decode();
+  const height = Math.round(width * img.naturalHeight / img.naturalWidth);
+  const canvas = document.createElement('canvas'); canvas.width = width; canvas.height = height;
+  const context = canvas.getContext('2d');
+  context.fillStyle = background; context.fillRect(0, 0, width, height);
+  context.drawImage(img, 0, 0, width, height);
+  const d = context.getImageData(0, 0, width, height).data;
+  let total = 0;
+  for (let i = 0; i < d.length; i += 4) total += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
+  return total / 255 / (width * height);
+}"""
+
+
+def test_every_picture_stays_dark_at_night(browser, shipped_pictures):  # noqa: F811
+    """Every picture of the shipped deck, highlighted and unhighlighted ("point to" fronts),
+    under the night bound; and the measure itself tells a bright picture from a dark one."""
+    _, pictures = shipped_pictures
+    page = browser.new_page()
+    try:
+        page.set_content("<html><body></body></html>")
+
+        def luma(data: bytes) -> float:
+            arguments = {"src": _uri(data), "width": NIGHT_WIDTH, "background": NIGHT}
+            return float(page.evaluate(MEAN_LUMA, arguments))
+
+        panel = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect ' \
+                b'width="10" height="10" fill="#b0a090"/></svg>'  # fmt: skip
+        assert luma(panel) > NIGHT_BOUND  # a pale panel, as the old pictures had
+        bright = {}
+        for key, item in sorted(pictures.items()):
+            for what, picture in (("highlighted", item.highlighted), ("blank", item.blank)):
+                value = luma(picture.data)
+                if value >= NIGHT_BOUND:
+                    bright[f"{key} {what}"] = round(value, 3)
+        assert bright == {}
+    finally:
+        page.close()
+
+
+KEY_MASK = """async ({src, width}) => {
+  const img = new Image(); img.src = src; await img.decode();
+  const height = Math.round(width * img.naturalHeight / img.naturalWidth);
+  const canvas = document.createElement('canvas'); canvas.width = width; canvas.height = height;
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#ffffff'; context.fillRect(0, 0, width, height);
+  context.drawImage(img, 0, 0, width, height);
+  const d = context.getImageData(0, 0, width, height).data;
+  const bits = new Array(width * height);
+  let count = 0;
+  for (let p = 0; p < width * height; p++) {
+    const i = p * 4;
+    bits[p] = Math.abs(d[i] - 255) + d[i + 1] + Math.abs(d[i + 2] - 255) < 40 ? 1 : 0;
+    count += bits[p];
+  }
+  return {count, mask: bits.join('')};
+}"""
+
+
+def _live_views(sources):
+    """For each subject with picture cards: its view and the regions its picture highlights."""
+    from flashgen.pictures import _covers
+
+    diagrams = _shipped_diagrams()
+    covers = _covers(sources.subjects)
+    views = {}
+    for key in sources.subjects:
+        if shows_a_shape(key, sources.subjects):
+            chosen = choose_view(diagrams, covers[key], sources.subjects[key].kind == "group")
+            if chosen is not None:
+                views[key] = chosen
+    return views
+
+
+def test_no_two_pictures_with_different_answers_look_alike(browser):  # noqa: F811
+    """Issue 20: the hip abductors' picture was the gluteus medius's with one dashed line added
+    (the minimus under it). Every two "which is highlighted?" pictures of one view are drawn
+    on the whole view at one scale, their highlights key-coloured, and must differ in at least
+    a fifth of the smaller highlight's visible pixels."""
+    from flashgen.pictures import render
+
+    sources, _ = load_sources(SHIPPED_CARDS)
+    views = _live_views(sources)
+    page = browser.new_page()
+    masks = {}
+    try:
+        page.set_content("<html><body></body></html>")
+        for key, (diagram, hits) in sorted(views.items()):
+            data = render(diagram, [hit.index for hit in hits], diagram.view_box)
+            seen = page.evaluate(KEY_MASK, {"src": _uri(_keyed(data)), "width": 240})
+            masks[key] = (diagram.name, seen["count"], int(seen["mask"], 2) if seen["count"] else 0)
+    finally:
+        page.close()
+    alike = []
+    for first, second in itertools.combinations(sorted(masks), 2):
+        (view_a, count_a, mask_a), (view_b, count_b, mask_b) = masks[first], masks[second]
+        if view_a != view_b:
+            continue
+        differ = (mask_a ^ mask_b).bit_count()
+        if differ < 0.2 * min(count_a, count_b):
+            alike.append(f"{first} / {second}: {differ} of {min(count_a, count_b)} pixels")
+    assert len(masks) > 20
+    assert alike == []
+
+
+def test_a_point_to_target_hidden_in_its_view_is_outlined_dashed_on_the_answer(browser):  # noqa: F811
+    """Where the front of a "point to" card shows its target mostly under another shape, the
+    answer must draw it lifted to the front with a dashed outline: its region is marked deep.
+    Each target is key-coloured in the unhighlighted picture (what the front shows) and alone;
+    the share seen is the first count over the second."""
+    from flashgen.pictures import render
+
+    sources, pictures = load_sources(SHIPPED_CARDS)[0], None
+    views = _live_views(sources)
+    page = browser.new_page()
+    hidden = []
+    checked = 0
+    try:
+        page.set_content("<html><body></body></html>")
+        for key, (diagram, hits) in sorted(views.items()):
+            crop = deck_pictures(sources)[key].crop if pictures is None else pictures[key].crop
+            blank = render(diagram, (), crop).decode()
+            marked = blank
+            for hit in hits:
+                shapes = [hit.node] if hit.node.tag != "g" else [
+                    node for node in _descendants(hit.node)
+                    if node.tag != "g" and "fibre" not in node.classes
+                    and "tendon" not in node.classes
+                ]  # fmt: skip
+                for shape in shapes:
+                    geometry = " ".join(
+                        f'{name}="{html.escape(shape.attributes[name])}"'
+                        for name in ("d", "cx", "cy", "rx", "ry", "points")
+                        if name in shape.attributes
+                    )
+                    assert marked.count(geometry) == 1, (key, geometry[:40])
+                    marked = marked.replace(geometry, geometry + ' data-target=""')
+            target = (
+                "[data-target] { fill: #ff00ff !important; fill-opacity: 1 !important; }"
+                " .ghost, .fascia { visibility: hidden; }"  # see-through: they hide nothing
+                " [data-target] { visibility: visible; }"
+            )
+            alone = "svg * { visibility: hidden; } [data-target] { visibility: visible; }"
+            counts = []
+            for css in (target, target + alone):
+                svg = marked.replace("</style>", css + "</style>", 1).encode()
+                counts.append(page.evaluate(KEY_MASK, {"src": _uri(svg), "width": 240})["count"])
+            seen, whole = counts
+            checked += 1
+            if whole and seen / whole < 0.5 and not all(hit.deep for hit in hits):
+                hidden.append(f"{key}: {seen / whole:.0%} of it shows, not marked deep")
+    finally:
+        page.close()
+    assert checked >= 30 and hidden == []
+
+
+def _descendants(node):
+    for child in node.children:
+        yield child
+        yield from _descendants(child)
 
 
 def test_a_hostile_diagram_reaches_no_picture():

@@ -20,7 +20,9 @@ from flashgen.sources import load_sources
 from flashgen.yamlsource import parse, read_text, to_plain
 
 # The problems that say a file's shape is wrong: what a schema can know.
-SHAPE_RULES = {"unknown-key", "wrong-type", "empty-field", "missing-key", "card-kind"}
+SHAPE_RULES = {
+    "unknown-key", "wrong-type", "empty-field", "missing-key", "card-kind", "unknown-kind",
+}  # fmt: skip
 BASIC = {"id": "c", "front": "q?", "back": "a"}
 CLOZE = {"id": "c", "cloze": "a {{c1::b}}"}
 SUBJECT = {"key": "a", "name": "A"}
@@ -168,6 +170,7 @@ GOOD: dict[ValueType, list[object]] = {
     "boolean": [True, False],
     "words": [["a", "b"], "a", [], [3]],
     "text-map": [{"a": "x"}, {}, {"a": 3}],
+    "choice": list(fields.SUBJECT_KINDS),  # the one choice: a subject's kind
     "subjects": [[{"key": "b", "name": "B"}], []],
     "cards": [[BASIC], [CLOZE], []],
 }
@@ -178,6 +181,7 @@ BAD: dict[ValueType, list[object]] = {
     "boolean": ["true", 1, None],
     "words": [[""], [None], [True], True, None, {"a": "b"}, [["a"]]],
     "text-map": ["x", ["a"], {"a": ""}, {"a": None}, {"a": True}, {"a": ["x"]}, None],
+    "choice": ["structure", "Muscle", "musle", "", None, 7, True, ["muscle"]],
     "subjects": ["x", ["x"], [{"name": "B"}], [{"key": "b", "name": "B", "bogus": 1}], None],
     "cards": ["x", ["x"], [{"id": "c"}], [{**BASIC, "cloze": "{{c1::a}}"}], [{"front": "q"}]],
 }

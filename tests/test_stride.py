@@ -21,7 +21,7 @@ from flashgen.build import build
 from flashgen.check import RULES
 from flashgen.cli import cli
 from flashgen.notetypes import CSS
-from flashgen.pictures import deck_pictures
+from flashgen.pictures import answer_picture, deck_pictures
 from flashgen.pipeline import compile_deck
 from flashgen.preview import preview
 from flashgen.problems import Where
@@ -57,13 +57,13 @@ SUBJECTS = [
     {"key": "stance-phase", "name": "Stance phase", "kind": "term", "group": "gait",
      "named_in_source": True, "aspects": ["definition"]},
     {"key": "ankle-foot", "name": "Ankle and foot", "kind": "group", "named_in_source": True},
-    {"key": "ankle", "name": "Ankle joint", "kind": "structure", "group": "ankle-foot",
+    {"key": "ankle", "name": "Ankle joint", "kind": "joint", "group": "ankle-foot",
      "named_in_source": True},
     {"key": "calf", "name": "Calf muscles", "kind": "group", "named_in_source": True},
     {"key": "gastrocnemius", "name": "Gastrocnemius", "kind": "muscle", "group": "calf",
      "named_in_source": True},
     {"key": "soleus", "name": "Soleus", "kind": "muscle", "group": "calf", "named_in_source": True},
-    {"key": "achilles-tendon", "name": "Achilles tendon", "kind": "structure", "group": "calf",
+    {"key": "achilles-tendon", "name": "Achilles tendon", "kind": "tendon", "group": "calf",
      "named_in_source": True},
     {"key": "hip", "name": "Hip", "kind": "group", "named_in_source": True},
     {"key": "hip-flexors", "name": "Hip flexors", "kind": "group", "group": "hip",
@@ -872,9 +872,9 @@ def test_shipped_stride_cards_show_charts_in_anki(tmp_path, shipped_charts):
                 chart = charts.subjects.get(card.subject or "", charts.overview)
                 field = notes[card.id]["Picture"]
                 assert f'<img class="fg-chart" src="{chart.name}"' in field, card.id
-                if card.subject in pictures and not card.picture:  # after the highlighted one
-                    highlighted = pictures[card.subject].highlighted.name
-                    assert field.index(highlighted) < field.index(chart.name), card.id
+                highlighted = answer_picture(card, sources.subjects, pictures)
+                if highlighted is not None and not card.picture:  # after the highlighted one
+                    assert field.index(highlighted.name) < field.index(chart.name), card.id
                 # The chart is credited: every reference its numbers come from is the card's
                 # own or named on the Source field's "Chart data" line.
                 source = html.unescape(notes[card.id]["Source"])
