@@ -172,7 +172,7 @@ def _write_collection(
         digest = content_hash(data.fields, data.tags, data.notetype_id, data.deck)
         locked = lock.cards.get(card_id)
         mod = next_mod(locked, digest, now, lock.release.first)
-        entry = LockedCard(data.guid, data.deck, data.notetype_id, digest, mod)
+        entry = LockedCard(data.guid, data.deck, data.notetype_id, digest, mod, data.retired)
         entries[card_id] = locked if entry == locked else entry  # one copy when unchanged
         tally.add(classify(data, locked, digest), data)
         shipped.write(release_line(data))

@@ -51,6 +51,8 @@ class LockedCard:
     notetype: int
     hash: str
     mod: int
+    retired: bool = False
+    """Released retired (without cards): a later change to it is no new retirement."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +164,8 @@ class Lock:
             "cards",
             (
                 f'{quote(card_id)}: {{"deck": {quote(c.deck)}, "guid": {quote(c.guid)}, '
-                f'"hash": {quote(c.hash)}, "mod": {c.mod}, "notetype": {c.notetype}}}'
+                f'"hash": {quote(c.hash)}, "mod": {c.mod}, "notetype": {c.notetype}'
+                f"{_RETIRED if c.retired else ''}}}"
                 for card_id, c in sorted(self.cards.items())
             ),
             last=True,
@@ -184,6 +187,9 @@ class LockError(Exception):
 
 
 _ENTRY_KEYS = {"guid", "deck", "notetype", "hash", "mod"}
+_RETIRED_ENTRY_KEYS = {*_ENTRY_KEYS, "retired"}
+_RETIRED = ', "retired": true'
+"""A retired card's entry carries this last (as json.dumps with sorted keys writes it)."""
 _MAX_NOTETYPE = (1 << 63) - 1
 
 
@@ -200,12 +206,16 @@ def _locked_card(entry: Any, shared: dict[Any, Any]) -> LockedCard:
     deck = str(entry["deck"])
     notetype = _whole(entry["notetype"], "notetype", _MAX_NOTETYPE)
     mod = _whole(entry["mod"], "mod", MAX_MOD)
+    retired = entry.get("retired", False)
+    if retired is not True and "retired" in entry:
+        raise ValueError("'retired' is true when present")
     return LockedCard(
         guid=str(entry["guid"]),
         deck=shared.setdefault(deck, deck),
         notetype=shared.setdefault(notetype, notetype),
         hash=str(entry["hash"]),
         mod=shared.setdefault(mod, mod),
+        retired=retired,
     )
 
 
@@ -269,7 +279,7 @@ def read_lock(path: Path, shown: str) -> Lock:
     def compact(entry: dict[str, Any]) -> Any:
         # Each card's entry becomes a LockedCard as soon as it is parsed, so the whole lock
         # never sits in memory as dicts.
-        if len(entry) == 5:
+        if len(entry) == 5 or (len(entry) == 6 and entry.get("retired") is True):
             # As flashgen writes an entry: checked without the general conversions below.
             deck, guid, digest = entry.get("deck"), entry.get("guid"), entry.get("hash")
             mod, notetype = entry.get("mod"), entry.get("notetype")
@@ -288,8 +298,9 @@ def read_lock(path: Path, shown: str) -> Lock:
                     shared.setdefault(notetype, notetype),
                     digest,
                     shared.setdefault(mod, mod),
+                    len(entry) == 6,
                 )
-        if entry.keys() == _ENTRY_KEYS:
+        if entry.keys() == _ENTRY_KEYS or entry.keys() == _RETIRED_ENTRY_KEYS:
             with contextlib.suppress(KeyError, TypeError, ValueError, OverflowError):
                 return _locked_card(entry, shared)
         return entry

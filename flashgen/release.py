@@ -51,11 +51,12 @@ NO_RELEASE = Release()
 
 def classify(note: NoteData, locked: LockedCard | None, digest: str) -> Kind:
     """What a note is in this release, against its entry in the lock (``digest`` is its
-    :func:`~flashgen.lock.content_hash`). A retired note is counted when it is retired, the
-    release its content changes (the ``retired`` tag and the reason join it)."""
+    :func:`~flashgen.lock.content_hash`). A note is ``retired`` in the release that retires
+    it (the ``retired`` tag and the reason join it); a change to a note released retired is a
+    change like any other."""
     if locked is not None and locked.hash == digest:
         return "unchanged"
-    if note.retired:
+    if note.retired and not (locked is not None and locked.retired):
         return "retired"
     return "new" if locked is None else "changed"
 

@@ -931,13 +931,14 @@ class Charts:
         return list(found.values())
 
     def for_card(self, card: Card) -> Picture | None:
-        """The chart a card shows after its answer: a stride card's subject's, else the overview
-        (which the overview's own card answers with)."""
+        """The chart a card shows after its answer: a stride card's subject's own, or none (the
+        overview, every muscle at once, answers only its own card: shown after a card about
+        something else, it was a long scroll and a Source field of another card's sources)."""
         if card.id == CHART_OVERVIEW_ID:
             return self.overview
         if "stride" not in card.aspects:
             return None
-        return self.subjects.get(card.subject or "", self.overview)
+        return self.subjects.get(card.subject or "")
 
 
 NO_CHARTS = Charts()
