@@ -81,7 +81,7 @@ def test_hooks_stop_a_commit_that_would_hurt_learners(deck_repo):
     calf.write_text(text.replace(match.group(0), f"{match.group(1)}Changed answer", 1), "utf-8")
     frozen = run_hook("flashgen-build-frozen", deck_repo)
     assert frozen.returncode == 1
-    assert "cards/deck.lock is out of date (0 new, 0 changed, 1 retired" in frozen.stderr
+    assert "cards/deck.lock is out of date (0 new, 1 changed, 0 retired" in frozen.stderr
     assert "run 'flashgen build' and commit the lock" in frozen.stderr
 
     calf.write_text(text.replace(match.group(0), f"{match.group(1)}''", 1), "utf-8")
