@@ -24,6 +24,7 @@ from flashgen.ids import deck_id
 from flashgen.lock import (
     LOCK_FILE,
     MAX_MOD,
+    RELEASE_FILE,
     LockedCard,
     Release,
     content_hash,
@@ -37,7 +38,6 @@ from flashgen.packaged import packed_images
 from flashgen.pipeline import CompiledDeck, compile_deck
 from flashgen.problems import FlashgenError, shown_safely
 from flashgen.release import (
-    RELEASE_FILE,
     Tally,
     classify,
     release_line,
@@ -209,10 +209,7 @@ def _write_collection(
     shipped.write(release_trailer((release or lock.release).number))
     if config.name not in decks:
         decks[config.name] = genanki.Deck(config.deck_id, config.name, "")
-    # The maintainer's description, then what the release brought (escaped like every text).
-    decks[config.name].description = to_html(config.description) + summary_html(
-        release or lock.release
-    )
+    decks[config.name].description = deck_description(config, release or lock.release)
     # Every id Anki stores derives from the newest note: unchanged sources, same bytes.
     timestamp = max((entry.mod for entry in entries.values()), default=now)
     shift = timestamp * 1000 - _PROVISIONAL_FIRST_ID
@@ -223,6 +220,14 @@ def _write_collection(
     counts = tally.counts
     changes = LockChanges(counts["new"], counts["changed"], counts["retired"], counts["unchanged"])
     return _Written(entries, cards, retired, deck.media(used), release, changes)
+
+
+def deck_description(config: DeckConfig, release: Release) -> str:
+    """The deck's description as Anki's deck overview shows it: the maintainer's, then what
+    the last release brought (escaped like every text). On one line: the overview keeps the
+    description's line breaks (white-space: pre-wrap), so each would show as a blank line."""
+    described = re.sub(r"<br>\n", "<br>", to_html(config.description)).replace("\n", " ")
+    return described + summary_html(release)
 
 
 def _zip_package(path: Path, collection: Path, media: Mapping[str, bytes]) -> None:

@@ -201,7 +201,8 @@ def check(cards_dir: Path, strict: bool, output_format: str, list_rules: bool, h
     show_default=True,
     help="text for a terminal, markdown for a pull request or release page, json for tools.",
 )
-def changes(cards_dir: Path, output_format: str) -> None:
+@HOOK
+def changes(cards_dir: Path, output_format: str, hook: bool) -> None:
     """Show what the next build would release against deck.lock: new, changed, retired
     and forgotten cards, each with its file and line and its question; writes nothing.
 
@@ -217,6 +218,8 @@ def changes(cards_dir: Path, output_format: str) -> None:
     from flashgen.pipeline import compile_deck
     from flashgen.release import changes_of, format_json, format_markdown, format_text
 
+    if hook and _staged_elsewhere(cards_dir):
+        return
     try:
         deck = compile_deck(cards_dir, shown_root=_shown(cards_dir)).usable()
         found = changes_of(deck)
@@ -257,23 +260,31 @@ def coverage(cards_dir: Path) -> None:
 @CARDS_DIR
 @_output_option("page", "build/<deck-name>.html")
 @click.option("--open", "open_page", is_flag=True, help="Open the page in a browser.")
+@click.option(
+    "--changed",
+    is_flag=True,
+    help="Only what the next build would release: new, changed (beside their old version) "
+    "and retired cards.",
+)
 @_friendly_errors
-def preview(cards_dir: Path, output: Path | None, open_page: bool) -> None:
+def preview(cards_dir: Path, output: Path | None, open_page: bool, changed: bool) -> None:
     """Write one self-contained HTML page showing every card, front and back.
 
     \b
     Example:
         flashgen preview --open
+        flashgen preview --changed -o build/release.html
 
     Cards are rendered with the deck's own templates and CSS, with a day/night
-    switch and a search box; the page works offline.
+    switch and a search box; the page works offline. With --changed, a reviewer
+    sees a release as learners will get it.
     """
     from flashgen.build import refuse_inside, write_atomically
     from flashgen.preview import preview as render_preview
 
     if output is not None:
         refuse_inside(output, cards_dir, "page")
-    result = render_preview(cards_dir, shown_root=_shown(cards_dir))
+    result = render_preview(cards_dir, shown_root=_shown(cards_dir), changed=changed)
     output = output or result.default_output
     write_atomically(output, lambda temporary: temporary.write_text(result.page, encoding="utf-8"))
     click.echo(f"Wrote {shown_safely(str(output))}")

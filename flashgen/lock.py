@@ -36,6 +36,8 @@ from flashgen.sources import SLUG, SLUG_RULE, Card, DeckConfig, malformed_deck_n
 from flashgen.yamlsource import read_regular_file
 
 LOCK_FILE = "deck.lock"
+RELEASE_FILE = "deck.release"
+"""Beside the lock: every released note's fields (:mod:`flashgen.release`)."""
 LOCK_VERSION = 2
 """Version 2 added ``release``; version 1 locks are read (their first release is taken to be
 their oldest ``mod``) and written back as version 2."""

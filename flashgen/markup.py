@@ -11,7 +11,7 @@ import gc
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -262,6 +262,25 @@ def picture_references(text: str) -> list[str]:
     if "!" not in text or "[" not in text or ("](" not in text and "]:" not in text):
         return []  # an inline picture needs "](", a reference-style one a "[p]: ..." line
     return picture_names(to_html(text))
+
+
+_IMG_TAG = re.compile(r"<img\b[^<>]*+>")
+
+
+def field_read_back(html_text: str, available: Collection[str]) -> str:
+    """Field HTML read back from a file (a note as ``deck.release`` recorded it), made as safe
+    as a field flashgen renders: cleaned with the same allow-list, Anki's sound tags inert, and
+    every picture a media file in ``available``; any other picture (an address, a file the
+    deck no longer packs) becomes the words "[picture]"."""
+    cleaned = _inert_av_tags(sanitize(html_text))
+    if "<img" not in cleaned:
+        return cleaned
+
+    def keep(match: re.Match[str]) -> str:
+        names = picture_names(match.group(0))
+        return match.group(0) if names and names[0] in available else "[picture]"
+
+    return _IMG_TAG.sub(keep, cleaned)
 
 
 def replace_picture_sources(html_text: str, replace: Callable[[str], str | None]) -> str:

@@ -11,11 +11,19 @@ import base64
 import mimetypes
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flashgen.build import slug
-from flashgen.markup import Cloze, attribute, clozes, escape_text, replace_picture_sources
+from flashgen.markup import (
+    Cloze,
+    attribute,
+    clozes,
+    escape_text,
+    field_read_back,
+    picture_names,
+    replace_picture_sources,
+)
 from flashgen.notes import NoteData
 from flashgen.notetypes import (
     BASIC_AFMT,
@@ -28,7 +36,8 @@ from flashgen.notetypes import (
 )
 from flashgen.packaged import packed_images
 from flashgen.pictures import Picture
-from flashgen.pipeline import compile_deck
+from flashgen.pipeline import CompiledDeck, compile_deck
+from flashgen.release import classified, shipped_notes
 from flashgen.stride import chart_image
 
 _SECTION = re.compile(r"\{\{([#^])([^}]+)\}\}(.*?)\{\{/\2\}\}", re.DOTALL)
@@ -158,6 +167,7 @@ body.fg-preview.nightMode { background: #0b0b0c; color: #ececec; }
 .fg-side-label { font-size: 13px; padding: 4px 10px; background: #374151; color: #ffffff; }
 .fg-note[hidden], .fg-group[hidden] { display: none; }
 .fg-overview { margin: 12px; }
+.fg-page-note { margin: 12px; font-size: 16px; }
 .fg-overview img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 """
 
@@ -206,13 +216,9 @@ def _search_text(sides: CardSides) -> str:
 RETIRED_HEADING = "Retired: no new learner gets these; learners who have them see them updated"
 
 
-def render_page(
-    title: str,
-    sides: list[CardSides],
-    media: Mapping[str, bytes],
-    overview: str | None = None,
-) -> str:
-    """The page; ``overview`` names the stride overview chart in ``media``, shown at the top."""
+def _by_place(sides: list[CardSides]) -> dict[str, list[CardSides]]:
+    """Cards by deck and file, the retired ones apart and last: the package holds no card of
+    their notes."""
     groups: dict[str, list[CardSides]] = {}
     retired: list[CardSides] = []
     for item in sides:
@@ -223,8 +229,26 @@ def render_page(
         place = "pictures" if card.generated else Path(card.where.path).stem
         groups.setdefault(f"{item.note.deck} \u203a {place}", []).append(item)
     if retired:
-        # Apart from the live cards, last: the package holds no card of these notes.
         groups[RETIRED_HEADING] = retired
+    return groups
+
+
+def render_page(
+    title: str,
+    sides: list[CardSides],
+    media: Mapping[str, bytes],
+    overview: str | None = None,
+    *,
+    grouped: Mapping[str, list[CardSides]] | None = None,
+    before: Mapping[str, CardSides] | None = None,
+    note: str = "",
+) -> str:
+    """The page; ``overview`` names the stride overview chart in ``media``, shown at the top.
+    ``grouped``: the cards already in sections (else ``sides`` by deck and file); ``before``:
+    old versions of cards, by :attr:`CardSides.key`, shown beside them; ``note``: a line of
+    text under the toolbar."""
+    groups = {k: v for k, v in (grouped or _by_place(sides)).items() if v}
+    before = before or {}
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -239,6 +263,8 @@ def render_page(
         '<button id="fg-night" type="button">Night mode</button>',
         "</header><main>",
     ]
+    if note:
+        out.append(f'<p class="fg-page-note">{escape_text(note)}</p>')
     if overview is not None:
         image = chart_image(
             Picture(overview, b""), "Stride chart: every leg muscle the article names"
@@ -254,10 +280,18 @@ def render_page(
                 f'data-search="{_search_text(item)}">'
             )
             key = attribute(item.key)
-            for side, content in (("Front", item.question), ("Back", item.answer)):
+            old = before.get(item.key)
+            pairs = (
+                (("Before: front", old.question), ("Front", item.question),
+                 ("Before: back", old.answer), ("Back", item.answer))
+                if old is not None
+                else (("Front", item.question), ("Back", item.answer))
+            )  # fmt: skip
+            for side, content in pairs:
                 out.append(
                     f'<div class="fg-side"><div class="fg-side-label">{side} \u00b7 {key}</div>'
-                    f'<div class="card" data-side="{side.lower()}" data-card="{key}">'
+                    f'<div class="card" data-side="{side.lower().replace(": ", "-")}" '
+                    f'data-card="{key}">'
                     f"{_inline_media(content, media)}</div><!--/side--></div>"
                 )
             out.append("</article>")
@@ -276,18 +310,66 @@ class Preview:
         return Path("build") / f"{slug(self.deck_name)}.html"
 
 
-def preview(cards_dir: Path, *, shown_root: str | None = None) -> Preview:
-    """The preview page for ``cards_dir``, which must have no errors."""
+def preview(cards_dir: Path, *, shown_root: str | None = None, changed: bool = False) -> Preview:
+    """The preview page for ``cards_dir``, which must have no errors. With ``changed``, only
+    what the next build would release: new, changed (each beside its old version, from
+    ``deck.release``) and retired cards."""
     deck = compile_deck(cards_dir, shown_root=shown_root).usable()
     notes = list(deck.notes())
     available = deck.available_media
+    overview = deck.charts.overview
+    if changed:
+        return _changed_preview(deck, notes)
     media = deck.media(
         n for note in notes for n in packed_images(note.card, note.fields, available)
     )
-    overview = deck.charts.overview
     if overview is not None:
         media = {**media, overview.name: overview.data}
     page = render_page(
         deck.config.name, card_sides(notes), media, overview.name if overview else None
     )
+    return Preview(deck.config.name, page)
+
+
+CHANGED_HEADINGS = {
+    "new": "New cards",
+    "changed": "Changed cards, each beside its old version",
+    "retired": RETIRED_HEADING,
+}
+
+
+def _changed_preview(deck: CompiledDeck, notes: list[NoteData]) -> Preview:
+    """The release as learners will get it: its new, changed and retired cards."""
+    shipped, why = shipped_notes(deck)
+    available = deck.available_media
+    groups: dict[str, list[CardSides]] = {heading: [] for heading in CHANGED_HEADINGS.values()}
+    before: dict[str, CardSides] = {}
+    shown: list[NoteData] = []
+    for kind, note in classified(notes, deck.lock.cards):
+        if kind == "unchanged":
+            continue
+        shown.append(note)
+        groups[CHANGED_HEADINGS[kind]].extend(card_sides([note]))
+        old = shipped.get(note.card.id) if shipped is not None and kind != "new" else None
+        if old is not None:
+            fields = tuple(field_read_back(field, available) for field in old.fields)
+            ordinals = (
+                tuple(sorted({c.number for c in clozes(fields[0])})) or (1,)
+                if note.notetype == "cloze"
+                else (1,)
+            )
+            was = replace(note, fields=fields, tags=old.tags, ordinals=ordinals, retired=False)
+            before.update((sides.key, sides) for sides in card_sides([was]))
+    media = deck.media(
+        n for note in shown for n in packed_images(note.card, note.fields, available)
+    )
+    media.update(
+        (name, available[name])
+        for sides in before.values()
+        for name in picture_names(sides.question + sides.answer)
+        if name in available
+    )
+    title = f"{deck.config.name}: the next release"
+    missing = f"Old versions not shown: {why}" if why else ""
+    page = render_page(title, [], media, None, grouped=groups, before=before, note=missing)
     return Preview(deck.config.name, page)

@@ -28,6 +28,7 @@ from flashgen.lock import (
     LOCK_FILE,
     MAX_LOCK_BYTES,
     MAX_TOPICS,
+    RELEASE_FILE,
     LockedCard,
     Release,
     content_hash,
@@ -42,7 +43,6 @@ from flashgen.yamlsource import read_regular_file
 if TYPE_CHECKING:
     from flashgen.pipeline import CompiledDeck
 
-RELEASE_FILE = "deck.release"
 RELEASE_FILE_VERSION = 1
 
 Kind = Literal["new", "changed", "retired", "unchanged"]
@@ -316,6 +316,25 @@ def _field_changes(note: NoteData, old: ShippedNote) -> tuple[FieldChange, ...]:
     return tuple(changes)
 
 
+def classified(
+    notes: Iterable[NoteData], lock_cards: Mapping[str, LockedCard]
+) -> Iterator[tuple[Kind, NoteData]]:
+    """Each note with what it is in the release, as a build counts it."""
+    for note in notes:
+        digest = content_hash(note.fields, note.tags, note.notetype_id, note.deck)
+        yield classify(note, lock_cards.get(note.card.id), digest), note
+
+
+def shipped_notes(deck: CompiledDeck) -> tuple[dict[str, ShippedNote] | None, str]:
+    """The last release's notes from ``deck.release``, by card id, or ``None`` and why not."""
+    sources = deck.sources
+    try:
+        path, shown = sources.root / RELEASE_FILE, sources.shown(RELEASE_FILE)
+        return read_release(path, shown, deck.lock.release.number), ""
+    except ReleaseFileError as exc:
+        return None, str(exc)
+
+
 def release_changes(
     notes: Iterable[NoteData],
     lock_cards: Mapping[str, LockedCard],
@@ -330,10 +349,8 @@ def release_changes(
     why). Entries are sorted by id."""
     found: dict[Kind, list[CardChange]] = {"new": [], "changed": [], "retired": []}
     unchanged = 0
-    for note in notes:
+    for kind, note in classified(notes, lock_cards):
         card = note.card
-        digest = content_hash(note.fields, note.tags, note.notetype_id, note.deck)
-        kind = classify(note, lock_cards.get(card.id), digest)
         if kind == "unchanged":
             unchanged += 1
             continue
@@ -430,15 +447,8 @@ def format_json(changes: ReleaseChanges) -> str:
 def changes_of(deck: CompiledDeck) -> ReleaseChanges:
     """What building ``deck`` would release against its ``deck.lock``, the old text of changed
     cards read from ``deck.release``; writes nothing."""
-    lock = deck.lock
-    root, sources = deck.sources.root, deck.sources
-    try:
-        shipped: dict[str, ShippedNote] | None = read_release(
-            root / RELEASE_FILE, sources.shown(RELEASE_FILE), lock.release.number
-        )
-        why = ""
-    except ReleaseFileError as exc:
-        shipped, why = None, str(exc)
+    lock, sources = deck.lock, deck.sources
+    shipped, why = shipped_notes(deck)
     shown_lock = sources.shown(LOCK_FILE)
     return release_changes(
         deck.notes(),

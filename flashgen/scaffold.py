@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flashgen.lock import LOCK_FILE
+from flashgen.lock import LOCK_FILE, RELEASE_FILE
 from flashgen.problems import ANY_CONTROL, FlashgenError, SourcesError, shown_safely
 from flashgen.schema import KINDS, SCHEMA_DIR, Kind, file_name, render
 from flashgen.sources import DECK_FILE, STRIDE_FILE, SUBJECTS_FILE, malformed_deck_name
@@ -162,13 +162,17 @@ An Anki deck, written as YAML in `{CARDS_DIR}/` and built with flashgen:
 
 ```console
 $ flashgen check
+$ flashgen changes
 $ flashgen build
 ```
 
-`flashgen check` lists every problem in the cards, with file and line. `flashgen build` writes
-`{apkg}` (import it into Anki, AnkiDroid or AnkiMobile) and updates
-`{CARDS_DIR}/{LOCK_FILE}`: commit the lock with each release, so the next build updates
-learners' cards in place and keeps their reviews. The deck's `id` and `key` in
+`flashgen check` lists every problem in the cards, with file and line. `flashgen changes` shows
+what the next build would release (new, changed, retired and forgotten cards, the old text of
+each changed field beside the new; `--format markdown` for a pull request). `flashgen build`
+writes `{apkg}` (import it into Anki, AnkiDroid or AnkiMobile) and updates
+`{CARDS_DIR}/{LOCK_FILE}` and `{CARDS_DIR}/{RELEASE_FILE}`: commit both with each release, so the
+next build updates learners' cards in place and keeps their reviews, and `flashgen changes` can
+show the old text. The deck's `id` and `key` in
 `{CARDS_DIR}/{DECK_FILE}` are fixed forever.
 
 Editors with the YAML language server (VS Code's YAML extension, Neovim, Helix, …) complete

@@ -58,7 +58,7 @@ def test_init_check_build_and_import_with_anki(runner, tmp_path, monkeypatch):
     # The commands the deck's own README gives, run where it says: in the deck's folder.
     readme = (deck / "README.md").read_text(encoding="utf-8")
     commands = [line[2:] for line in readme.splitlines() if line.startswith("$ flashgen ")]
-    assert commands == ["flashgen check", "flashgen build"]
+    assert commands == ["flashgen check", "flashgen changes", "flashgen build"]
     monkeypatch.chdir(deck)
     strict = runner.invoke(cli, ["check", "--strict"])
     assert (strict.exit_code, strict.stderr) == (0, ""), strict.output

@@ -21,9 +21,13 @@ FLASHGEN = Path(sys.executable).parent / "flashgen"
 
 
 def test_the_hooks_and_what_they_run_on():
-    assert list(BY_ID) == ["flashgen-check", "flashgen-build-frozen"]
+    assert list(BY_ID) == ["flashgen-check", "flashgen-build-frozen", "flashgen-changes"]
     assert BY_ID["flashgen-check"]["entry"] == "flashgen check --strict --hook"
     assert BY_ID["flashgen-build-frozen"]["entry"] == "flashgen build --frozen --hook"
+    assert BY_ID["flashgen-changes"]["entry"] == "flashgen changes --hook"
+    assert (
+        BY_ID["flashgen-changes"]["verbose"] is True
+    )  # shown on every commit, not only on failure
     for hook in HOOKS:
         assert hook["language"] == "python"
         assert hook["pass_filenames"] is False  # the whole deck, whichever files changed
