@@ -168,6 +168,8 @@ body.fg-preview.nightMode { background: #0b0b0c; color: #ececec; }
 .fg-note[hidden], .fg-group[hidden] { display: none; }
 .fg-overview { margin: 12px; }
 .fg-page-note { margin: 12px; font-size: 16px; }
+.fg-before { opacity: .8; }
+.fg-before .fg-side-label { background: #7c2d12; }
 .fg-overview img { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 """
 
@@ -289,7 +291,8 @@ def render_page(
             )  # fmt: skip
             for side, content in pairs:
                 out.append(
-                    f'<div class="fg-side"><div class="fg-side-label">{side} \u00b7 {key}</div>'
+                    f'<div class="fg-side{" fg-before" if side.startswith("Before") else ""}">'
+                    f'<div class="fg-side-label">{side} \u00b7 {key}</div>'
                     f'<div class="card" data-side="{side.lower().replace(": ", "-")}" '
                     f'data-card="{key}">'
                     f"{_inline_media(content, media)}</div><!--/side--></div>"
