@@ -594,16 +594,20 @@ class CardCraft:
         self.own_names = {key: frozenset(names) for key, names in tables.names.items()}
         self.answers: dict[tuple[str, tuple[str, ...]], list[Card]] = {}
         """(subject key, answer phrase) -> the first cards on that subject with that answer."""
-        self.fronts: list[tuple[Card, frozenset[tuple[str, ...]], str]] = []
+        self.fronts: list[tuple[Card, tuple[tuple[str, ...], ...], str]] = []
+        """Each side's card, answer phrases and front words (one string): kept only in a deck
+        with subjects, since no front can leak an answer that is on no subject."""
         self.first: dict[tuple[str, tuple[str, ...]], Card] = {}
         self.keyed: list[tuple[Card, list[tuple[str, tuple[str, ...]]]]] = []
 
     def add(self, card: Card, card_sides: list[Side]) -> None:
+        if not self.subjects:
+            return
         on_subject = card.subject is not None and card.subject in self.subjects
         keys = []
         for side in card_sides:
             phrases = [phrase for _, phrase in side.phrases]
-            self.fronts.append((card, frozenset(phrases), " ".join(side.shown)))
+            self.fronts.append((card, tuple(phrases), " ".join(side.shown)))
             if not on_subject:
                 continue
             subject = card.subject or ""

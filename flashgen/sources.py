@@ -673,24 +673,83 @@ def _read_card(node: YNode, defaults: dict[str, object], shown: str, reader: Rea
     )
 
 
-def _read_card_file(node: YMap, shown: str, reader: Reader) -> list[Card]:
-    reader.check_keys(node, CARD_FILE_KEYS, "a card file")
-    tags = reader.strings(node, "tags")
-    defaults: dict[str, object] = {
-        "tags": tuple(tags),
+_FILE_DEFAULT_KEYS = ("tags", "subject", "subdeck")
+
+
+def _file_defaults(node: YMap, reader: Reader) -> dict[str, object]:
+    """What a card file gives every card in it."""
+    return {
+        "tags": tuple(reader.strings(node, "tags")),
         "subject": reader.string(node, "subject", "card file"),
         "subdeck": reader.string(node, "subdeck", "card file"),
     }
-    cards = []
-    for entry in reader.required_list(node, "cards", shown, "'cards' must be a list of cards"):
-        card = _read_card(entry, defaults, shown, reader)
+
+
+class _CardFile:
+    """A card file's cards, each read as soon as its entry is parsed: the file is never held
+    as a tree of every card (a 16 MiB file would be hundreds of MB of nodes)."""
+
+    def __init__(self, shown: str, reader: Reader) -> None:
+        self.shown = shown
+        self.reader = reader
+        self.cards: list[Card] = []
+        self.defaults: dict[str, object] | None = None
+
+    def take(self, entry: YNode, root: YMap) -> None:
+        if self.defaults is None:  # the keys written before 'cards' (see _load_card_file)
+            self.defaults = _file_defaults(root, self.reader)
+        card = _read_card(entry, self.defaults, self.shown, self.reader)
         if card is not None:
-            cards.append(card)
+            self.cards.append(card)
         elif isinstance(entry, YMap):
             written_id = entry.items.get("id")
             if isinstance(written_id, YScalar) and written_id.value is not None:
-                reader.unread_ids.add(str(written_id.value).strip())
-    return cards
+                self.reader.unread_ids.add(str(written_id.value).strip())
+
+
+def _read_card_file(node: YMap, shown: str, reader: Reader) -> list[Card]:
+    """The cards of a card file parsed whole."""
+    reader.check_keys(node, CARD_FILE_KEYS, "a card file")
+    read = _CardFile(shown, reader)
+    read.defaults = _file_defaults(node, reader)
+    for entry in reader.required_list(node, "cards", shown, "'cards' must be a list of cards"):
+        read.take(entry, node)
+    return read.cards
+
+
+def _load_card_file(text: str, shown: str, reader: Reader) -> tuple[bool, list[Card]]:
+    """Whether the card file parsed, and its cards. Its cards are read as they are parsed;
+    should a file give its defaults (tags, subject, subdeck) after its cards, it is parsed
+    again whole (the defaults apply to every card), with the same result."""
+    problems, unread = len(reader.problems), set(reader.unread_ids)
+    read = _CardFile(shown, reader)
+    try:
+        node = parse(text, shown, stream=read.take, streamed_key="cards")
+    except YamlProblem as exc:
+        del reader.problems[problems:]  # a file that does not parse reports only that
+        reader.unread_ids = unread
+        reader.problems.append(exc.problem)
+        return False, []
+    top = _top_mapping(node, shown, reader, "a 'cards:' list")
+    if top is None:
+        return True, []
+    order = list(top.items)
+    streamed = "cards" in order and isinstance(top.items["cards"], YSeq)
+    late = streamed and any(
+        key in order and order.index(key) > order.index("cards") for key in _FILE_DEFAULT_KEYS
+    )
+    if late:
+        del reader.problems[problems:]
+        reader.unread_ids = unread
+        whole = parse(text, shown)
+        assert isinstance(whole, YMap)  # it parsed a moment ago
+        return True, _read_card_file(whole, shown, reader)
+    reader.check_keys(top, CARD_FILE_KEYS, "a card file")
+    if read.defaults is None:  # no card: the defaults are still checked
+        read.defaults = _file_defaults(top, reader)
+    if not streamed:
+        reader.required_list(top, "cards", shown, "'cards' must be a list of cards")
+    return True, read.cards
 
 
 def _yaml_files(root: Path) -> Iterator[Path]:
@@ -707,6 +766,19 @@ def _load_file(path: Path, sources: DeckSources, reader: Reader) -> None:
         reader.problems.append(problem)
         sources.unreadable.append(shown)
         return
+    if path.name not in (DECK_FILE, SUBJECTS_FILE):
+        try:
+            text = read_text(path, shown)
+        except YamlProblem as exc:
+            reader.problems.append(exc.problem)
+            sources.unreadable.append(shown)
+            return
+        reader.reading(text)
+        parsed, cards = _load_card_file(text, shown, reader)
+        if not parsed:
+            sources.unreadable.append(shown)
+        sources.cards.extend(cards)
+        return
     parsed, node = _load_yaml(path, shown, reader)
     if not parsed:
         sources.unreadable.append(shown)
@@ -715,15 +787,11 @@ def _load_file(path: Path, sources: DeckSources, reader: Reader) -> None:
         top = _top_mapping(node, shown, reader, "name, id and key")
         if top is not None:
             sources.config = _read_deck(top, reader)
-    elif path.name == SUBJECTS_FILE:
+    else:
         sources.subjects_file = shown
         top = _top_mapping(node, shown, reader, "a 'subjects:' list")
         if top is not None:
             sources.subjects = _read_subjects(top, shown, reader)
-    else:
-        top = _top_mapping(node, shown, reader, "a 'cards:' list")
-        if top is not None:
-            sources.cards.extend(_read_card_file(top, shown, reader))
 
 
 @contextmanager

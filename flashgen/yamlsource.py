@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -265,8 +266,19 @@ def _tag_message(tag: str) -> str:
     return f"YAML tag '{shown_tag}' is not allowed (tags never construct objects here)"
 
 
-def parse(text: str, shown: str) -> YNode | None:
-    """Parse one YAML document into located nodes; ``None`` for an empty document."""
+Stream = Callable[[YNode, YMap], None]
+"""Takes each item of a streamed list as soon as it is complete, with the document's root
+mapping as parsed so far."""
+
+
+def parse(
+    text: str, shown: str, *, stream: Stream | None = None, streamed_key: str = ""
+) -> YNode | None:
+    """Parse one YAML document into located nodes; ``None`` for an empty document.
+
+    With ``stream``, the items of the list under the root mapping's ``streamed_key`` are
+    handed to it one by one as each is complete, and not kept: a file of 100,000 cards is
+    never a tree of 100,000 cards (the list is left empty)."""
     parser = _Loader(text)
     written_control = has_control(text)
     stack: list[YMap | YSeq] = []
@@ -274,6 +286,7 @@ def parse(text: str, shown: str) -> YNode | None:
     waiting: list[tuple[str, YScalar] | None] = []
     root: YNode | None = None
     documents = 0
+    streamed: YSeq | None = None
 
     def refuse(message: str, rule: str, mark: _Mark | None) -> YamlProblem:
         return YamlProblem(Problem(_where(shown, mark), message, rule))
@@ -318,7 +331,11 @@ def parse(text: str, shown: str) -> YNode | None:
                     continue
                 parent = stack[-1]
                 if type(parent) is YSeq:
-                    parent.items.append(scalar)
+                    if parent is streamed:
+                        assert stream is not None and isinstance(root, YMap)
+                        stream(scalar, root)
+                    else:
+                        parent.items.append(scalar)
                     continue
                 assert isinstance(parent, YMap)
                 key = waiting[-1]
@@ -335,8 +352,12 @@ def parse(text: str, shown: str) -> YNode | None:
                 continue
             kind = type(event)
             if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                stack.pop()
+                done = stack.pop()
                 waiting.pop()
+                if streamed is not None and stack and stack[-1] is streamed:
+                    streamed.items.pop()  # the item just completed: handed over, not kept
+                    assert stream is not None and isinstance(root, YMap)
+                    stream(done, root)
                 continue
             if kind is yaml.StreamEndEvent or event is None:
                 break
@@ -380,6 +401,13 @@ def parse(text: str, shown: str) -> YNode | None:
                     parent.items[name] = node
                     parent.keys[name] = key_node
                     waiting[-1] = None
+                    if (
+                        stream is not None
+                        and name == streamed_key
+                        and parent is root
+                        and type(node) is YSeq
+                    ):
+                        streamed = node
             stack.append(node)
             waiting.append(None)
     except yaml.MarkedYAMLError as exc:
