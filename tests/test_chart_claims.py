@@ -196,7 +196,7 @@ CLAIMS = (
     # Hamstrings: brake the leg from about mid swing, peak in terminal swing, then extend the
     # hip into early stance.
     Claim(
-        ("hamstrings-stride-terminal-swing", "hamstrings-integrative"),
+        ("hamstrings-stride-terminal-swing", "hamstrings-stride-how"),
         "hamstrings",
         "covers",
         "slow",
