@@ -235,7 +235,7 @@ CLAIMS = (
     Claim(("stride-iliopsoas-onset",), "iliopsoas", "starts", "swing", "around toe-off"),
     Claim(("hip-extensors-stride",), "hip-extensors", "covers", "slow", "terminal swing"),
     Claim(("hip-extensors-stride",), "hip-extensors", "in", "propel", "loading"),
-    Claim(("hip-abductors-stride",), "hip-abductors", "covers", "pelvis", "midstance"),
+    Claim(("hip-abductors-trendelenburg",), "hip-abductors", "covers", "pelvis", "midstance"),
     Claim(("hip-rotators-stride",), "hip-rotators", "covers", "hip-joint", "loading"),
     Claim(
         ("stride-adductor-magnus-stance",),
