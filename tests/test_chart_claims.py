@@ -276,7 +276,9 @@ CLAIMS = (
     Claim(
         ("tibialis-anterior-landing-work",), "tibialis-anterior", "in", "lower-foot", "loading"
     ),  # fmt: skip
-    Claim(("tibialis-anterior-strike",), "tibialis-anterior", "in", "prepare", "terminal swing"),
+    Claim(
+        ("tibialis-anterior-strike-why",), "tibialis-anterior", "in", "prepare", "terminal swing"
+    ),  # fmt: skip
     Claim(("stride-tibialis-anterior-busy",), "tibialis-anterior", "covers", "lift-foot", "swing"),
     Claim(
         ("stride-tibialis-posterior-midstance", "tibialis-posterior-stride"),
