@@ -243,6 +243,7 @@ TERMS = {
     "negative work": ("negative-work-name", r"\bnegative work"),
     "stretch-shortening cycle": ("stretch-shortening-cycle-definition", r"stretch-shortening"),
     "DOMS": ("gait-doms-name", r"\bDOMS\b"),
+    "vasti": ("quadriceps-members", r"\bvasti\b"),
 }
 REQUIRED_TERMS = {
     "plantar flexion", "dorsiflexion", "eccentric, lengthening under load", "stance", "swing",
