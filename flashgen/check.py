@@ -283,6 +283,10 @@ class DeckTables:
         """Pictures and charts the run derived: what generated cards may show."""
         self.names = {key: subject_names(subject) for key, subject in sources.subjects.items()}
         """Every subject's names, as :func:`comparable` words, by key."""
+        self.good_tags: set[str] = set()
+        """Tags already found well-formed."""
+        self.references = frozenset(self.config.references if self.config is not None else ())
+        """deck.yaml's reference keys (none: sources are text)."""
         declared = self.config.context_cues if self.config is not None else ()
         # flashgen's own cues for the cards it generates belong to every vocabulary.
         generated = (PICTURE_CUE.removesuffix(":"), CHART_CUE.removesuffix(":"))
@@ -414,7 +418,11 @@ def _card_problems(
     if not SLUG.match(card.id):
         yield _problem(card.at("id"), f"card id '{card.id}' must be {SLUG_RULE}", "id-format")
     for tag in card.tags:
-        if not _TAG.match(tag):
+        if tag in tables.good_tags:  # cards share their file's tags: each is checked once
+            continue
+        if _TAG.match(tag):
+            tables.good_tags.add(tag)
+        else:
             reason = (
                 "contains a space"
                 if " " in tag
@@ -500,10 +508,15 @@ def _card_problems(
             )
     if not card.source:
         yield _problem(card.where, f"card '{card.id}' has no source", "missing-source")
-    else:
+    elif (
+        not tables.references.issuperset(card.source_keys)
+        if tables.references
+        else "!" in card.source  # no picture in a source (picture_references needs a "!")
+    ):
         yield from unknown_references(card.source, config, card.at("source"))
     if card.back is not None and config is not None:
-        count = len(words(card.back))
+        # n words take at least 2n - 1 characters: a short answer is never too long.
+        count = len(words(card.back)) if len(card.back) > 2 * config.max_answer_words else 0
         if count > config.max_answer_words:
             yield _problem(
                 card.at("back"),
@@ -523,7 +536,7 @@ def _card_problems(
         )
     for reason in _give_aways(card, card_sides, tables):
         yield _problem(card.at(_front_key(card)), reason, "give-away")
-    count = len(words(card.extra)) if card.extra else 0
+    count = len(words(card.extra)) if len(card.extra) > 2 * MAX_EXTRA_WORDS else 0
     if count > MAX_EXTRA_WORDS:
         yield _problem(
             card.at("extra"),

@@ -370,6 +370,8 @@ def cloze_in_link(text: str) -> str | None:
 
 
 def has_raw_html(text: str) -> bool:
-    if "<" in text and "]" in text:
+    if "<" not in text:
+        return False
+    if "]" in text:
         text = _ANGLE_TARGET.sub("](", text)
     return RAW_HTML.search(text) is not None

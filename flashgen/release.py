@@ -32,6 +32,7 @@ from flashgen.lock import (
     LockedCard,
     Release,
     content_hash,
+    json_strings,
 )
 from flashgen.markup import escape_text, markdown_literal
 from flashgen.notes import NoteData
@@ -47,6 +48,7 @@ RELEASE_FILE_VERSION = 1
 
 Kind = Literal["new", "changed", "retired", "unchanged"]
 NO_RELEASE = Release()
+_QUOTE = json.encoder.encode_basestring
 
 
 def classify(note: NoteData, locked: LockedCard | None, digest: str) -> Kind:
@@ -152,8 +154,8 @@ def summary_html(release: Release) -> str:
 
 
 def release_line(note: NoteData) -> str:
-    """A note as ``deck.release`` records it: one JSON line."""
-    return json.dumps([note.card.id, list(note.tags), list(note.fields)], ensure_ascii=False) + "\n"
+    """A note as ``deck.release`` records it: one JSON line, ``[id, [tags], [fields]]``."""
+    return f"[{_QUOTE(note.card.id)}, {json_strings(note.tags)}, {json_strings(note.fields)}]\n"
 
 
 def release_trailer(number: int) -> str:

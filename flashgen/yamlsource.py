@@ -292,10 +292,14 @@ def parse(
         return YamlProblem(Problem(_where(shown, mark), message, rule))
 
     get_event = parser.get_event
+    scalar_event = yaml.ScalarEvent
+    # Only a double-quoted scalar with a backslash escape can spell a control character the
+    # text does not hold as written: without a backslash, no scalar's style need be read.
+    escapes = "\\" in text
     try:
         while True:
             event = get_event()
-            if type(event) is yaml.ScalarEvent:
+            if type(event) is scalar_event:
                 # Most events are scalars: this path is written for speed, and does what the
                 # general path below does for any other event.
                 if event.anchor is not None:
@@ -303,25 +307,28 @@ def parse(
                 tag = event.tag
                 if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
                     raise refuse(_tag_message(tag), "yaml-tag", event.start_mark)
-                value: Scalar = event.value
+                text_value: str = event.value
+                value: Scalar = text_value
                 mark = event.start_mark
                 assert mark is not None  # both parsers mark every event
                 # In any value, name, key or id. Only a double-quoted scalar can spell one with
                 # an escape; any other holds it as written, so a text without one needs no search.
-                if (written_control or event.style == '"') and has_control(event.value):
-                    control = control_problem(event.value, _where(shown, mark))
+                if (written_control or (escapes and event.style == '"')) and has_control(
+                    text_value
+                ):
+                    control = control_problem(text_value, _where(shown, mark))
                     assert control is not None
                     raise YamlProblem(control)
                 if (
                     tag is None
-                    and (not event.value or event.value[0] in _MAYBE_NOT_TEXT)
+                    and (not text_value or text_value[0] in _MAYBE_NOT_TEXT)
                     and event.implicit[0]
                 ):
                     try:
-                        value = _scalar_value(event.value)
+                        value = _scalar_value(text_value)
                     except ValueError:  # an integer of more digits than Python converts
                         raise refuse(
-                            f"a number of {len(event.value)} digits; quote it to write it as text",
+                            f"a number of {len(text_value)} digits; quote it to write it as text",
                             "wrong-type",
                             mark,
                         ) from None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import re
 
 import genanki
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 
 from flashgen.check import comparable
 from flashgen.ids import note_guid
+from flashgen.lock import content_hash, json_strings
 from flashgen.sources import DeckConfig
 from flashgen.yamlsource import _scalar_value, parse
 
@@ -76,3 +79,21 @@ def test_plain_scalars_read_as_pyyamls_safe_loader_reads_them(word):
     assert got == expected or (got != got and expected != expected)  # NaN
     node = parse(f"a: {word}\n", "x.yaml")
     assert node.items["a"].value == got or got != got
+
+
+_FIELD = st.text(max_size=40)
+
+
+@settings(max_examples=500, deadline=1000)
+@given(
+    fields=st.lists(_FIELD, max_size=7),
+    tags=st.lists(_FIELD, max_size=4),
+    notetype=st.integers(0, 2**63 - 1),
+    deck=_FIELD,
+)
+def test_content_hashes_are_those_of_json_dumps(fields, tags, notetype, deck):
+    """The lock's hashes stay what they were: the same payload json.dumps wrote."""
+    payload = json.dumps([fields, sorted(tags), notetype, deck], ensure_ascii=False)
+    expected = hashlib.sha256(payload.encode()).hexdigest()[:24]
+    assert content_hash(fields, tags, notetype, deck) == expected
+    assert json_strings(fields) == json.dumps(fields, ensure_ascii=False)
