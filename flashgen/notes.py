@@ -94,11 +94,17 @@ def _html(text: str, packed: Mapping[str, str]) -> str:
     return replace_picture_sources(to_html(text), packed.get)
 
 
-def _source_html(card: Card, references: Mapping[str, str]) -> str:
-    """The card's source; with a deck's ``references``, each cited one in full."""
-    if not references:
-        return to_html(card.source)
-    return "<br>".join(references[key] for key in card.source_keys)
+def _source_html(card: Card, references: Mapping[str, str], seen: dict[str, str]) -> str:
+    """The card's source; with a deck's ``references``, each cited one in full. ``seen``:
+    sources already rendered (cards of a deck cite the same few, written alike)."""
+    html = seen.get(card.source)
+    if html is None:
+        if references:
+            html = "<br>".join(references[key] for key in card.source_keys)
+        else:
+            html = to_html(card.source)
+        seen[card.source] = html
+    return html
 
 
 def render_notes(
@@ -116,6 +122,7 @@ def render_notes(
     assert config is not None
     # Rendered once: a deck cites the same few references on every card.
     references = {key: to_html(text) for key, text in config.references.items()}
+    sources_seen: dict[str, str] = {}
     for card, guid in zip(cards, guids, strict=True):
         picture = ""
         subject = sources.subjects.get(card.subject or "")
@@ -128,7 +135,8 @@ def render_notes(
         chart = charts.for_card(card)
         if chart is not None:
             picture += chart_image(chart, chart_alt(card, sources, charts))
-        extra, source = _html(card.extra, packed_media), _source_html(card, references)
+        extra = _html(card.extra, packed_media)
+        source = _source_html(card, references, sources_seen)
         if chart is not None:
             source = credit_chart(source, card, charts.credit(chart), config.references)
         if card.retired:
