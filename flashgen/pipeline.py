@@ -47,7 +47,7 @@ from flashgen.pictures import (
     subject_pictures,
 )
 from flashgen.problems import Problem, SourcesError, sort_problems
-from flashgen.sources import Card, DeckConfig, DeckSources, load_sources
+from flashgen.sources import Card, DeckConfig, DeckSources, load_sources, shown_root_of
 from flashgen.stride import Charts, StrideData, chart_cards, derive_charts, load_stride
 
 
@@ -77,17 +77,26 @@ class Derived:
 
 def load(root: Path, *, shown_root: str | None = None) -> tuple[Loaded, list[Problem]]:
     """Read every source file once; the problems say what could not be read or is malformed."""
+    # The lock first: parsing a large one holds its whole text for a moment, better before
+    # the cards than on top of them.
+    shown = shown_root_of(root, shown_root)
+    lock: Lock | None = None
+    lock_problem: Problem | None = None
+    try:
+        lock = read_lock(root / LOCK_FILE, f"{shown}/{LOCK_FILE}" if shown else LOCK_FILE)
+    except LockError as exc:
+        lock_problem = exc.problem
+    except OSError:  # the cards directory itself cannot be read: load_sources says so
+        pass
     sources, problems = load_sources(root, shown_root=shown_root)
     diagrams, found = read_diagrams(sources)
     problems.extend(found)
     stride, found = load_stride(sources)
     problems.extend(found)
-    lock: Lock | None = None
-    if sources.config is not None:
-        try:
-            lock = read_lock(root / LOCK_FILE, sources.shown(LOCK_FILE))
-        except LockError as exc:
-            problems.append(exc.problem)
+    if sources.config is None:
+        lock = None  # without deck.yaml there is no release to compare with
+    elif lock_problem is not None:
+        problems.append(lock_problem)
     return Loaded(sources, diagrams, stride, lock), problems
 
 

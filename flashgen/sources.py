@@ -807,10 +807,15 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def shown_root_of(root: Path, shown_root: str | None) -> str:
+    """How messages name the cards directory ``root`` (``shown_root``, else its path)."""
+    shown = str(root) if shown_root is None else shown_root
+    return shown.rstrip("/") if shown not in {"", "/"} else shown
+
+
 def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSources, list[Problem]]:
     """Load every source file under ``root``; the problems say what could not be read."""
-    shown_root = str(root) if shown_root is None else shown_root
-    shown_root = shown_root.rstrip("/") if shown_root not in {"", "/"} else shown_root
+    shown_root = shown_root_of(root, shown_root)
     reader = Reader()
     sources = DeckSources(
         root=root, shown_root=shown_root, config=None, subjects={}, cards=[], files=[], media={}

@@ -309,14 +309,13 @@ def parse(
                     raise refuse(_tag_message(tag), "yaml-tag", event.start_mark)
                 text_value: str = event.value
                 value: Scalar = text_value
-                mark = event.start_mark
-                assert mark is not None  # both parsers mark every event
+                at: _Mark = event.start_mark  # type: ignore[assignment]  # every event has one
                 # In any value, name, key or id. Only a double-quoted scalar can spell one with
                 # an escape; any other holds it as written, so a text without one needs no search.
                 if (written_control or (escapes and event.style == '"')) and has_control(
                     text_value
                 ):
-                    control = control_problem(text_value, _where(shown, mark))
+                    control = control_problem(text_value, _where(shown, at))
                     assert control is not None
                     raise YamlProblem(control)
                 if (
@@ -330,21 +329,20 @@ def parse(
                         raise refuse(
                             f"a number of {len(text_value)} digits; quote it to write it as text",
                             "wrong-type",
-                            mark,
+                            at,
                         ) from None
-                scalar = YScalar(value, shown, mark.line + 1, mark.column + 1)
+                scalar = YScalar(value, shown, at.line + 1, at.column + 1)
                 if not stack:
                     root = scalar
                     continue
                 parent = stack[-1]
-                if type(parent) is YSeq:
+                if isinstance(parent, YSeq):
                     if parent is streamed:
                         assert stream is not None and isinstance(root, YMap)
                         stream(scalar, root)
                     else:
                         parent.items.append(scalar)
                     continue
-                assert isinstance(parent, YMap)
                 key = waiting[-1]
                 if key is None:
                     name = scalar.value
