@@ -932,8 +932,16 @@ def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str
     sections, whole = _group_sections(stride, subjects, key)
     names = [display_name(stride, subjects, m) for m in group.members]
     lines = [f"Members: {join_names(names)}."]
+    also = next((r.heading for s in sections for r in s.rows if r.heading.endswith(ALSO)), "")
     if group.unmeasured:
-        lines.append(f"No running data: {group.unmeasured}.")
+        lines.append(f"No running data: {group.unmeasured}: a row per member, no Whole group row.")
+    elif whole:
+        lines.append(
+            f"{WHOLE_GROUP}: what every member does."
+            + (f" '{also}': its other work." if also else "")
+        )
+    elif len(group.members) > 1:
+        lines.append("No job is shared by every member: a row per member.")
     lines.append(STRIDE_LINE)
     lines.extend(_gaps(stride, sections))
     for member in group.members:
@@ -942,16 +950,6 @@ def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str
                 f"{display_name(stride, subjects, member)}, not in our sources: "
                 f"{stride.muscles[member].unmeasured}."
             )
-    also = next((r.heading for s in sections for r in s.rows if r.heading.endswith(ALSO)), "")
-    if whole:
-        lines.append(
-            f"{WHOLE_GROUP}: what every member does"
-            + (f"; '{also}': what that member does besides." if also else ".")
-        )
-    if not whole and (len(group.members) == 1 or group.unmeasured):
-        lines.append("A row per member with data: what the others do is not known.")
-    elif not whole:
-        lines.append("A row per member: no job is shared by all of them.")
     return Layout(key, name, tuple(lines), tuple(sections))
 
 
@@ -1032,12 +1030,11 @@ def overview_chart_layout(
         if key in subjects and key not in leaves and stride.muscles[key].spans
     ]
     if others:
-        left_out.append(
-            f"{join_names(others, lower_first=True)}, which the article does not name (each "
-            "has its own chart)"
-        )
+        the = [f"the {_lower(name)}" for name in others]
+        listed = the[0] if len(the) == 1 else ", ".join(the[:-1]) + " and " + the[-1]
+        left_out.append(f"{listed}, which the article does not name (each has its own chart)")
     if left_out:
-        lines.append(f"Left out: {' and '.join(left_out)}.")
+        lines.append(f"Left out: {'; '.join(left_out)}.")
     return Layout("", "Leg muscles in one running stride", tuple(lines), sections)
 
 
@@ -1132,12 +1129,15 @@ def _greedy(words: list[str], size: float, width: float, bold: bool) -> list[str
     return lines
 
 
-def _wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
-    """Lines no wider than ``width``, as even as the fewest lines allow: no last line of one
-    short word under a full one."""
+def _wrap(
+    text: str, size: float, width: float, bold: bool = False, *, balance: bool = False
+) -> list[str]:
+    """Lines no wider than ``width``. Filled line by line, except that a last line of one word
+    (or every line, with ``balance``: titles and headings) is evened out: the lines are made as
+    even as the fewest lines allow."""
     words = text.split()
     lines = _greedy(words, size, width, bold)
-    if len(lines) < 2:
+    if len(lines) < 2 or not (balance or " " not in lines[-1]):
         return lines or [""]
     low, high = max(text_width(word, size, bold) for word in words), width
     if low >= high:
@@ -1250,7 +1250,7 @@ class _Drawing:
         css_class: str = "",
     ) -> None:  # fmt: skip
         height = LINE if size <= FONT else size + 6
-        for line in _wrap(content, size, WIDTH - 2 * PAD - 4, bold):
+        for line in _wrap(content, size, WIDTH - 2 * PAD - 4, bold, balance=bold):
             self.text(PAD + 2, self.y + height - 4, line, size=size, bold=bold, fill=fill,
                       css_class=css_class)  # fmt: skip
             self.y += height

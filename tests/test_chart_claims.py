@@ -765,3 +765,21 @@ def test_the_overview_card_is_answered_by_the_data_and_names_its_sources():
     shown = {ROLES[b.role].label for r in views[key] for b in r.bars}
     named = {label for label in (r.label for r in ROLES.values()) if label in card.extra}
     assert named and named <= shown, (named, shown)
+
+
+def test_a_missing_bar_is_said_to_be_missing_data_not_rest():
+    """Round 1's reader took the soleus' missing sprint brace for no work. Every chart says
+    which speeds it has no data for, and a muscle's `unmeasured` is said on its chart and on
+    every group chart that lists it."""
+    _, charts, stride = _shipped(SHIPPED_CARDS)
+    for key, picture in charts.subjects.items():
+        texts = " ".join(_texts(picture.data))
+        drawn = {section.speed.key for section in charts.layouts[key].sections}
+        for speed in stride.speeds.values():
+            if speed.key not in drawn:
+                assert f"{speed.label}: no data in our sources." in texts, (key, speed.key)
+        members = stride.groups[key].members if key in stride.groups else (key,)
+        for member in members:
+            if member in stride.muscles and stride.muscles[member].unmeasured:
+                assert stride.muscles[member].unmeasured in texts, (key, member)
+    assert stride.muscles["soleus"].unmeasured == "pre-activation at a sprint"
