@@ -1070,7 +1070,7 @@ STANCE_TRACK, SWING_TRACK = "#43464e", "#2f3137"
 TRACK_FILL = STANCE_TRACK
 """The lighter of the two: bars are drawn at 3:1 against it."""
 GUIDE, GRID, HATCH = "#a1a5ae", "#5d606a", "#1f2937"
-TWO_JOBS = "Two bars stacked in one row: two jobs at once."
+TWO_JOBS = "Stacked bars: two jobs at the same time."
 FONT_FAMILY = (
     '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, "Liberation Sans", sans-serif'
 )
