@@ -768,8 +768,6 @@ class Section:
     rows: tuple[ChartRow, ...]
     missing: tuple[str, ...] = ()
     """Names of members with no data at this speed."""
-    heading: bool = True
-    """Whether the speed's label heads it (the overview names its one speed once)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1013,7 +1011,7 @@ def overview_chart_layout(
         )
         rows.append(ChartRow(run[0], tuple(run), heading, reference, spans, note=note))
     sections = tuple(
-        Section(reference, tuple(rows[i : i + OVERVIEW_ROWS]), heading=i == 0)
+        Section(reference, tuple(rows[i : i + OVERVIEW_ROWS]))
         for i in range(0, len(rows), OVERVIEW_ROWS)
     )
     lines = [
@@ -1428,9 +1426,9 @@ def _draw(layout: Layout) -> bytes:
     index = 0
     for section in layout.sections:
         drawing.y += 10
-        if section.heading:
-            drawing.lines(f"{section.speed.label}: toe-off at {_num(section.speed.toe_off)}%",
-                          bold=True, css_class="speed")  # fmt: skip
+        # Every section says its speed, the overview's too: read mid-scroll, it stands alone.
+        drawing.lines(f"{section.speed.label}: toe-off at {_num(section.speed.toe_off)}%",
+                      bold=True, css_class="speed")  # fmt: skip
         if section.missing:
             drawing.lines(f"No data at this speed: {join_names(section.missing)}.", fill=MUTED,
                           css_class="subtitle")  # fmt: skip
