@@ -161,6 +161,8 @@ MAX_SPANS = 40
 against every other."""
 MAX_MEMBERS = 12
 """Members of one group: its Whole group row intersects every member's bars."""
+MAX_NESTING = 3
+"""Groups within groups: the hip extensors hold the hamstrings, one level."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +241,11 @@ class StrideData:
     speeds: dict[str, Speed]
     muscles: dict[str, MuscleData]
     groups: dict[str, GroupData] = field(default_factory=dict)
+    one_rows: dict[str, dict[str, tuple[Span, ...]] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Memo of each member's bars as one row (:func:`_as_one_row`): a group nested in several
+    others is derived once."""
 
     @property
     def reference(self) -> Speed | None:
@@ -647,34 +654,60 @@ def _read_groups(
                     "stride-group",
                 )
                 bad.add(key)
-    for key in groups:
-        if key in bad:
+    # One depth-first walk over every group: a member on the current path closes a cycle;
+    # each group's depth (groups within groups) is known once its members are done.
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    depth: dict[str, int] = {}
+    for root in groups:
+        if root in state:
             continue
-        path, stack = [key], [iter(groups[key].members)]
-        while stack:  # depth first; a member already on the path is a cycle
-            member = next(stack[-1], "")
+        state[root], path = 1, [root]
+        stack = [(root, iter(groups[root].members))]
+        while stack:
+            current, rest = stack[-1]
+            member = next(rest, "")
             if not member:
                 stack.pop()
                 path.pop()
+                state[current] = 2
+                below = [depth.get(m, 0) for m in groups[current].members if m in groups]
+                depth[current] = 1 + max(below, default=0)
+                deepest = all(depth.get(m, 0) <= MAX_NESTING + 1 for m in groups[current].members)
+                if depth[current] > MAX_NESTING + 1 and current not in bad and deepest:
+                    check.error(
+                        lists[current],
+                        f"group '{current}' nests groups more than {MAX_NESTING} deep",
+                        "stride-group",
+                    )
+                    bad.add(current)
                 continue
-            if member in path:
+            if member not in groups:
+                continue
+            if state.get(member) == 1:
+                cycle = [*path[path.index(member) :], member]
                 check.error(
-                    lists[key],
-                    f"group '{key}' contains itself: {' > '.join([*path, member])}",
+                    lists[current],
+                    f"group '{current}' contains itself: {' > '.join(cycle)}",
                     "stride-group",
                 )
-                bad.add(key)
-                break
-            if member in groups and member not in bad:
-                path.append(member)
-                stack.append(iter(groups[member].members))
-    changed = True
-    while changed:  # a group with a bad member is bad
-        changed = False
-        for key, group in groups.items():
-            if key not in bad and any(m in bad for m in group.members):
-                bad.add(key)
-                changed = True
+                bad.add(current)
+                continue
+            if state.get(member) == 2:
+                continue
+            state[member] = 1
+            path.append(member)
+            stack.append((member, iter(groups[member].members)))
+    # A group with a bad member is bad: walk up from the bad ones.
+    holders: dict[str, list[str]] = {}
+    for key, group in groups.items():
+        for member in group.members:
+            holders.setdefault(member, []).append(key)
+    pending = list(bad)
+    while pending:
+        for holder in holders.get(pending.pop(), []):
+            if holder not in bad:
+                bad.add(holder)
+                pending.append(holder)
     return {key: group for key, group in groups.items() if key not in bad}
 
 
@@ -903,12 +936,19 @@ def _as_one_row(
 ) -> dict[str, tuple[Span, ...]] | None:
     """A member's bars as one row, by speed: a muscle's own; a group's Whole group row when
     that is all its chart draws (its members all work alike), else ``None``."""
+    if key in stride.one_rows:
+        return stride.one_rows[key]
+    found: dict[str, tuple[Span, ...]] | None
     if key in stride.muscles:
-        return _by_speed(stride.muscles[key].spans)
-    sections, _ = _group_sections(stride, subjects or {}, key)
-    if any(len(s.rows) != 1 or not s.rows[0].whole or s.missing for s in sections):
-        return None
-    return {s.speed.key: s.rows[0].spans for s in sections}
+        found = _by_speed(stride.muscles[key].spans)
+    else:
+        sections, _ = _group_sections(stride, subjects or {}, key)
+        if any(len(s.rows) != 1 or not s.rows[0].whole or s.missing for s in sections):
+            found = None
+        else:
+            found = {s.speed.key: s.rows[0].spans for s in sections}
+    stride.one_rows[key] = found
+    return found
 
 
 def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str) -> Layout:
@@ -1038,13 +1078,14 @@ def overview_chart_layout(
 
 def _groups_under(stride: StrideData, key: str) -> list[str]:
     """``key`` and the groups inside it, when it is a group."""
-    out, stack = [], [key]
+    out: dict[str, None] = {}
+    stack = [key]
     while stack:
         current = stack.pop()
         if current in stride.groups and current not in out:
-            out.append(current)
+            out[current] = None
             stack.extend(stride.groups[current].members)
-    return out
+    return list(out)
 
 
 # --- Drawing ----------------------------------------------------------------------------------

@@ -1008,3 +1008,22 @@ def test_shipped_stride_cards_show_charts_in_anki(tmp_path, shipped_charts):
         assert overview["Source"] and "Chart data: " in overview["Source"]
     finally:
         col.close()
+
+
+def test_groups_nested_deep_or_in_a_cycle_are_one_error_each_in_linear_time(stride_cards, runner):
+    """A hostile manifest and stride.yaml: 300 groups in a chain, each also holding the one two
+    below (a lattice that a naive derivation walks exponentially). Nesting deeper than allowed
+    is one located error where it starts; nothing recurses or hangs."""
+    count = 300
+    groups = [{"key": f"g{i}", "name": f"Group {i}", "kind": "group"} for i in range(count)]
+    write_yaml(stride_cards / "subjects.yaml", {"subjects": [*SUBJECTS, *groups]})
+    lines = [STRIDE, "  - subject: g0\n    members: [biceps]\n",
+             "  - subject: g1\n    members: [g0, biceps]\n"]  # fmt: skip
+    lines += [f"  - subject: g{i}\n    members: [g{i - 1}, g{i - 2}]\n" for i in range(2, count)]
+    text = "".join(lines)
+    (stride_cards / "stride.yaml").write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(stride_cards)])
+    assert result.exit_code == 1 and "Traceback" not in result.output + result.stderr
+    nested = [row for row in result.stderr.splitlines() if "nests groups" in row]
+    assert len(nested) == 1, result.stderr
+    assert f"stride.yaml:{_line(text, 'subject: g4') + 1}:" in nested[0], nested[0]
