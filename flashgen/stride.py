@@ -1342,7 +1342,7 @@ def _phase_marks(toe: float) -> tuple[float, float]:
 
 
 NOTCH_CLEAR = 1.5
-"""Per cent of the stride: a phase line this close to a bar's end gets no notch on the bar."""
+"""Per cent of the stride: a phase line this close to a bar's end gets no wedge on the bar."""
 PHASE_MARGIN = 1.5
 """Room a phase word keeps from the lines either side of it."""
 
@@ -1406,7 +1406,7 @@ def _track(
     drawing: _Drawing, index: int, row: ChartRow, guides: list[tuple[float, bool]]
 ) -> None:  # fmt: skip
     """The row's bars on a track shaded by phase, with 10% grid lines and the phase lines
-    behind them; where a phase line crosses a bar, a notch at its top and bottom edge shows it
+    behind them; where a phase line crosses a bar, a wedge at its top and bottom edge marks it
     without cutting the bar in two."""
     spans = row.spans
     lanes = _lanes(spans)
@@ -1433,10 +1433,14 @@ def _track(
         y = top + lane * (BAR + LANE_GAP)
         for percent, dashed in guides:  # not at a bar's very end, where it reads as the end
             if span.start + NOTCH_CLEAR < percent < span.end - NOTCH_CLEAR:
-                width = 1.0 if dashed else 1.6
-                for edge in (y, y + BAR - 4):
-                    drawing.rect(x_at(percent) - width / 2, edge, width, 4, fill=PANEL,
-                                 **{"class": "guide notch"})  # fmt: skip
+                x, half = x_at(percent), 1.6 if dashed else 2.4
+                depth = 3.0 if dashed else 4.0
+                drawing.element(  # a small wedge at each edge, pointing in: a marker, no cut
+                    drawing.parent, "path", fill=PANEL, **{"class": "guide notch"},
+                    d=f"M{_num(x - half)} {_num(y)}H{_num(x + half)}L{_num(x)} {_num(y + depth)}Z"
+                    f"M{_num(x - half)} {_num(y + BAR)}H{_num(x + half)}L{_num(x)} "
+                    f"{_num(y + BAR - depth)}Z",
+                )  # fmt: skip
     drawing.y = top + full
 
 
