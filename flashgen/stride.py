@@ -1,20 +1,42 @@
 """When in the stride each muscle works: ``cards/stride.yaml``, checked, and drawn as charts.
 
-The data file gives, per manifest subject, the parts of one running stride in which it is active
-(per cent of the stride from foot strike, 0, to the next foot strike of the same foot, 100), at
-one or more speeds, with a role from :data:`ROLES` and a ``source`` (keys of deck.yaml
-``references``) on every number. :func:`load_stride` reads and validates it with located
-problems; :func:`derive_charts` draws one SVG chart per subject with data and an overview of
-every muscle the article names; :func:`chart_cards` makes the generated ``chart-`` card.
+The data file gives, per muscle, the parts of one running stride in which it is active (per cent
+of the stride from foot strike, 0, to the next foot strike of the same foot, 100), at one or more
+speeds, with a role from :data:`ROLES` and a ``source`` (keys of deck.yaml ``references``) on
+every number. :func:`load_stride` reads and validates it with located problems;
+:func:`derive_charts` draws one SVG chart per subject with data and an overview of every muscle
+the article names; :func:`chart_cards` makes the generated ``chart-`` card.
+
+**Groups are derived, never written.** A group lists its ``members`` (muscles, or a group whose
+members all work alike) and has no spans of its own, so a group chart cannot disagree with its
+members' charts. Its rows, at each speed:
+
+- a *Whole group* row: where every member does the same job at the same time (the overlap of
+  the members' bars of that role). Only when the group has two members or more, every member has
+  data at that speed and none is ``unmeasured`` (a member without running data);
+- under it, one row per member, holding that member's own bars, each exactly as its own chart
+  draws it, except a bar the Whole group row already draws unchanged ("Vasti, also"); with no
+  Whole group row, a member's row holds all its bars ("Gluteus maximus").
+
+The overview stacks one row per muscle (muscles that work alike share one), named with the
+groups they belong to, so every muscle and group the article names is on it and no row is a
+group's. The overview card's question, which of them works through the whole of swing, reads a
+group as working whenever one of its members does.
 
 The charts are drawn on their own dark, neutral rounded panel: an ``<img>`` cannot see Anki's
 ``nightMode`` class, and no text colour reads at 4.5:1 on both a white and a near-black card,
 so the chart brings its background with it (dim enough not to glare in night mode). Every bar
-carries its role three ways: a label next to it, a fill pattern, and a colour. The SVG is built
-with :mod:`xml.etree.ElementTree`, which escapes every text and attribute value.
+carries its role three ways: its name above the bar's row (a swatch and the role's one name), a
+fill pattern, and a colour; five colours that stay apart in the three kinds of colour blindness
+(:data:`COLOURS`) and a pattern family per role, so that two roles with alike colours never have
+alike patterns. Each speed has its own section: its stance and swing band, its phase words, its
+bars on a track shaded light in stance and dark in swing, and its own per cent scale, so a
+sprint's bars are read against the sprint's toe-off. The SVG is built with
+:mod:`xml.etree.ElementTree`, which escapes every text and attribute value.
 
 The stance and swing phases are split at their middles (midstance, mid swing): a schematic
-division after Novacheck 1998, drawn as dashed lines, while toe-off is the data's own value.
+division after Novacheck 1998, drawn as dashed lines between the phase words, while toe-off is
+the data's own value.
 """
 
 from __future__ import annotations
@@ -29,6 +51,8 @@ from flashgen.markup import escape_text, image_tag, markdown_literal
 from flashgen.pictures import Picture, content_name
 from flashgen.problems import Problem, Where
 from flashgen.sources import (
+    SLUG,
+    SLUG_RULE,
     STRIDE_FILE,
     Card,
     DeckSources,
@@ -40,42 +64,76 @@ from flashgen.sources import (
 from flashgen.svgsafe import SVG_NS
 from flashgen.yamlsource import YamlProblem, YMap, YNode, YScalar, YSeq, parse, read_text
 
+COLOURS = {
+    "yellow": "#ffdc0c",
+    "orange": "#d77f43",
+    "blue": "#539bfa",
+    "green": "#46a497",
+    "white": "#e5e7eb",
+}
+"""Light enough for 3:1 against the chart's tracks; chosen so that any two, except blue and green,
+stay apart in normal vision and in protanopia, deuteranopia and tritanopia (CIEDE2000 of at least
+20 in each). Blue and green, alike in red-green colour blindness, never share a pattern family."""
+
+PATTERN_FAMILIES = {
+    "solid": "solid",
+    "horizontal": "horizontal",
+    "dashes": "horizontal",
+    "vertical": "vertical",
+    "diagonal": "diagonal",
+    "antidiagonal": "diagonal",
+    "cross": "mesh",
+    "grid": "mesh",
+    "dots": "points",
+    "rings": "points",
+    "zigzag": "wave",
+    "checker": "checker",
+    "triangles": "triangles",
+    "arcs": "points",
+}
+"""Patterns that look alike at phone size belong to one family: two roles of one family must
+differ in colour (see :data:`COLOURS`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Role:
     key: str
     label: str
-    """Shown next to each bar on a subject's chart."""
-    short: str
-    """Shown next to each bar on the overview chart, explained in its legend."""
+    """The role's one name, shown on every chart (the overview too) and on the overview card."""
     colour: str
     pattern: str
     """How the bar is hatched, so colour is never the only carrier of the role."""
 
 
 # The roles a span may have: the single source of truth for the data, its checks and the charts.
-# Colours are light enough for 3:1 against the chart's dark panel; patterns differ pairwise.
 ROLES: dict[str, Role] = {
     role.key: role
     for role in (
-        Role("absorb", "brake and absorb", "brake", "#fca5a5", "horizontal"),
-        Role("support", "support the body", "support", "#fcd34d", "solid"),
-        Role("propel", "propel", "propel", "#86efac", "diagonal"),
-        Role("swing", "swing the leg forward", "swing leg", "#93c5fd", "dots"),
-        Role("slow", "slow the leg before landing", "slow leg", "#d8b4fe", "cross"),
-        Role("pelvis", "steady the pelvis", "pelvis", "#f9a8d4", "vertical"),
-        Role("trunk", "hold the trunk upright", "trunk", "#bef264", "zigzag"),
-        Role("hip-joint", "steady the hip joint", "hip joint", "#a5b4fc", "rings"),
-        Role("lift-foot", "lift the foot clear", "lift foot", "#5eead4", "antidiagonal"),
-        Role("lower-foot", "ease the forefoot down", "lower foot", "#67e8f9", "dashes"),
-        Role("prepare", "brace for landing", "brace", "#fdba74", "grid"),
+        Role("absorb", "brake and absorb", COLOURS["yellow"], "horizontal"),
+        Role("support", "support the body", COLOURS["yellow"], "solid"),
+        Role("propel", "propel the body", COLOURS["green"], "diagonal"),
+        Role("extend-hip", "extend the hip", COLOURS["orange"], "antidiagonal"),
+        Role("swing", "swing the leg forward", COLOURS["blue"], "dots"),
+        Role("slow", "slow the swinging leg", COLOURS["yellow"], "cross"),
+        Role("pelvis", "steady the pelvis", COLOURS["white"], "vertical"),
+        Role("trunk", "hold the trunk upright", COLOURS["blue"], "zigzag"),
+        Role("hip-joint", "steady the hip joint", COLOURS["white"], "rings"),
+        Role("lift-foot", "lift the foot clear", COLOURS["green"], "triangles"),
+        Role("lower-foot", "ease the forefoot down", COLOURS["white"], "dashes"),
+        Role("prepare", "brace for landing", COLOURS["orange"], "checker"),
+        Role("arch", "hold up the arch", COLOURS["yellow"], "arcs"),
+        Role("ankle", "steady the ankle", COLOURS["white"], "grid"),
     )
 }
-"""Why three roles are narrow: a chart must never teach what a card corrects. The gluteus
+"""Why some roles are narrow: a chart must never teach what a card corrects. The gluteus
 maximus controls the trunk's forward pitch in stance while the medius and minimus level the
 pelvis (``trunk`` vs ``pelvis``); the deep rotators hold the femoral head in its socket
 (``hip-joint``, not the pelvis); after a heel landing the tibialis anterior only eases the
-forefoot down (``lower-foot``): it is not one of the shock absorbers ``absorb`` names."""
+forefoot down (``lower-foot``): it is not one of the shock absorbers ``absorb`` names. The
+calf's push-off (``propel``) and the hamstrings' hip extension into early stance
+(``extend-hip``) are two jobs with two names; so are the body held up against gravity
+(``support``), the arch held up by the tibialis posterior (``arch``) and the ankle steadied by
+the fibularis (``ankle``)."""
 
 # Rule ids this module reports (check.RULES lists them with their summaries).
 RULE_SUMMARIES = {
@@ -85,18 +143,26 @@ RULE_SUMMARIES = {
     "stride-speed": "stride.yaml: a span at a speed not defined under 'speeds'.",
     "stride-missing": "stride.yaml: a muscle or group the article names has no spans.",
     "stride-overview": "stride.yaml: the overview card's question would have two right answers.",
+    "stride-group": "stride.yaml: a group with spans of its own, or members that do not resolve.",
 }
-TOP_KEYS = ("speeds", "muscles")
+TOP_KEYS = ("speeds", "muscles", "groups")
 SPEED_KEYS = ("label", "toe_off", "source")
-MUSCLE_KEYS = ("subject", "note", "spans")
-SPAN_KEYS = ("speed", "from", "to", "role", "source", "members")
-MAX_MEMBERS = 60
+MUSCLE_KEYS = ("subject", "key", "name", "note", "unmeasured", "spans")
+GROUP_KEYS = ("subject", "members", "unmeasured", "note")
+SPAN_KEYS = ("speed", "from", "to", "role", "source")
+MAX_NAME = 60
+"""A muscle the manifest does not list is named on the charts: at most this many characters."""
+MAX_UNMEASURED = 80
 REFERENCE_SPEED = "easy"
-"""The speed whose toe-off the charts' axis shows (the first speed listed when there is none)."""
+"""The speed the overview and its card read (the first speed listed when there is none)."""
 CHART_KINDS = ("muscle", "group")
 MAX_SPANS = 40
 """Spans of one muscle, all speeds together: a chart packs overlapping spans into lanes, each
 against every other."""
+MAX_MEMBERS = 12
+"""Members of one group: its Whole group row intersects every member's bars."""
+MAX_NESTING = 3
+"""Groups within groups: the hip extensors hold the hamstrings, one level."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +172,10 @@ class Cite:
 
     key: str
     at: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.key} {self.at}" if self.at else self.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,24 +198,41 @@ class Span:
     source: str
     where: Where
     cites: tuple[Cite, ...] = ()
-    members: str = ""
-    """Empty when the span is true of the whole subject; else which of a group's members it is
-    true of (shown as its own row, e.g. "Rectus femoris"): a group row carries a role only
-    where it is true of the group."""
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(cite.key for cite in self.cites)
 
+    @property
+    def bar(self) -> tuple[str, float, float]:
+        """What a chart draws of it: its role and ends."""
+        return (self.role, self.start, self.end)
+
 
 @dataclass(frozen=True, slots=True)
 class MuscleData:
     subject: str
+    """A manifest key, or for a muscle the manifest does not list, the entry's own ``key``."""
     note: str
     spans: tuple[Span, ...]
     where: Where
-    parts: tuple[str, ...] = ()
-    """The spans' ``members`` labels, in the file's order: each is a row of its own."""
+    name: str = ""
+    """The name a muscle the manifest does not list is shown by (a row of its groups' charts);
+    empty for a manifest subject, which has its own chart."""
+    unmeasured: str = ""
+    """What our sources do not time ("pre-activation at a sprint"), said on its charts, so a
+    missing bar is not read as no work."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupData:
+    subject: str
+    members: tuple[str, ...]
+    """Keys of muscle entries, or of groups whose members all work alike."""
+    where: Where
+    note: str = ""
+    unmeasured: str = ""
+    """Members with no running data in the sources, named on the chart ("gracilis, pectineus")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,12 +240,41 @@ class StrideData:
     file: str
     speeds: dict[str, Speed]
     muscles: dict[str, MuscleData]
+    groups: dict[str, GroupData] = field(default_factory=dict)
+    one_rows: dict[str, dict[str, tuple[Span, ...]] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Memo of each member's bars as one row (:func:`_as_one_row`): a group nested in several
+    others is derived once."""
 
     @property
     def reference(self) -> Speed | None:
         if REFERENCE_SPEED in self.speeds:
             return self.speeds[REFERENCE_SPEED]
         return next(iter(self.speeds.values()), None)
+
+    def leaves(self, key: str) -> list[str]:
+        """The muscles under ``key``: itself for a muscle, its members' muscles for a group."""
+        if key in self.muscles:
+            return [key]
+        out: list[str] = []
+        stack, seen = [key], set()
+        while stack:  # depth first, in the members' order; a cycle is the loader's error
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current in self.muscles:
+                out.append(current)
+            elif current in self.groups:
+                stack.extend(reversed(self.groups[current].members))
+        return list(dict.fromkeys(out))
+
+    def activity(self, key: str, speed: str) -> list[Span]:
+        """Every bar of ``key``'s muscles at ``speed``: when it (some member of it) works."""
+        return [
+            s for leaf in self.leaves(key) for s in self.muscles[leaf].spans if s.speed == speed
+        ]
 
 
 def article_muscles(subjects: Mapping[str, Subject]) -> list[str]:
@@ -310,16 +426,7 @@ def _read_span(
     end = check.number(node, "to", "a span")
     role = check.string(node, "role", "a span", required=True)
     source = check.source(node, "a span")
-    members = check.string(node, "members", "a span") or ""
     ok = True
-    if len(members) > MAX_MEMBERS:
-        check.error(
-            node.items["members"].where,
-            f"'members' is {len(members)} characters long: name them in at most {MAX_MEMBERS} "
-            "(it is the heading of their row)",
-            "wrong-type",
-        )
-        ok = False
     if speed is not None and speed not in defined:
         known = ", ".join(sorted(defined)) or "none defined"
         check.error(
@@ -358,12 +465,75 @@ def _read_span(
         ok = False
     if not ok or None in (speed, start, end, role, source):
         return None
-    assert speed is not None and start is not None and end is not None
-    assert role is not None and source is not None
-    if speed not in speeds:
-        return None  # defined, but the speed itself had an error: reported there
+    assert speed is not None and start is not None and end is not None and role is not None
+    assert source is not None
     text, cites = source
-    return Span(speed, start, end, role, text, node.where, cites, " ".join(members.split()))
+    return Span(speed, start, end, role, text, node.where, cites)
+
+
+def _entry_key(entry: YMap, check: _Checker) -> tuple[str, str] | None:
+    """A muscle entry's key and shown name: a manifest ``subject`` (named by the manifest), or
+    a muscle the manifest does not list, with its own ``key`` and ``name``."""
+    subjects = check.sources.subjects
+    if "key" not in entry.items:
+        if "name" in entry.items:
+            check.error(
+                entry.items["name"].where,
+                "'name' is for a muscle the manifest does not list (with 'key'); a manifest "
+                "subject is named by the manifest",
+                "stride-group",
+            )
+        key = check.subject(entry.items.get("subject"), entry.where)
+        if key is not None and subjects[key].kind == "group":
+            check.error(
+                entry.items["subject"].where,
+                f"'{key}' is a group: list it under 'groups' with its members; its rows are "
+                "derived from theirs, so it has no spans of its own",
+                "stride-group",
+            )
+            return None
+        return None if key is None else (key, "")
+    if "subject" in entry.items:
+        check.error(
+            entry.items["key"].where,
+            "a muscle has a manifest 'subject' or its own 'key' and 'name', not both",
+            "stride-group",
+        )
+        return None
+    key = check.string(entry, "key", "a muscle", required=True)
+    name = check.string(entry, "name", "a muscle with its own 'key'", required=True)
+    if key is None or name is None:
+        return None
+    where = entry.items["key"].where
+    if not SLUG.match(key):
+        check.error(where, f"muscle key '{key}' must be {SLUG_RULE}", "id-format")
+        return None
+    if key in subjects:
+        check.error(
+            where, f"'{key}' is a manifest subject: write 'subject: {key}' instead", "stride-group"
+        )
+        return None
+    if len(name) > MAX_NAME:
+        check.error(
+            entry.items["name"].where,
+            f"'name' is {len(name)} characters long: at most {MAX_NAME} (it heads a chart row)",
+            "too-long",
+        )
+        return None
+    return key, " ".join(name.split())
+
+
+def _unmeasured(entry: YMap, check: _Checker, what: str) -> str:
+    """An entry's ``unmeasured``: short text, drawn on its charts."""
+    text = " ".join((check.string(entry, "unmeasured", what) or "").split())
+    if len(text) > MAX_UNMEASURED:
+        check.error(
+            entry.items["unmeasured"].where,
+            f"'unmeasured' is {len(text)} characters long: at most {MAX_UNMEASURED}",
+            "too-long",
+        )
+        return ""
+    return text
 
 
 def _read_muscles(
@@ -380,8 +550,9 @@ def _read_muscles(
             )
             continue
         check.check_keys(entry, MUSCLE_KEYS, "a muscle")
-        key = check.subject(entry.items.get("subject"), entry.where)
+        named = _entry_key(entry, check)
         note = check.string(entry, "note", "a muscle") or ""
+        unmeasured = _unmeasured(entry, check, "a muscle")
         spans_node = entry.items.get("spans")
         spans: list[Span] = []
         if spans_node is None:
@@ -397,23 +568,147 @@ def _read_muscles(
                 span = _read_span(item, speeds, check, defined)
                 if span is not None:
                     spans.append(span)
-        if key is None:
+        if named is None:
             continue
+        key, name = named
         if key in muscles:
             first = muscles[key].where
             check.error(
-                entry.items["subject"].where,
-                f"subject '{key}' is listed twice (first at line {first.line})",
+                entry.items["subject" if "subject" in entry.items else "key"].where,
+                f"muscle '{key}' is listed twice (first at line {first.line})",
                 "duplicate-id",
             )
             continue
         if len(spans) > MAX_SPANS:
             check.error(entry.where, f"more than {MAX_SPANS} spans for one muscle", "too-long")
             continue
-        parts = tuple(dict.fromkeys(s.members for s in spans if s.members))
         spans.sort(key=lambda s: (s.speed, s.start, s.end))
-        muscles[key] = MuscleData(key, note, tuple(spans), entry.where, parts)
+        muscles[key] = MuscleData(key, note, tuple(spans), entry.where, name, unmeasured)
     return muscles
+
+
+def _read_groups(
+    top: YMap, muscles: Mapping[str, MuscleData], check: _Checker
+) -> dict[str, GroupData]:
+    node = top.items.get("groups")
+    if node is None:
+        return {}
+    if not isinstance(node, YSeq):
+        check.error(node.where, "'groups' must be a list of {subject, members}", "wrong-type")
+        return {}
+    subjects = check.sources.subjects
+    groups: dict[str, GroupData] = {}
+    members_at: dict[str, list[tuple[str, YScalar]]] = {}
+    lists: dict[str, Where] = {}
+    for entry in node.items:
+        if not isinstance(entry, YMap):
+            check.error(
+                entry.where, "each group must be a mapping of subject, members", "wrong-type"
+            )
+            continue
+        check.check_keys(entry, GROUP_KEYS, "a group")
+        key = check.subject(entry.items.get("subject"), entry.where)
+        note = check.string(entry, "note", "a group") or ""
+        unmeasured = _unmeasured(entry, check, "a group")
+        if "members" not in entry.items:
+            check.error(entry.where, "a group is missing required key 'members'", "missing-key")
+        members = check.located_strings(entry, "members")
+        if key is None:
+            continue
+        where = entry.items["subject"].where
+        if subjects[key].kind != "group":
+            check.error(
+                where,
+                f"'{key}' is a {subjects[key].kind}, not a group: give it spans under 'muscles'",
+                "stride-group",
+            )
+            continue
+        if key in groups or key in muscles:
+            check.error(where, f"'{key}' is listed twice", "duplicate-id")
+            continue
+        if len(members) > MAX_MEMBERS:
+            check.error(entry.items["members"].where,
+                        f"more than {MAX_MEMBERS} members in one group", "too-long")  # fmt: skip
+            continue
+        if not members:
+            continue
+        members_at[key] = members
+        lists[key] = entry.items["members"].where
+        groups[key] = GroupData(key, tuple(m for m, _ in members), entry.where, note, unmeasured)
+    # Members resolve to muscles or groups, once each, without a cycle.
+    known = [*muscles, *groups]
+    bad: set[str] = set()
+    for key, members in members_at.items():
+        seen: set[str] = set()
+        for member, item in members:
+            if member in seen:
+                check.error(item.where, f"member '{member}' is listed twice", "stride-group")
+                bad.add(key)
+            seen.add(member)
+            if member not in muscles and member not in groups:
+                close = difflib.get_close_matches(member, known, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                check.error(
+                    item.where,
+                    f"member '{member}' has no entry under 'muscles' or 'groups'{hint}",
+                    "stride-group",
+                )
+                bad.add(key)
+    # One depth-first walk over every group: a member on the current path closes a cycle;
+    # each group's depth (groups within groups) is known once its members are done.
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+    depth: dict[str, int] = {}
+    for root in groups:
+        if root in state:
+            continue
+        state[root], path = 1, [root]
+        stack = [(root, iter(groups[root].members))]
+        while stack:
+            current, rest = stack[-1]
+            member = next(rest, "")
+            if not member:
+                stack.pop()
+                path.pop()
+                state[current] = 2
+                below = [depth.get(m, 0) for m in groups[current].members if m in groups]
+                depth[current] = 1 + max(below, default=0)
+                deepest = all(depth.get(m, 0) <= MAX_NESTING + 1 for m in groups[current].members)
+                if depth[current] > MAX_NESTING + 1 and current not in bad and deepest:
+                    check.error(
+                        lists[current],
+                        f"group '{current}' nests groups more than {MAX_NESTING} deep",
+                        "stride-group",
+                    )
+                    bad.add(current)
+                continue
+            if member not in groups:
+                continue
+            if state.get(member) == 1:
+                cycle = [*path[path.index(member) :], member]
+                check.error(
+                    lists[current],
+                    f"group '{current}' contains itself: {' > '.join(cycle)}",
+                    "stride-group",
+                )
+                bad.add(current)
+                continue
+            if state.get(member) == 2:
+                continue
+            state[member] = 1
+            path.append(member)
+            stack.append((member, iter(groups[member].members)))
+    # A group with a bad member is bad: walk up from the bad ones.
+    holders: dict[str, list[str]] = {}
+    for key, group in groups.items():
+        for member in group.members:
+            holders.setdefault(member, []).append(key)
+    pending = list(bad)
+    while pending:
+        for holder in holders.get(pending.pop(), []):
+            if holder not in bad:
+                bad.add(holder)
+                pending.append(holder)
+    return {key: group for key, group in groups.items() if key not in bad}
 
 
 def load_stride(sources: DeckSources) -> tuple[StrideData | None, list[Problem]]:
@@ -444,20 +739,356 @@ def load_stride(sources: DeckSources) -> tuple[StrideData | None, list[Problem]]
     speeds = _read_speeds(speeds_node, node, check)
     defined = set(speeds_node.items) if isinstance(speeds_node, YMap) else set()
     muscles = _read_muscles(node, speeds, defined, check)
+    groups = _read_groups(node, muscles, check)
+    stride = StrideData(shown, speeds, muscles, groups)
+    if stride.reference is not None:
+        for key, group in groups.items():  # a member group must draw as one row
+            for member in group.members:
+                if member in groups and _as_one_row(stride, member) is None:
+                    check.error(
+                        group.where,
+                        f"member '{member}' of '{key}' is a group whose members do not all work "
+                        "alike (its chart has member rows): list its members here instead",
+                        "stride-group",
+                    )
     missing_at = node.keys["muscles"].where if "muscles" in node.keys else node.where
     for key in article_muscles(sources.subjects):
-        if key not in muscles:
+        if key not in muscles and key not in groups:
             subject = sources.subjects[key]
+            what = "spans" if subject.kind != "group" else "members with spans"
             check.error(
                 missing_at,
                 f"{subject.kind} '{key}' ({subject.name}) is named in the source material "
-                "(named_in_source) but has no spans here: add its activity, with sources",
+                f"(named_in_source) but has no {what} here: add its activity, with sources",
                 "stride-missing",
             )
-    return StrideData(shown, speeds, muscles), check.problems
+    return stride, check.problems
 
 
-# --- Charts ---------------------------------------------------------------------------------
+# --- Rows: what each chart draws, derived from the muscles' data ------------------------------
+
+STRIDE_LINE = "0% is foot strike, 100% the next foot strike of the same foot."
+WHOLE_GROUP = "Whole group"
+"""The heading of a group's row of what every member does."""
+ALSO = ", also"
+"""After a member's name, under a Whole group row: the member's bars beyond that row."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChartRow:
+    """One row of one speed's section of a chart: bars of one or more muscles, or a group's."""
+
+    subject: str
+    """The chart's subject (on the overview: the row's first muscle)."""
+    members: tuple[str, ...]
+    """Whose bars these are: empty on a muscle's own chart; on a group's chart, every member
+    for the Whole group row, else the one member; on the overview, the muscles that share it."""
+    heading: str
+    """Shown above the row: empty on a muscle's own chart."""
+    speed: Speed
+    spans: tuple[Span, ...]
+    whole: bool = False
+    """A group's Whole group row: what every member does."""
+    note: str = ""
+    """Shown under the heading, muted (the overview: the groups its muscles belong to)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One speed's part of a chart: its phase header, its rows and its per cent scale."""
+
+    speed: Speed
+    rows: tuple[ChartRow, ...]
+    missing: tuple[str, ...] = ()
+    """Names of members with no data at this speed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What a chart draws: a title, lines under it, and its sections, top to bottom."""
+
+    subject: str
+    title: str
+    lines: tuple[str, ...]
+    sections: tuple[Section, ...]
+
+    @property
+    def rows(self) -> tuple[ChartRow, ...]:
+        return tuple(row for section in self.sections for row in section.rows)
+
+
+def display_name(stride: StrideData, subjects: Mapping[str, Subject], key: str) -> str:
+    if key in subjects:
+        return subjects[key].name
+    muscle = stride.muscles.get(key)
+    return muscle.name if muscle is not None and muscle.name else key
+
+
+def _lower(name: str) -> str:
+    """A name inside a sentence: lower-cased, unless it starts with an abbreviation ("TFL")."""
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+
+
+def join_names(names: Sequence[str], *, lower_first: bool = False) -> str:
+    """Names in a sentence: "Gastrocnemius and soleus"; "A, B and C"."""
+    shown = [
+        name if index == 0 and not lower_first else _lower(name) for index, name in enumerate(names)
+    ]
+    if len(shown) < 2:
+        return "".join(shown)
+    if any(" and " in name for name in shown):  # "biceps femoris; semitendinosus and ..."
+        return "; ".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _speed_order(stride: StrideData) -> list[Speed]:
+    reference = stride.reference
+    assert reference is not None
+    return [reference, *[s for s in stride.speeds.values() if s.key != reference.key]]
+
+
+def _merged(intervals: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for left, right in sorted(intervals):
+        if out and left <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], right))
+        else:
+            out.append((left, right))
+    return out
+
+
+def _intersect(
+    a: list[tuple[float, float]], b: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        left, right = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if left < right:
+            out.append((left, right))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def common_bars(bars: Sequence[Sequence[Span]], speed: str, where: Where) -> tuple[Span, ...]:
+    """Where every one of ``bars`` (each a member's, at one speed) has a bar of the same role:
+    the Whole group row. Each piece cites the members' bars it is read from."""
+    out = []
+    for role in ROLES:
+        pieces = _merged((s.start, s.end) for s in bars[0] if s.role == role)
+        for member in bars[1:]:
+            pieces = _intersect(pieces, _merged((s.start, s.end) for s in member if s.role == role))
+        for left, right in pieces:
+            cites = tuple(
+                dict.fromkeys(
+                    cite
+                    for member in bars
+                    for s in member
+                    if s.role == role and s.start < right and s.end > left
+                    for cite in s.cites
+                )
+            )
+            source = ", ".join(cite.text for cite in cites)
+            out.append(Span(speed, left, right, role, source, where, cites))
+    return tuple(sorted(out, key=lambda s: (s.start, s.end)))
+
+
+def _by_speed(spans: Iterable[Span]) -> dict[str, tuple[Span, ...]]:
+    out: dict[str, list[Span]] = {}
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        out.setdefault(span.speed, []).append(span)
+    return {key: tuple(value) for key, value in out.items()}
+
+
+def _group_sections(
+    stride: StrideData, subjects: Mapping[str, Subject], key: str
+) -> tuple[list[Section], bool]:
+    """A group's sections (see the module's docstring) and whether one has a Whole group row."""
+    group = stride.groups[key]
+    own = {member: _as_one_row(stride, member, subjects) or {} for member in group.members}
+    can_whole = len(group.members) > 1 and not group.unmeasured
+    sections, any_whole = [], False
+    for speed in _speed_order(stride):
+        have = [m for m in group.members if own[m].get(speed.key)]
+        missing = [display_name(stride, subjects, m) for m in group.members if m not in have]
+        whole: tuple[Span, ...] = ()
+        if can_whole and not missing:
+            whole = common_bars([own[m][speed.key] for m in have], speed.key, group.where)
+        rows = []
+        if whole:
+            any_whole = True
+            rows.append(ChartRow(key, group.members, WHOLE_GROUP, speed, whole, whole=True))
+        drawn = {span.bar for span in whole}
+        for member in have:
+            spans = tuple(s for s in own[member][speed.key] if s.bar not in drawn)
+            if spans:
+                name = display_name(stride, subjects, member) + (ALSO if whole else "")
+                rows.append(ChartRow(key, (member,), name, speed, spans))
+        if rows:
+            sections.append(Section(speed, tuple(rows), tuple(missing)))
+    return sections, any_whole
+
+
+def _as_one_row(
+    stride: StrideData, key: str, subjects: Mapping[str, Subject] | None = None
+) -> dict[str, tuple[Span, ...]] | None:
+    """A member's bars as one row, by speed: a muscle's own; a group's Whole group row when
+    that is all its chart draws (its members all work alike), else ``None``."""
+    if key in stride.one_rows:
+        return stride.one_rows[key]
+    found: dict[str, tuple[Span, ...]] | None
+    if key in stride.muscles:
+        found = _by_speed(stride.muscles[key].spans)
+    else:
+        sections, _ = _group_sections(stride, subjects or {}, key)
+        if any(len(s.rows) != 1 or not s.rows[0].whole or s.missing for s in sections):
+            found = None
+        else:
+            found = {s.speed.key: s.rows[0].spans for s in sections}
+    stride.one_rows[key] = found
+    return found
+
+
+def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str) -> Layout:
+    """A muscle's or a group's chart: a section per speed with data, the reference speed first."""
+    name = subjects[key].name
+    if key in stride.muscles:
+        muscle = stride.muscles[key]
+        spans = _by_speed(muscle.spans)
+        sections = [
+            Section(speed, (ChartRow(key, (), "", speed, spans[speed.key]),))
+            for speed in _speed_order(stride)
+            if speed.key in spans
+        ]
+        lines = [STRIDE_LINE, *_gaps(stride, sections)]
+        if muscle.unmeasured:
+            lines.append(f"Not in our sources: {muscle.unmeasured}.")
+        return Layout(key, name, tuple(lines), tuple(sections))
+    group = stride.groups[key]
+    sections, whole = _group_sections(stride, subjects, key)
+    names = [display_name(stride, subjects, m) for m in group.members]
+    lines = [f"Members: {join_names(names)}."]
+    also = next((r.heading for s in sections for r in s.rows if r.heading.endswith(ALSO)), "")
+    if group.unmeasured:
+        lines.append(f"No running data: {group.unmeasured}: a row per member, no Whole group row.")
+    elif whole:
+        lines.append(
+            f"{WHOLE_GROUP}: what every member does."
+            + (f" '{also}': its other work." if also else "")
+        )
+    elif len(group.members) > 1:
+        lines.append("No job is shared by every member: a row per member.")
+    lines.append(STRIDE_LINE)
+    lines.extend(_gaps(stride, sections))
+    for member in group.members:
+        if member in stride.muscles and stride.muscles[member].unmeasured:
+            lines.append(
+                f"{display_name(stride, subjects, member)}, not in our sources: "
+                f"{stride.muscles[member].unmeasured}."
+            )
+    return Layout(key, name, tuple(lines), tuple(sections))
+
+
+def _gaps(stride: StrideData, sections: Sequence[Section]) -> list[str]:
+    """A line per speed the chart has no section for: no bars there is no data, not no work."""
+    drawn = {section.speed.key for section in sections}
+    return [
+        f"{speed.label}: no data in our sources."
+        for speed in _speed_order(stride)
+        if speed.key not in drawn
+    ]
+
+
+OVERVIEW_ROWS = 5
+"""Overview rows per section: each section repeats the phase header and the per cent scale, so
+the chart reads mid-scroll."""
+
+
+def overview_chart_layout(
+    stride: StrideData, subjects: Mapping[str, Subject], named: Sequence[str]
+) -> Layout:
+    """One row per muscle under the subjects ``named``, at the reference speed, with the groups
+    it belongs to; muscles next to each other that work alike, in the same groups, share a row
+    (named after their group when they are all of it)."""
+    reference = stride.reference
+    assert reference is not None
+    leaves = list(dict.fromkeys(leaf for key in named for leaf in stride.leaves(key)))
+    tags = {
+        leaf: [g for g in stride.groups if leaf in stride.leaves(g)] for leaf in leaves
+    }  # in the file's order
+    runs: list[list[str]] = []
+    for leaf in leaves:
+        bars = [s.bar for s in stride.muscles[leaf].spans if s.speed == reference.key]
+        if not bars:
+            continue
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and tags[last] == tags[leaf]
+            and bars == [s.bar for s in stride.muscles[last].spans if s.speed == reference.key]
+        ):
+            runs[-1].append(leaf)
+        else:
+            runs.append([leaf])
+    rows = []
+    for run in runs:
+        names = [display_name(stride, subjects, m) for m in run]
+        groups = tags[run[0]]
+        whole = next((g for g in groups if len(run) > 1 and stride.leaves(g) == run), None)
+        heading = join_names(names)
+        if whole is not None:
+            heading = f"{subjects[whole].name}: {join_names(names, lower_first=True)}"
+            groups = [g for g in groups if g != whole]
+        shown = [subjects[g].name for g in groups]
+        note = ("" if whole is None else "also ") + ", ".join(shown) if shown else ""
+        spans = tuple(
+            sorted(
+                (s for s in stride.muscles[run[0]].spans if s.speed == reference.key),
+                key=lambda s: (s.start, s.end),
+            )
+        )
+        rows.append(ChartRow(run[0], tuple(run), heading, reference, spans, note=note))
+    sections = tuple(
+        Section(reference, tuple(rows[i : i + OVERVIEW_ROWS]))
+        for i in range(0, len(rows), OVERVIEW_ROWS)
+    )
+    lines = [
+        "Every muscle and group the article names: a row per muscle (or muscles that work "
+        "alike), with its groups.",
+        STRIDE_LINE,
+    ]
+    left_out = []
+    if any(stride.groups[g].unmeasured for key in named for g in _groups_under(stride, key)):
+        left_out.append("muscles with no running data (their groups' charts name them)")
+    others = [
+        subjects[key].name
+        for key in stride.muscles
+        if key in subjects and key not in leaves and stride.muscles[key].spans
+    ]
+    if others:
+        the = [f"the {_lower(name)}" for name in others]
+        listed = the[0] if len(the) == 1 else ", ".join(the[:-1]) + " and " + the[-1]
+        left_out.append(f"{listed}, which the article does not name (each has its own chart)")
+    if left_out:
+        lines.append(f"Left out: {'; '.join(left_out)}.")
+    return Layout("", "Leg muscles in one running stride", tuple(lines), sections)
+
+
+def _groups_under(stride: StrideData, key: str) -> list[str]:
+    """``key`` and the groups inside it, when it is a group."""
+    out: dict[str, None] = {}
+    stack = [key]
+    while stack:
+        current = stack.pop()
+        if current in stride.groups and current not in out:
+            out[current] = None
+            stack.extend(stride.groups[current].members)
+    return list(out)
+
+
+# --- Drawing ----------------------------------------------------------------------------------
 
 WIDTH = 340
 """viewBox width: a 390 px phone shows the chart 334-358 px wide: 13-unit text stays >= 12 px."""
@@ -467,26 +1098,36 @@ PAD = 10
 X0, X1 = 14.0, 326.0
 """The stride's 0 and 100 per cent."""
 FONT, TITLE_FONT, LINE = 13, 16, 17
-MAIN_BAR, OTHER_BAR = 16, 9
+BAR, LANE_GAP = 16, 2
+SWATCH_W, SWATCH_H = 24, 12
+"""A role's swatch beside its name: four pattern tiles wide, so the pattern shows."""
 PANEL, BORDER = "#26272b", "#6b6e78"
 TEXT, MUTED = "#f4f4f5", "#d4d4d8"
-STANCE_FILL, SWING_FILL, TRACK_FILL = "#4b4e58", "#3a3c44", "#303238"
-GUIDE, HATCH = "#8b8f99", "#1f2937"
+STANCE_BAND, SWING_BAND = "#4b4e58", "#383a42"
+STANCE_TRACK, SWING_TRACK = "#43464e", "#2f3137"
+"""A track is lighter in stance and darker in swing, at its own speed's toe-off."""
+TRACK_FILL = STANCE_TRACK
+"""The lighter of the two: bars are drawn at 3:1 against it."""
+GUIDE, GRID, HATCH = "#a1a5ae", "#5d606a", "#1f2937"
+TWO_JOBS = "Stacked bars: two jobs at the same time."
 FONT_FAMILY = (
     '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, "Liberation Sans", sans-serif'
 )
 _PATTERNS = {
     "solid": "",
     "dots": "",
+    "rings": "",
+    "checker": "",
+    "triangles": "",
+    "arcs": "M0.8 4.8Q3 0.6 5.2 4.8",
     "horizontal": "M0 3H6",
+    "dashes": "M0.5 1.5H3.5M3.5 4.5H6.5M-2.5 4.5H0.5",
     "vertical": "M3 0V6",
     "diagonal": "M-1 7L7 -1M-1 1L1 -1M5 7L7 5",
     "antidiagonal": "M-1 -1L7 7M5 -1L7 1M-1 5L1 7",
     "cross": "M-1 7L7 -1M-1 -1L7 7",
     "grid": "M0 3H6M3 0V6",
-    "zigzag": "M-1 4L1.5 1.5L4.5 4.5L7 2",
-    "rings": "",
-    "dashes": "M0.5 1.5H3.5M3.5 4.5H6.5M-2.5 4.5H0.5",
+    "zigzag": "M0 4.5L1.5 1.5L3 4.5L4.5 1.5L6 4.5",
 }
 
 
@@ -517,14 +1158,36 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return units * size * (1.1 if bold else 1.0) * 1.08
 
 
-def _wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
+def _greedy(words: list[str], size: float, width: float, bold: bool) -> list[str]:
     lines: list[str] = []
-    for word in text.split():
+    for word in words:
         if lines and text_width(f"{lines[-1]} {word}", size, bold) <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
-    return lines or [""]
+    return lines
+
+
+def _wrap(
+    text: str, size: float, width: float, bold: bool = False, *, balance: bool = False
+) -> list[str]:
+    """Lines no wider than ``width``. Filled line by line, except that a last line of one word
+    (or every line, with ``balance``: titles and headings) is evened out: the lines are made as
+    even as the fewest lines allow."""
+    words = text.split()
+    lines = _greedy(words, size, width, bold)
+    if len(lines) < 2 or not (balance or " " not in lines[-1]):
+        return lines or [""]
+    low, high = max(text_width(word, size, bold) for word in words), width
+    if low >= high:
+        return lines
+    for _ in range(20):  # the narrowest width that still takes no more lines
+        middle = (low + high) / 2
+        if len(_greedy(words, size, middle, bold)) <= len(lines):
+            high = middle
+        else:
+            low = middle
+    return _greedy(words, size, high, bold)
 
 
 def _pack(items: list[tuple[float, float]], gap: float) -> list[int]:
@@ -543,28 +1206,8 @@ def _pack(items: list[tuple[float, float]], gap: float) -> list[int]:
     return out
 
 
-WHOLE_GROUP, WHOLE_MUSCLE = "Whole group", "Whole muscle"
-"""The heading of the row of spans true of the whole subject, when some are not."""
-
-
-@dataclass(frozen=True, slots=True)
-class ChartRow:
-    """One row of a chart: a subject's spans true of all of it, or those of some members."""
-
-    subject: str
-    name: str | None
-    """The subject's heading (the overview names each subject above its first row)."""
-    part: str
-    """The row's own heading: empty for a subject drawn as one row; else :data:`WHOLE_GROUP`
-    (or :data:`WHOLE_MUSCLE`), or the members its spans are true of ("Rectus femoris only"
-    beside a whole-group row)."""
-    members: str
-    """The spans' ``members``: empty for spans true of the whole subject."""
-    tracks: tuple[tuple[Speed, tuple[Span, ...]], ...]
-
-    @property
-    def spans(self) -> tuple[Span, ...]:
-        return tuple(span for _, spans in self.tracks for span in spans)
+def _lanes(spans: Sequence[Span]) -> list[int]:
+    return _pack([(x_at(s.start), x_at(s.end)) for s in spans], 0)
 
 
 class _Drawing:
@@ -589,14 +1232,20 @@ class _Drawing:
             if path:
                 self.element(
                     pattern, "path", d=path, stroke=HATCH, fill="none",
-                    **{"stroke-width": "1.3", "stroke-opacity": "0.7"},
+                    **{"stroke-width": "1.3", "stroke-opacity": "0.75"},
                 )  # fmt: skip
             if role.pattern == "dots":
-                self.element(pattern, "circle", cx="3", cy="3", r="1.3", fill=HATCH,
-                             **{"fill-opacity": "0.7"})  # fmt: skip
+                self.element(pattern, "circle", cx="3", cy="3", r="1.4", fill=HATCH,
+                             **{"fill-opacity": "0.75"})  # fmt: skip
             if role.pattern == "rings":
-                self.element(pattern, "circle", cx="3", cy="3", r="1.8", fill="none", stroke=HATCH,
-                             **{"stroke-width": "1.1", "stroke-opacity": "0.7"})  # fmt: skip
+                self.element(pattern, "circle", cx="3", cy="3", r="1.9", fill="none", stroke=HATCH,
+                             **{"stroke-width": "1.1", "stroke-opacity": "0.75"})  # fmt: skip
+            if role.pattern == "triangles":
+                self.element(pattern, "path", d="M3 1L5.4 5H0.6Z", fill=HATCH,
+                             **{"fill-opacity": "0.75"})  # fmt: skip
+            if role.pattern == "checker":
+                self.element(pattern, "path", d="M0 0H3V3H0ZM3 3H6V6H3Z", fill=HATCH,
+                             **{"fill-opacity": "0.5"})  # fmt: skip
         self.panel = self.element(
             self.root, "rect", x="1", y="1", rx="12", fill=PANEL, stroke=BORDER,
             width=_num(WIDTH - 2), **{"class": "panel"},
@@ -615,6 +1264,10 @@ class _Drawing:
             self.parent, "rect", x=_num(x), y=_num(y), width=_num(width), height=_num(height),
             **attributes,
         )  # fmt: skip
+
+    def line(self, x: float, top: float, bottom: float, **attributes: str) -> None:
+        self.element(self.parent, "line", x1=_num(x), x2=_num(x), y1=_num(top), y2=_num(bottom),
+                     **attributes)  # fmt: skip
 
     def text(
         self, x: float, baseline: float, content: str, *, size: int = FONT, bold: bool = False,
@@ -636,27 +1289,42 @@ class _Drawing:
         css_class: str = "",
     ) -> None:  # fmt: skip
         height = LINE if size <= FONT else size + 6
-        for line in _wrap(content, size, WIDTH - 2 * PAD - 4, bold):
+        for line in _wrap(content, size, WIDTH - 2 * PAD - 4, bold, balance=bold):
             self.text(PAD + 2, self.y + height - 4, line, size=size, bold=bold, fill=fill,
                       css_class=css_class)  # fmt: skip
             self.y += height
 
-    def labelled(self, items: list[tuple[float, str, str]], *, swatch: bool, gap: float) -> None:
-        """Texts (preferred left x, text, role key or '') packed into lanes below ``self.y``."""
-        boxes = []
-        for left, content, _ in items:
-            width = text_width(content, FONT) + (14 if swatch else 0)
-            left = min(max(left, PAD), WIDTH - PAD - width)
-            boxes.append((left, left + width))
-        lanes = _pack(boxes, gap)
-        for (left, _), lane, (_, content, role) in zip(boxes, lanes, items, strict=True):
-            top = self.y + lane * LINE
-            if swatch:
-                self.rect(left, top + 4, 10, 10, fill=f"url(#p-{role})", stroke=TEXT,
-                          **{"stroke-width": "0.8", "class": "swatch"})  # fmt: skip
-                left += 14
-            self.text(left, top + 14, content, css_class="role-label" if swatch else "axis-label")
-        self.y += (max(lanes) + 1) * LINE if lanes else 0
+    def heading(self, heading: str, note: str) -> None:
+        """A row's heading (bold) and note (muted, in brackets): on one line when both fit,
+        else each on its own lines."""
+        room = WIDTH - 2 * PAD - 4
+        together = text_width(heading, FONT, True) + text_width(f" ({note})", FONT)
+        if heading and note and together <= room:
+            text = self.text(PAD + 2, self.y + LINE - 4, heading, bold=True, css_class="row-name")
+            span = self.element(text, "tspan", fill=MUTED, **{"font-weight": "400",
+                                                               "class": "row-note"})  # fmt: skip
+            span.text = f" ({note})"
+            self.y += LINE
+            return
+        if heading:
+            self.lines(heading, bold=True, css_class="row-name")
+        if note:
+            self.lines(f"({note})", fill=MUTED, css_class="row-note")
+
+    def roles(self, spans: Sequence[Span]) -> None:
+        """Each role of ``spans`` once, in the order its first bar starts: a swatch and its name,
+        flowed left to right like words."""
+        x, top = PAD + 2.0, self.y
+        for key in dict.fromkeys(s.role for s in sorted(spans, key=lambda s: (s.start, s.end))):
+            label = ROLES[key].label
+            width = SWATCH_W + 5 + text_width(label, FONT)
+            if x > PAD + 2 and x + width > WIDTH - PAD:
+                x, top = PAD + 2.0, top + LINE
+            self.rect(x, top + 3, SWATCH_W, SWATCH_H, fill=f"url(#p-{key})", stroke=TEXT,
+                      **{"stroke-width": "0.8", "class": "swatch", "data-role": key})  # fmt: skip
+            self.text(x + SWATCH_W + 5, top + 13, label, css_class="role-label")
+            x += width + 12
+        self.y = top + LINE
 
     def finish(self) -> bytes:
         height = self.y + PAD
@@ -673,234 +1341,165 @@ def _phase_marks(toe: float) -> tuple[float, float]:
     return toe / 2, (toe + 100) / 2
 
 
-def _axis_top(drawing: _Drawing, toe: float) -> tuple[float, float]:
-    """Stance and swing as a band, the deck's phase names under it; returns the band's y range."""
+NOTCH_CLEAR = 1.5
+"""Per cent of the stride: a phase line this close to a bar's end gets no wedge on the bar."""
+PHASE_MARGIN = 1.5
+"""Room a phase word keeps from the lines either side of it."""
+
+
+def _phases(toe: float) -> tuple[list[tuple[str, float, float]], list[tuple[float, bool]]]:
+    """The phase words that fit between their lines at this toe-off, and the lines: toe-off
+    (solid) and each phase middle (dashed) whose words on both sides fit, so that every dashed
+    line is labelled by the words either side of it."""
+    middle_stance, middle_swing = _phase_marks(toe)
+    words = [
+        ("loading", 0.0, middle_stance), ("push-off", middle_stance, toe),
+        ("early swing", toe, middle_swing), ("terminal swing", middle_swing, 100.0),
+    ]  # fmt: skip
+    fits = [  # the estimate without its margin for wide fonts: Chromium's tests measure
+        text_width(word, FONT) / 1.08 + 2 * PHASE_MARGIN <= x_at(right) - x_at(left)
+        for word, left, right in words
+    ]
+    guides = [(toe, False)]
+    if fits[0] and fits[1]:
+        guides.append((middle_stance, True))
+    if fits[2] and fits[3]:
+        guides.append((middle_swing, True))
+    shown = [word for word, fit in zip(words, fits, strict=True) if fit]
+    if not (fits[0] and fits[1]):
+        shown = [w for w in shown if w[0] not in ("loading", "push-off")]
+    if not (fits[2] and fits[3]):
+        shown = [w for w in shown if w[0] not in ("early swing", "terminal swing")]
+    return shown, sorted(guides)
+
+
+def _guide(drawing: _Drawing, percent: float, dashed: bool, top: float, bottom: float) -> None:
+    attributes = {"stroke-width": "1" if dashed else "1.5", "class": "guide", "stroke": GUIDE}
+    if dashed:
+        attributes["stroke-dasharray"] = "3 2"
+    drawing.line(x_at(percent), top, bottom, **attributes)
+
+
+def _header(drawing: _Drawing, toe: float) -> list[tuple[float, bool]]:
+    """Stance and swing as a band, the phase words under it between their lines."""
     top = drawing.y
     for left, right, word, fill in (
-        (0, toe, "stance", STANCE_FILL),
-        (toe, 100, "swing", SWING_FILL),
+        (0, toe, "stance", STANCE_BAND),
+        (toe, 100, "swing", SWING_BAND),
     ):
-        drawing.rect(x_at(left), top, x_at(right) - x_at(left), 22, fill=fill)
-        drawing.text((x_at(left) + x_at(right)) / 2, top + 16, word, bold=True, anchor="middle")
-    drawing.y += 24
-    middle_stance, middle_swing = _phase_marks(toe)
-    phases = (
-        ("loading", 0, middle_stance), ("push-off", middle_stance, toe),
-        ("early swing", toe, middle_swing), ("terminal swing", middle_swing, 100),
-    )  # fmt: skip
-    items = []
-    for word, left, right in phases:
-        centre = (x_at(left) + x_at(right)) / 2
-        items.append((centre - text_width(word, FONT) / 2, word, ""))
-    drawing.labelled(items, swatch=False, gap=6)
-    return top, top + 22
-
-
-def _guides(drawing: _Drawing, toe: float, top: float, bottom: float) -> None:
-    """Toe-off (solid) and the phase middles (dashed) through one band of the chart."""
-    middle_stance, middle_swing = _phase_marks(toe)
-    for percent, dashed in ((middle_stance, True), (toe, False), (middle_swing, True)):
-        attributes = {"stroke-width": "1.5" if not dashed else "1", "class": "guide"}
-        if dashed:
-            attributes["stroke-dasharray"] = "3 3"
-        drawing.element(
-            drawing.parent, "line", x1=_num(x_at(percent)), x2=_num(x_at(percent)),
-            y1=_num(top), y2=_num(bottom), stroke=GUIDE, **attributes,
-        )  # fmt: skip
+        drawing.rect(x_at(left), top, x_at(right) - x_at(left), 20, fill=fill)
+        if text_width(word, FONT, True) + 4 <= x_at(right) - x_at(left):
+            drawing.text((x_at(left) + x_at(right)) / 2, top + 15, word, bold=True,
+                         anchor="middle", css_class="phase-label")  # fmt: skip
+    words, guides = _phases(toe)
+    drawing.y = top + 20
+    for percent, dashed in guides:
+        _guide(drawing, percent, dashed, drawing.y, drawing.y + LINE)
+    for word, left, right in words:
+        drawing.text((x_at(left) + x_at(right)) / 2, drawing.y + 13, word, anchor="middle",
+                     fill=MUTED, css_class="phase-label")  # fmt: skip
+    drawing.y += LINE
+    return guides
 
 
 def _track(
-    drawing: _Drawing, row: int, chart_row: ChartRow, speed: Speed, spans: tuple[Span, ...],
-    reference: Speed, *, overview: bool,
+    drawing: _Drawing, index: int, row: ChartRow, guides: list[tuple[float, bool]]
 ) -> None:  # fmt: skip
-    main = speed.key == reference.key
-    height = MAIN_BAR if main else OTHER_BAR
-    lanes = _pack([(x_at(s.start), x_at(s.end)) for s in spans], 0)
+    """The row's bars on a track shaded by phase, with 10% grid lines and the phase lines
+    behind them; where a phase line crosses a bar, a wedge at its top and bottom edge marks it
+    without cutting the bar in two."""
+    spans = row.spans
+    lanes = _lanes(spans)
     count = max(lanes) + 1 if lanes else 1
-    top = drawing.y + (0 if main else 6)  # room for the other speed's toe-off mark
-    full = count * height + (count - 1) * 2
-    drawing.rect(X0, top, X1 - X0, full, fill=TRACK_FILL, **{"class": "track"})
-    _guides(drawing, speed.toe_off, top, top + full)  # each speed's own toe-off and middles
+    top, toe = drawing.y, x_at(row.speed.toe_off)
+    full = count * BAR + (count - 1) * LANE_GAP
+    drawing.rect(X0, top, toe - X0, full, fill=STANCE_TRACK, **{"class": "track"})
+    drawing.rect(toe, top, X1 - toe, full, fill=SWING_TRACK, **{"class": "track"})
+    marks = {round(percent, 6) for percent, _ in guides}
+    for step in range(10, 100, 10):
+        if round(float(step), 6) not in marks:
+            drawing.line(x_at(step), top, top + full, stroke=GRID,
+                         **{"stroke-width": "0.6", "class": "grid"})  # fmt: skip
+    for percent, dashed in guides:
+        _guide(drawing, percent, dashed, top, top + full)
     for span, lane in zip(spans, lanes, strict=True):
         drawing.rect(
-            x_at(span.start), top + lane * (height + 2), x_at(span.end) - x_at(span.start), height,
-            fill=f"url(#p-{span.role})", stroke=PANEL,
-            **{"stroke-width": "1", "class": "bar", "data-row": str(row), "data-speed": speed.key,
-               "data-subject": chart_row.subject, "data-role": span.role},
+            x_at(span.start), top + lane * (BAR + LANE_GAP), x_at(span.end) - x_at(span.start),
+            BAR, fill=f"url(#p-{span.role})", stroke=PANEL,
+            **{"stroke-width": "1", "class": "bar", "data-row": str(index),
+               "data-speed": row.speed.key, "data-subject": row.subject, "data-role": span.role},
         )  # fmt: skip
     for span, lane in zip(spans, lanes, strict=True):
-        if span.start < speed.toe_off < span.end:  # toe-off, dark, across a bar that spans it
-            y = top + lane * (height + 2)
-            drawing.element(
-                drawing.parent, "line", x1=_num(x_at(speed.toe_off)), x2=_num(x_at(speed.toe_off)),
-                y1=_num(y), y2=_num(y + height), stroke=PANEL, **{"stroke-width": "1.5",
-                                                                   "class": "guide"},
-            )  # fmt: skip
-    if not main:
-        tip = x_at(speed.toe_off)
-        drawing.element(
-            drawing.parent, "path", fill=TEXT, d=f"M{_num(tip - 4)} {_num(top - 6)}H{_num(tip + 4)}"
-            f"L{_num(tip)} {_num(top - 1)}Z", **{"class": "toe-off-mark"},
-        )  # fmt: skip
-    drawing.y = top + full + 3
-    prefix = "" if main or not overview else f"{speed.key}: "
-    drawing.labelled(
-        [
-            (
-                x_at(s.start),
-                prefix + (ROLES[s.role].short if overview else ROLES[s.role].label),
-                s.role,
-            )
-            for s in spans
-        ],
-        swatch=True,
-        gap=8,
-    )
+        y = top + lane * (BAR + LANE_GAP)
+        for percent, dashed in guides:  # not at a bar's very end, where it reads as the end
+            if span.start + NOTCH_CLEAR < percent < span.end - NOTCH_CLEAR:
+                x, half = x_at(percent), 1.6 if dashed else 2.4
+                depth = 3.0 if dashed else 4.0
+                drawing.element(  # a small wedge at each edge, pointing in: a marker, no cut
+                    drawing.parent, "path", fill=PANEL, **{"class": "guide notch"},
+                    d=f"M{_num(x - half)} {_num(y)}H{_num(x + half)}L{_num(x)} {_num(y + depth)}Z"
+                    f"M{_num(x - half)} {_num(y + BAR)}H{_num(x + half)}L{_num(x)} "
+                    f"{_num(y + BAR - depth)}Z",
+                )  # fmt: skip
+    drawing.y = top + full
 
 
-def _axis_bottom(drawing: _Drawing, toe: float) -> None:
-    middle_stance, _ = _phase_marks(toe)
-    marks = ((0, "foot strike", "start"), (middle_stance, "midstance", "middle"),
-             (toe, "toe-off", "middle"), (100, "foot strike", "end"))  # fmt: skip
-    for percent, _, _ in marks:
-        drawing.element(
-            drawing.root, "line", x1=_num(x_at(percent)), x2=_num(x_at(percent)),
-            y1=_num(drawing.y), y2=_num(drawing.y + 6), stroke=TEXT, **{"stroke-width": "1.5"},
-        )  # fmt: skip
-    drawing.y += 6
-    items = []
-    for percent, word, anchor in marks:
-        width = text_width(word, FONT)
-        x = x_at(percent)
-        left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
-        items.append((left, word, ""))
-    drawing.labelled(items, swatch=False, gap=6)
+def _axis(drawing: _Drawing) -> None:
+    """The per cent scale: a tick every 10%, a number every 20%."""
+    top = drawing.y + 2
+    for percent in range(0, 101, 10):
+        major = percent % 20 == 0
+        drawing.line(x_at(percent), top, top + (5 if major else 3), stroke=TEXT if major else MUTED,
+                     **{"stroke-width": "1.2" if major else "0.8"})  # fmt: skip
+    for percent in range(0, 101, 20):
+        label = f"{percent}%" if percent == 100 else str(percent)
+        anchor = "start" if percent == 0 else "end" if percent == 100 else "middle"
+        x = x_at(percent) - (2 if percent == 0 else -2 if percent == 100 else 0)
+        drawing.text(x, top + 17, label, anchor=anchor, fill=MUTED, css_class="axis-label")
+    drawing.y = top + 21
 
 
-def _draw(
-    title: str, subtitle: str, rows: list[ChartRow], stride: StrideData, *, overview: bool,
-    speed_labels: bool,
-) -> bytes:  # fmt: skip
-    reference = stride.reference
-    assert reference is not None
-    drawing = _Drawing(title)
+def _draw(layout: Layout) -> bytes:
+    drawing = _Drawing(layout.title)
     drawing.y = PAD
-    drawing.lines(title, size=TITLE_FONT, bold=True)
-    drawing.lines(subtitle, fill=MUTED)
-    drawing.y += 4
-    _axis_top(drawing, reference.toe_off)
-    drawing.y += 4
-    for index, row in enumerate(rows):
-        if overview and index and row.name is not None:
-            drawing.element(
-                drawing.root, "line", x1=_num(PAD), x2=_num(WIDTH - PAD), y1=_num(drawing.y),
-                y2=_num(drawing.y), stroke=GUIDE, **{"stroke-width": "0.75"},
+    drawing.lines(layout.title, size=TITLE_FONT, bold=True, css_class="title")
+    lines = list(layout.lines)
+    if any(max(_lanes(row.spans), default=0) > 0 for row in layout.rows):
+        lines.append(TWO_JOBS)
+    for line in lines:
+        drawing.lines(line, fill=MUTED, css_class="subtitle")
+    index = 0
+    for section in layout.sections:
+        drawing.y += 10
+        # Every section says its speed, the overview's too: read mid-scroll, it stands alone.
+        drawing.lines(f"{section.speed.label}: toe-off at {_num(section.speed.toe_off)}%",
+                      bold=True, css_class="speed")  # fmt: skip
+        if section.missing:
+            drawing.lines(f"No data at this speed: {join_names(section.missing)}.", fill=MUTED,
+                          css_class="subtitle")  # fmt: skip
+        drawing.y += 2
+        guides = _header(drawing, section.speed.toe_off)
+        for number, row in enumerate(section.rows):
+            if number:
+                drawing.y += 5
+                drawing.element(drawing.root, "line", x1=_num(PAD), x2=_num(WIDTH - PAD),
+                                y1=_num(drawing.y), y2=_num(drawing.y), stroke=GRID,
+                                **{"stroke-width": "0.75"})  # fmt: skip
+                drawing.y += 2
+            drawing.y += 2
+            drawing.parent = drawing.element(
+                drawing.root, "g", **{"class": "chart-row", "data-row": str(index),
+                                      "data-subject": row.subject, "data-speed": row.speed.key,
+                                      "data-members": " ".join(row.members)},
             )  # fmt: skip
-            drawing.y += 4
-        drawing.parent = drawing.element(
-            drawing.root, "g", **{"class": "chart-row", "data-row": str(index),
-                                  "data-subject": row.subject, "data-part": row.part},
-        )  # fmt: skip
-        if row.name:
-            drawing.lines(row.name, bold=True, css_class="row-name")
-        if row.part:
-            drawing.lines(row.part, bold=True, fill=MUTED, css_class="row-part")
-        for speed, spans in row.tracks:
-            if speed_labels:
-                label = speed.label
-                if speed.key != reference.key:
-                    label += f" (toe-off {_num(speed.toe_off)}%)"
-                drawing.lines(label, fill=MUTED)
-            _track(drawing, index, row, speed, spans, reference, overview=overview)
-        drawing.parent = drawing.root
-        drawing.y += 4
-    _axis_bottom(drawing, reference.toe_off)
-    if overview:
-        drawing.y += 6
-        used = [
-            role
-            for role in ROLES.values()
-            if any(
-                span.role == role.key for row in rows for _, spans in row.tracks for span in spans
-            )
-        ]
-        for role in used:
-            drawing.labelled([(PAD, f"{role.short}: {role.label}" if role.short != role.label
-                               else role.label, role.key)], swatch=True, gap=0)  # fmt: skip
-        others = [s for s in stride.speeds.values() if s.key != reference.key]
-        for speed in others:
-            if any(speed.key == sp.key for row in rows for sp, _ in row.tracks):
-                drawing.lines(
-                    f"Thin bars: {speed.label}; its toe-off ({_num(speed.toe_off)}%) is marked "
-                    "with a small triangle.",
-                    fill=MUTED,
-                )
+            drawing.heading(row.heading, row.note)
+            drawing.roles(row.spans)
+            drawing.y += 2
+            _track(drawing, index, row, guides)
+            drawing.parent = drawing.root
+            index += 1
+        _axis(drawing)
     return drawing.finish()
-
-
-def chart_rows(
-    subject: Subject, muscle: MuscleData, stride: StrideData, speeds: Sequence[str],
-    *, name: str | None = None,
-) -> tuple[ChartRow, ...]:  # fmt: skip
-    """A subject's rows at ``speeds`` (the reference speed first): one, or, when some spans are
-    true of some members only, a row of the spans true of the whole subject (if any) and one
-    per ``members`` label. ``name``: the heading above its first row (the overview's)."""
-    reference = stride.reference
-    assert reference is not None
-    whole = WHOLE_GROUP if subject.kind == "group" else WHOLE_MUSCLE
-    has_whole = any(not s.members for s in muscle.spans if s.speed in speeds)
-    parts = [""] if not muscle.parts else ["", *muscle.parts]
-    rows: list[ChartRow] = []
-    for members in parts:
-        tracks = []
-        for key in speeds:
-            spans = tuple(
-                sorted(
-                    (s for s in muscle.spans if s.speed == key and s.members == members),
-                    key=lambda s: (s.start, s.end),
-                )
-            )
-            if spans or (key == reference.key and (members or not muscle.parts)):
-                tracks.append((stride.speeds[key], spans))
-        if not tracks:
-            continue
-        part = "" if not muscle.parts else whole if not members else members
-        if members and has_whole:
-            part = f"{members} only"
-        rows.append(ChartRow(subject.key, None if rows else name, part, members, tuple(tracks)))
-    return tuple(rows)
-
-
-def _overview_layout(
-    subjects: Mapping[str, Subject], keys: list[str], stride: StrideData
-) -> tuple[ChartRow, ...]:
-    """The overview's rows at the reference speed: every subject in ``keys``, except that a
-    muscle whose bars are its group's (the gastrocnemius and soleus are the calf's) shares the
-    group's rows and heading instead of repeating them."""
-    reference = stride.reference
-    assert reference is not None
-    layouts: dict[str, list[ChartRow]] = {}
-    headings: dict[str, list[str]] = {}
-
-    def bars(key: str) -> set[tuple[str, float, float, str]]:
-        return {
-            (s.role, s.start, s.end, s.members)
-            for s in stride.muscles[key].spans
-            if s.speed == reference.key
-        }
-
-    for key in keys:
-        group = subjects[key].group
-        if group in layouts and subjects[key].kind == "muscle" and bars(key) == bars(group):
-            headings[group].append(subjects[key].name)
-            continue
-        rows = chart_rows(subjects[key], stride.muscles[key], stride, [reference.key], name="")
-        layouts[key], headings[key] = list(rows), [subjects[key].name]
-    out = []
-    for key, drawn in layouts.items():
-        out.append(replace(drawn[0], name=", ".join(headings[key])))
-        out.extend(drawn[1:])
-    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -911,10 +1510,10 @@ class Charts:
     subjects: dict[str, Picture] = field(default_factory=dict)
     overview: Picture | None = None
     overview_rows: tuple[str, ...] = ()
-    """The subjects the overview stacks, top to bottom."""
-    rows: dict[str, tuple[ChartRow, ...]] = field(default_factory=dict)
-    """What each subject's chart draws, top to bottom (its ``data-row`` order)."""
-    overview_layout: tuple[ChartRow, ...] = ()
+    """The subjects the article names, which the overview shows (as its muscles' rows)."""
+    layouts: dict[str, Layout] = field(default_factory=dict)
+    """What each subject's chart draws, top to bottom (its rows in ``data-row`` order)."""
+    overview_layout: Layout | None = None
     """What the overview draws, top to bottom."""
     credits: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """By chart name: the reference keys its numbers come from (speeds and spans drawn)."""
@@ -944,13 +1543,12 @@ class Charts:
 NO_CHARTS = Charts()
 
 
-def _cited(rows: Iterable[ChartRow]) -> tuple[str, ...]:
+def _cited(layout: Layout) -> tuple[str, ...]:
     """The reference keys of every speed and span a chart draws, in order, once each."""
     keys = []
-    for row in rows:
-        for speed, spans in row.tracks:
-            keys += [cite.key for cite in speed.cites]
-            keys += [cite.key for span in spans for cite in span.cites]
+    for section in layout.sections:
+        keys += [cite.key for cite in section.speed.cites]
+        keys += [cite.key for row in section.rows for span in row.spans for cite in span.cites]
     return tuple(dict.fromkeys(keys))
 
 
@@ -960,40 +1558,24 @@ def derive_charts(sources: DeckSources, stride: StrideData | None) -> Charts:
         return Charts(data=stride)
     subjects = sources.subjects
     charts, layouts, credits = {}, {}, {}
-    reference = stride.reference
-    order = [reference.key, *[key for key in stride.speeds if key != reference.key]]
-    for key, muscle in stride.muscles.items():
-        if not muscle.spans or key not in subjects:
+    for key in [*stride.muscles, *stride.groups]:
+        if key not in subjects:
+            continue  # a muscle the manifest does not list: a row of its groups' charts only
+        layout = subject_layout(stride, subjects, key)
+        if not layout.sections:
             continue
-        name = subjects[key].name
-        rows = chart_rows(subjects[key], muscle, stride, order)
-        one_speed = len({speed.key for row in rows for speed, _ in row.tracks}) == 1
-        subtitle = (
-            f"{reference.label}: one stride, foot strike to foot strike"
-            if one_speed
-            else "One running stride, foot strike to foot strike"
-        )
-        data = _draw(f"{name} in the running stride", subtitle, list(rows), stride,
-                     overview=False, speed_labels=not one_speed)  # fmt: skip
+        data = _draw(layout)
         charts[key] = Picture(content_name("fg-chart", ".svg", data), data)
-        layouts[key] = rows
-        credits[charts[key].name] = _cited(rows)
-    named = [
-        key
-        for key in article_muscles(subjects)
-        if key in stride.muscles and stride.muscles[key].spans
-    ]
-    layout = _overview_layout(subjects, named, stride)
-    overview = None
-    if layout:
-        data = _draw(
-            "Leg muscles in one running stride",
-            f"Every muscle and group the article names. {reference.label}.",
-            list(layout), stride, overview=True, speed_labels=False,
-        )  # fmt: skip
+        layouts[key] = layout
+        credits[charts[key].name] = _cited(layout)
+    named = [key for key in article_muscles(subjects) if stride.activity(key, stride.reference.key)]
+    overview, overview_layout = None, None
+    if named:
+        overview_layout = overview_chart_layout(stride, subjects, named)
+        data = _draw(overview_layout)
         overview = Picture(content_name("fg-chart", ".svg", data), data)
-        credits[overview.name] = _cited(layout)
-    drawn = Charts(stride, charts, overview, tuple(named), layouts, layout, credits)
+        credits[overview.name] = _cited(overview_layout)
+    drawn = Charts(stride, charts, overview, tuple(named), layouts, overview_layout, credits)
     return replace(drawn, problems=tuple(overview_problems(sources, drawn)))
 
 
@@ -1065,7 +1647,7 @@ def swing_answer(charts: Charts) -> SwingAnswer | None:
     length = 100 - reference.toe_off
     shares = []
     for key in charts.overview_rows:
-        spans = [s for s in stride.muscles[key].spans if s.speed == reference.key]
+        spans = stride.activity(key, reference.key)
         shares.append((key, _covered(spans, reference.toe_off, 100) / length))
     shares.sort(key=lambda item: -item[1])
     return SwingAnswer(tuple(shares), reference.toe_off)
@@ -1076,10 +1658,13 @@ def overview_problems(sources: DeckSources, charts: Charts) -> list[Problem]:
     found = swing_answer(charts)
     if found is None or found.answer is not None or not found.whole:
         return []  # no overview, one answer, or nothing to ask (then no card: nothing to mislead)
-    assert charts.data is not None
+    stride = charts.data
+    assert stride is not None
     names = {key: sources.subjects[key].name for key, _ in found.shares}
     first, second = found.shares[0], found.shares[1]
-    where = charts.data.muscles[second[0]].where
+    where = (
+        stride.groups[second[0]] if second[0] in stride.groups else stride.muscles[second[0]]
+    ).where
     return [
         Problem(
             where,
@@ -1106,27 +1691,24 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
     reference = stride.reference
     key = found.answer
     name = sources.subjects[key].name
-    spans = [
-        s
-        for s in stride.muscles[key].spans
-        if s.speed == reference.key and s.end > reference.toe_off
-    ]
-    spans.sort(key=lambda s: s.start)
+    by_bar = {s.bar: s for s in stride.activity(key, reference.key) if s.end > reference.toe_off}
+    spans = sorted(by_bar.values(), key=lambda s: (s.start, s.end))
     doing = ", then ".join(
         f"{ROLES[s.role].label} from {_num(max(s.start, reference.toe_off))}%" for s in spans
     )
-    runner_up, share = found.shares[1] if len(found.shares) > 1 else (None, 0.0)
+    share = found.shares[1][1] if len(found.shares) > 1 else 0.0
+    # The runners-up: every subject as close to the answer as the next one (ties named alike).
+    next_ones = [sources.subjects[k].name for k, s in found.shares[1:] if abs(s - share) < 0.005]
     extra = f"{markdown_literal(reference.label)}. {markdown_literal(name)}: {doing}."
-    if runner_up is not None:
-        extra += (
-            f" Next: {markdown_literal(sources.subjects[runner_up].name)}, {share:.0%} of swing."
-        )
+    if next_ones:
+        listed = ", ".join(next_ones[:1] + [_lower(n) for n in next_ones[1:]])
+        extra += f" Next, {share:.0%} of swing: {markdown_literal(listed)}."
     cited = [cite.key for cite in reference.cites]
     cited += [cite.key for s in spans for cite in s.cites]
     references = sources.config.references if sources.config is not None else {}
     if references:  # an unknown key is the data's error, reported there once
         cited = [key for key in cited if key in references]
-    where = stride.muscles[key].where
+    where = (stride.groups[key] if key in stride.groups else stride.muscles[key]).where
     return [
         Card(
             id=CHART_OVERVIEW_ID,

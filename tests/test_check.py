@@ -89,7 +89,7 @@ def test_every_rule_has_an_example_test():
         "diagram", "unknown-kind", "picture-answer",  # tests/test_pictures.py
         # stride.yaml: tests/test_stride.py.
         "stride-range", "stride-role", "stride-source", "stride-speed", "stride-missing",
-        "stride-overview",
+        "stride-overview", "stride-group",
         "lock", "card-removed", "deck-changed", "guid-changed", "notetype-changed", "id-reused",
         # Hostile sources (issue #14): tests/test_safety*.py.
         *(rule_id for rule_id, _, _ in SAFETY_RULES),

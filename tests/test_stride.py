@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import os
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from flashgen.sources import Card, load_sources
 from flashgen.stride import (
     ROLES,
     WIDTH,
-    ChartRow,
+    Layout,
     Span,
     article_muscles,
     chart_cards,
@@ -91,12 +91,6 @@ speeds:
   easy:   {label: "Easy run, about 3.5 m/s", toe_off: 38, source: "S1, S29"}
   sprint: {label: "Sprint, about 9 m/s", toe_off: 22, source: S3}
 muscles:
-  - subject: calf
-    spans:
-      - {speed: easy, from: 0, to: 15, role: absorb, source: S1}
-      - {speed: easy, from: 15, to: 36, role: propel, source: S1}
-      - {speed: easy, from: 92, to: 100, role: prepare, source: S20}
-      - {speed: sprint, from: 0, to: 20, role: propel, source: S3}
   - subject: gastrocnemius
     spans:
       - {speed: easy, from: 0, to: 34, role: propel, source: S1}
@@ -106,12 +100,13 @@ muscles:
       - {speed: easy, from: 0, to: 30, role: support, source: "S1, S14"}
       - {speed: easy, from: 92, to: 100, role: prepare, source: S20}
       - {speed: sprint, from: 0, to: 18, role: support, source: S3}
-  - subject: hip-flexors
+  - subject: iliopsoas
     spans:
       - {speed: easy, from: 30, to: 65, role: swing, source: S1}
       - {speed: easy, from: 36, to: 50, role: pelvis, source: S1}
       - {speed: sprint, from: 18, to: 55, role: swing, source: S3}
-  - subject: hamstrings
+  - key: biceps
+    name: Biceps femoris
     spans:
       - {speed: easy, from: 0, to: 12, role: support, source: S7}
       - {speed: easy, from: 70, to: 100, role: slow, source: S7}
@@ -120,6 +115,13 @@ muscles:
     spans:
       - {speed: easy, from: 38, to: 85, role: lift-foot, source: S20}
       - {speed: easy, from: 85, to: 100, role: prepare, source: S41}
+groups:
+  - subject: calf
+    members: [gastrocnemius, soleus]
+  - subject: hip-flexors
+    members: [iliopsoas]
+  - subject: hamstrings
+    members: [biceps]
 """
 NAMED = ["calf", "gastrocnemius", "soleus", "hip-flexors", "hamstrings", "tibialis-anterior"]
 
@@ -190,8 +192,8 @@ RULE_EXAMPLES = {
     "stride-role": (
         "role: lift-foot",
         "role: lift-feet",
-        "role 'lift-feet' is not one of absorb, support, propel, swing, slow, pelvis, trunk, "
-        "hip-joint, lift-foot, lower-foot, prepare; did you mean 'lift-foot'?",
+        "role 'lift-feet' is not one of absorb, support, propel, extend-hip, swing, slow, pelvis, "
+        "trunk, hip-joint, lift-foot, lower-foot, prepare, arch, ankle; did you mean 'lift-foot'?",
         "stride-role",
     ),
     "stride-source:span": (
@@ -225,11 +227,32 @@ RULE_EXAMPLES = {
         "stride-speed",
     ),
     "stride-missing": (
-        "  - subject: hip-flexors\n",
-        "  - subject: iliopsoas\n",
+        "  - subject: hip-flexors\n    members: [iliopsoas]\n",
+        "",
         "group 'hip-flexors' (Hip flexors) is named in the source material (named_in_source) but "
-        "has no spans here",
+        "has no members with spans here",
         "stride-missing",
+    ),
+    "stride-group:unknown-member": (
+        "members: [biceps]",
+        "members: [bicep]",
+        "member 'bicep' has no entry under 'muscles' or 'groups'; did you mean 'biceps'?",
+        "stride-group",
+    ),
+    "stride-group:spans-on-a-group": (
+        "  - subject: tibialis-anterior\n",
+        "  - subject: hamstrings\n"
+        "    spans: [{speed: easy, from: 0, to: 9, role: slow, source: S7}]\n"
+        "  - subject: tibialis-anterior\n",
+        "'hamstrings' is a group: list it under 'groups' with its members; its rows are derived "
+        "from theirs, so it has no spans of its own",
+        "stride-group",
+    ),
+    "stride-group:cycle": (
+        "members: [gastrocnemius, soleus]",
+        "members: [gastrocnemius, calf]",
+        "group 'calf' contains itself: calf > calf",
+        "stride-group",
     ),
     "unknown-key": (
         "    note: ",
@@ -248,7 +271,8 @@ def test_each_data_rule_is_a_located_error_from_check_and_build(
     assert STRIDE.count(before) == 1, before
     text = STRIDE.replace(before, after)
     (stride_cards / "stride.yaml").write_text(text, encoding="utf-8")
-    line = _line(text, "muscles:") if rule == "stride-missing" else _line(text, after.strip())
+    first = after.strip().splitlines()[0] if after.strip() else ""
+    line = _line(text, "muscles:") if rule == "stride-missing" else _line(text, first)
     result = runner.invoke(cli, ["check", str(stride_cards)])
     assert result.exit_code == 1
     ours = [row for row in result.stderr.splitlines() if row.endswith(f"[{rule}]")]
@@ -314,7 +338,14 @@ def test_data_that_would_give_the_overview_card_two_answers_is_a_located_error(
 
 def test_every_stride_rule_is_listed(runner):
     listed = runner.invoke(cli, ["check", "--list-rules"]).output
-    for rule in ("stride-range", "stride-role", "stride-source", "stride-speed", "stride-missing"):
+    for rule in (
+        "stride-range",
+        "stride-role",
+        "stride-source",
+        "stride-speed",
+        "stride-missing",
+        "stride-group",
+    ):
         assert RULES[rule].severity == "error" and re.search(rf"^{rule}\s+error\s", listed, re.M)
 
 
@@ -355,10 +386,16 @@ MALFORMED = {
         "wrong-type",
     ),
     "booleans": ("speeds: {easy: {label: true, toe_off: true, source: true}}\n", "wrong-type"),
-    "members too long or not text": (
-        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\nmuscles: [{subject: soleus, spans: "
-        "[{speed: easy, from: 1, to: 9, role: support, source: S1, members: " + "x" * 61 + "}, "
-        "{speed: easy, from: 1, to: 9, role: support, source: S1, members: [a]}]}]\n",
+    "a muscle's own name too long or not text": (
+        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\nmuscles: [{key: m, name: "
+        + "x" * 61
+        + ", spans: [{speed: easy, from: 1, to: 9, role: support, source: S1}]}, {key: n, name: "
+        "[a], spans: [{speed: easy, from: 1, to: 9, role: support, source: S1}]}]\n",
+        "too-long",
+    ),
+    "members not a list of words": (
+        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\ngroups: [{subject: calf, members: "
+        "[[a], {b: 1}]}]\nmuscles: []\n",
         "wrong-type",
     ),
     "a tag": ("speeds: !!python/object:os.system {}\n", "yaml-tag"),
@@ -389,30 +426,31 @@ def test_names_in_charts_are_escaped(stride_cards):
     for picture in charts.pictures():
         assert b"<script" not in picture.data
         ET.fromstring(picture.data)  # well-formed
-    texts = [t.text for t in ET.fromstring(charts.subjects["soleus"].data).iter() if t.text]
-    assert f"{hostile} in the running stride" in texts
+    root = ET.fromstring(charts.subjects["soleus"].data)
+    title = [t.text for t in root.iter(f"{{{SVG_NS}}}text") if t.get("class") == "title"]
+    assert " ".join(str(line) for line in title) == hostile  # wrapped, as written
     note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "soleus-stride")
     assert "<script" not in note.fields[3] and "&lt;script&gt;" in note.fields[3]
     assert "[sound:" not in note.fields[3]
 
 
-def test_members_labels_are_text_and_hostile_references_credit_as_text(stride_cards):
-    """A span's ``members`` label is a row heading drawn as text; a reference's text reaches the
-    Source field's chart credit escaped."""
+def test_muscle_names_are_text_and_hostile_references_credit_as_text(stride_cards):
+    """A muscle the manifest does not list is named on its groups' charts as text; a
+    reference's text reaches the Source field's chart credit escaped."""
     hostile = 'Rectus <script>alert("x")</script> & [sound:x.mp3]'
-    text = STRIDE.replace(
-        "{speed: easy, from: 36, to: 50, role: pelvis, source: S1}",
-        f"{{speed: easy, from: 36, to: 50, role: pelvis, members: '{hostile}', source: S1}}",
-    )
+    text = STRIDE.replace("    name: Biceps femoris\n", f"    name: '{hostile}'\n")
     (stride_cards / "stride.yaml").write_text(text, encoding="utf-8")
     references = {**REFERENCES, "S14": "<img src=x onerror=alert(1)> 2010, [sound:y.mp3]"}
     write_yaml(stride_cards / "deck.yaml", {**DECK, "references": references})
     sources, _ = load_sources(stride_cards)
     charts, problems = stride_charts(sources)
     assert problems == []
-    root = ET.fromstring(charts.subjects["hip-flexors"].data)
-    parts = [t.text for t in root.iter(f"{{{SVG_NS}}}text") if t.get("class") == "row-part"]
-    assert " ".join(str(part) for part in parts) == f"Whole group {hostile} only"  # wrapped
+    row = ET.fromstring(charts.subjects["hamstrings"].data).find(
+        f".//{{{SVG_NS}}}g[@class='chart-row']"
+    )
+    assert row is not None
+    rows = [t.text for t in row.iter(f"{{{SVG_NS}}}text") if t.get("class") == "row-name"]
+    assert " ".join(str(row) for row in rows) == hostile  # wrapped, as written
     note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "soleus-stride")
     source = note.fields[4]
     assert "<img" not in source and "&lt;img src=x onerror=alert(1)&gt; 2010" in source
@@ -599,14 +637,10 @@ def _check_bars(page, data: bytes, rows: list[tuple[int, str, list[Span]]], widt
                 assert abs(end - right) <= TOLERANCE_PX, (row, speed, runs, wanted)
 
 
-def _chart_rows(layout: Iterable[ChartRow]) -> list[tuple[int, str, list[Span]]]:
-    """The bars of each row and speed of a chart, by the row's index in the drawing."""
-    return [
-        (index, speed.key, list(spans))
-        for index, row in enumerate(layout)
-        for speed, spans in row.tracks
-        if spans
-    ]
+def _chart_rows(layout: Layout | None) -> list[tuple[int, str, list[Span]]]:
+    """The bars of each row of a chart, by the row's index in the drawing, with its speed."""
+    assert layout is not None
+    return [(index, row.speed.key, list(row.spans)) for index, row in enumerate(layout.rows)]
 
 
 @pytest.fixture
@@ -623,7 +657,7 @@ def test_bars_sit_where_the_data_says(browser, fixture_charts):  # noqa: F811
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         for key, picture in charts.subjects.items():
-            _check_bars(page, picture.data, _chart_rows(charts.rows[key]), 358)
+            _check_bars(page, picture.data, _chart_rows(charts.layouts[key]), 358)
         assert charts.overview is not None
         assert list(charts.overview_rows) == NAMED
         _check_bars(page, charts.overview.data, _chart_rows(charts.overview_layout), 358)
@@ -705,18 +739,104 @@ def _contrast(a: str, b: str) -> float:
 
 
 def test_bars_stand_out_from_the_panel_and_the_panel_does_not_glare_at_night():
-    from flashgen.stride import PANEL, TRACK_FILL
+    from flashgen.stride import PANEL, STANCE_TRACK, SWING_TRACK
 
     for role in ROLES.values():  # WCAG 1.4.11: graphics at 3:1 against what is next to them
-        assert _contrast(role.colour, PANEL) >= 3 and _contrast(role.colour, TRACK_FILL) >= 3
+        for behind in (PANEL, STANCE_TRACK, SWING_TRACK):
+            assert _contrast(role.colour, behind) >= 3, (role.key, behind)
     # A dark neutral panel: close to Anki's night background, never a bright block at night.
     assert _contrast(PANEL, "#1c1c1e") < 1.3 and _luminance(PANEL) < 0.05
 
 
-def test_every_role_has_its_own_pattern_and_label():
-    assert len({role.pattern for role in ROLES.values()}) == len(ROLES)
-    assert len({role.label for role in ROLES.values()}) == len(ROLES)
-    assert len({role.short for role in ROLES.values()}) == len(ROLES)
+# Colour blindness: the dichromat simulations of Machado, Oliveira & Fernandes 2009 (severity 1),
+# applied to linear RGB, and CIEDE2000 differences in CIELAB (D65).
+DICHROMACY = {
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216),
+                   (-0.003882, -0.048116, 1.051998)),
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413),
+                     (-0.011820, 0.042940, 0.968881)),
+    "tritanopia": ((1.255528, -0.076749, -0.178779), (-0.078411, 0.930809, 0.147602),
+                   (0.004733, 0.691367, 0.303900)),
+}  # fmt: skip
+
+
+def _lab(colour: str, vision: str) -> tuple[float, float, float]:
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    rgb = [linear(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5)]
+    if vision in DICHROMACY:
+        rgb = [min(1.0, max(0.0, sum(m * c for m, c in zip(row, rgb, strict=True))))
+               for row in DICHROMACY[vision]]  # fmt: skip
+    x = (0.4124 * rgb[0] + 0.3576 * rgb[1] + 0.1805 * rgb[2]) / 0.95047
+    y = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+    z = (0.0193 * rgb[0] + 0.1192 * rgb[1] + 0.9505 * rgb[2]) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def _ciede2000(one: tuple[float, float, float], two: tuple[float, float, float]) -> float:
+    (l1, a1, b1), (l2, a2, b2) = one, two
+    mean_c = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - math.sqrt(mean_c**7 / (mean_c**7 + 25**7)))
+    a1, a2 = a1 * (1 + g), a2 * (1 + g)
+    c1, c2 = math.hypot(a1, b1), math.hypot(a2, b2)
+    h1, h2 = math.degrees(math.atan2(b1, a1)) % 360, math.degrees(math.atan2(b2, a2)) % 360
+    dh = 0.0 if c1 * c2 == 0 else (h2 - h1 + 180) % 360 - 180
+    dl, dc = l2 - l1, c2 - c1
+    dhh = 2 * math.sqrt(c1 * c2) * math.sin(math.radians(dh / 2))
+    ml, mc = (l1 + l2) / 2, (c1 + c2) / 2
+    mh = h1 + h2 if c1 * c2 == 0 else (h1 + h2) / 2 + (180 if abs(h1 - h2) > 180 else 0)
+    t = 1 - 0.17 * math.cos(math.radians(mh - 30)) + 0.24 * math.cos(math.radians(2 * mh))
+    t += 0.32 * math.cos(math.radians(3 * mh + 6)) - 0.20 * math.cos(math.radians(4 * mh - 63))
+    sl = 1 + 0.015 * (ml - 50) ** 2 / math.sqrt(20 + (ml - 50) ** 2)
+    sc, sh = 1 + 0.045 * mc, 1 + 0.015 * mc * t
+    rt = (-2 * math.sqrt(mc**7 / (mc**7 + 25**7))
+          * math.sin(math.radians(60 * math.exp(-(((mh - 275) / 25) ** 2)))))  # fmt: skip
+    return math.sqrt((dl / sl) ** 2 + (dc / sc) ** 2 + (dhh / sh) ** 2
+                     + rt * (dc / sc) * (dhh / sh))  # fmt: skip
+
+
+def _worst_difference(one: str, two: str) -> float:
+    """How far apart two colours look to the reader who sees them closest."""
+    visions = ("normal", *DICHROMACY)
+    return min(_ciede2000(_lab(one, v), _lab(two, v)) for v in visions)
+
+
+APART = 20.0
+"""CIEDE2000: colours at least this far apart, in every vision, are told apart at a glance."""
+
+
+def test_no_two_roles_look_alike_to_any_reader():
+    """Round 1's reader confused pink with pink, cyan with teal, periwinkle with lavender and
+    yellow, lime and green. Every role has its own pattern and one name; two roles whose colours
+    come closer than APART for some reader (normal, protan, deutan or tritan vision) never share
+    a pattern family (stripes one way, points, meshes ...)."""
+    from flashgen.stride import PATTERN_FAMILIES
+
+    roles = list(ROLES.values())
+    assert len({role.pattern for role in roles}) == len(roles)
+    assert len({role.label for role in roles}) == len(roles)
+    close = []
+    for i, one in enumerate(roles):
+        for two in roles[i + 1 :]:
+            alike = _worst_difference(one.colour, two.colour) < APART
+            if alike and PATTERN_FAMILIES[one.pattern] == PATTERN_FAMILIES[two.pattern]:
+                close.append((one.key, two.key))
+    assert close == []
+
+
+def test_the_simulation_tells_confusable_colours_from_distinct_ones():
+    """The test above can fail: red and green merge for a deuteranope, blue and yellow do not."""
+    assert (
+        _worst_difference("#d55e00", "#009e73")
+        < APART
+        < _ciede2000(_lab("#d55e00", "normal"), _lab("#009e73", "normal"))
+    )
+    assert _worst_difference("#0072b2", "#f0e442") > APART
 
 
 # --- In Anki and the preview ----------------------------------------------------------------
@@ -727,7 +847,8 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
     build(stride_cards, output=apkg, environ={"SOURCE_DATE_EPOCH": "1700000000"})
     deck = compile_deck(stride_cards)
     charts = deck.charts
-    assert charts.overview is not None and set(charts.subjects) == set(NAMED)
+    # Every manifest subject with data has its chart: the article's and the iliopsoas.
+    assert charts.overview is not None and set(charts.subjects) == {*NAMED, "iliopsoas"}
     col = open_collection(tmp_path / "anki")
     try:
         import_apkg(col, apkg)
@@ -755,7 +876,7 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
         assert overview["Back"] == "Tibialis anterior"
         assert overview["Extra"] == (
             "Easy run, about 3.5 m/s. Tibialis anterior: lift the foot clear from 38%, then "
-            "brace for landing from 85%. Next: Hamstrings, 48% of swing."
+            "brace for landing from 85%. Next, 48% of swing: Hamstrings."
         )
         assert overview["Source"].startswith("Reference S1<br>Reference S29<br>Reference S20")
         # The chart a card shows is credited under its own sources, without repeating them.
@@ -833,7 +954,8 @@ def test_every_muscle_the_article_names_has_data_and_a_chart(shipped_charts):
     assert problems == []
     assert stride is not None
     named = article_muscles(sources.subjects)
-    assert named and set(named) <= set(stride.muscles) and set(named) <= set(charts.subjects)
+    assert named and set(named) <= {*stride.muscles, *stride.groups}
+    assert set(named) <= set(charts.subjects)
     assert list(charts.overview_rows) == named
 
 
@@ -843,7 +965,7 @@ def test_shipped_charts_sit_and_read_well(browser, shipped_charts):  # noqa: F81
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         for key, picture in charts.subjects.items():
-            _check_bars(page, picture.data, _chart_rows(charts.rows[key]), 358)
+            _check_bars(page, picture.data, _chart_rows(charts.layouts[key]), 358)
         _check_bars(page, charts.overview.data, _chart_rows(charts.overview_layout), 358)
     finally:
         page.close()
@@ -889,3 +1011,22 @@ def test_shipped_stride_cards_show_charts_in_anki(tmp_path, shipped_charts):
         assert overview["Source"] and "Chart data: " in overview["Source"]
     finally:
         col.close()
+
+
+def test_groups_nested_deep_or_in_a_cycle_are_one_error_each_in_linear_time(stride_cards, runner):
+    """A hostile manifest and stride.yaml: 300 groups in a chain, each also holding the one two
+    below (a lattice that a naive derivation walks exponentially). Nesting deeper than allowed
+    is one located error where it starts; nothing recurses or hangs."""
+    count = 300
+    groups = [{"key": f"g{i}", "name": f"Group {i}", "kind": "group"} for i in range(count)]
+    write_yaml(stride_cards / "subjects.yaml", {"subjects": [*SUBJECTS, *groups]})
+    lines = [STRIDE, "  - subject: g0\n    members: [biceps]\n",
+             "  - subject: g1\n    members: [g0, biceps]\n"]  # fmt: skip
+    lines += [f"  - subject: g{i}\n    members: [g{i - 1}, g{i - 2}]\n" for i in range(2, count)]
+    text = "".join(lines)
+    (stride_cards / "stride.yaml").write_text(text, encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(stride_cards)])
+    assert result.exit_code == 1 and "Traceback" not in result.output + result.stderr
+    nested = [row for row in result.stderr.splitlines() if "nests groups" in row]
+    assert len(nested) == 1, result.stderr
+    assert f"stride.yaml:{_line(text, 'subject: g4') + 1}:" in nested[0], nested[0]
