@@ -30,7 +30,7 @@ from flashgen.pictures import (
 )
 from flashgen.problems import ProblemError, SourcesError
 from flashgen.sources import MEDIA_DIR, Card, DeckSources
-from flashgen.stride import Charts, chart_alt, chart_image, credit_chart
+from flashgen.stride import Charts, chart_alt, chart_image
 from flashgen.yamlsource import read_regular_file
 
 
@@ -137,8 +137,6 @@ def render_notes(
             picture += chart_image(chart, chart_alt(card, sources, charts))
         extra = _html(card.extra, packed_media)
         source = _source_html(card, references, sources_seen)
-        if chart is not None:
-            source = credit_chart(source, card, charts.credit(chart), config.references)
         if card.retired:
             retired = to_html(f"*Retired: {markdown_literal(card.retired)}*")
             extra = (extra + "<br>" if extra else "") + retired

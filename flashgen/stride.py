@@ -47,7 +47,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from flashgen.markup import escape_text, image_tag, markdown_literal
+from flashgen.markup import image_tag, markdown_literal
 from flashgen.pictures import Picture, content_name
 from flashgen.problems import Problem, Where
 from flashgen.sources import (
@@ -1459,7 +1459,7 @@ def _axis(drawing: _Drawing) -> None:
     drawing.y = top + 21
 
 
-def _draw(layout: Layout) -> bytes:
+def _draw(layout: Layout, credit: str = "") -> bytes:
     drawing = _Drawing(layout.title)
     drawing.y = PAD
     drawing.lines(layout.title, size=TITLE_FONT, bold=True, css_class="title")
@@ -1499,6 +1499,9 @@ def _draw(layout: Layout) -> bytes:
             drawing.parent = drawing.root
             index += 1
         _axis(drawing)
+    if credit:  # where the numbers come from, under them
+        drawing.y += 8
+        drawing.lines(credit, fill=MUTED, css_class="credit")
     return drawing.finish()
 
 
@@ -1564,17 +1567,19 @@ def derive_charts(sources: DeckSources, stride: StrideData | None) -> Charts:
         layout = subject_layout(stride, subjects, key)
         if not layout.sections:
             continue
-        data = _draw(layout)
+        cited = _cited(layout)
+        data = _draw(layout, credit_line(cited, sources))
         charts[key] = Picture(content_name("fg-chart", ".svg", data), data)
         layouts[key] = layout
-        credits[charts[key].name] = _cited(layout)
+        credits[charts[key].name] = cited
     named = [key for key in article_muscles(subjects) if stride.activity(key, stride.reference.key)]
     overview, overview_layout = None, None
     if named:
         overview_layout = overview_chart_layout(stride, subjects, named)
-        data = _draw(overview_layout)
+        cited = _cited(overview_layout)
+        data = _draw(overview_layout, credit_line(cited, sources))
         overview = Picture(content_name("fg-chart", ".svg", data), data)
-        credits[overview.name] = _cited(overview_layout)
+        credits[overview.name] = cited
     drawn = Charts(stride, charts, overview, tuple(named), layouts, overview_layout, credits)
     return replace(drawn, problems=tuple(overview_problems(sources, drawn)))
 
@@ -1741,22 +1746,13 @@ def short_reference(text: str) -> str:
     return ", ".join(parts[:2])
 
 
-def credit_chart(
-    source_html: str, card: Card, keys: Iterable[str], references: Mapping[str, str]
-) -> str:
-    """A Source field's HTML with a line crediting the chart the card shows: the references its
-    numbers come from that the card does not cite itself, shortly ("Chart data: Gazendam & Hof
-    2007; Novacheck 1998"), as text."""
-    own = set(card.source_keys)
-    items = [
-        short_reference(references[key]) if key in references else key
-        for key in dict.fromkeys(keys)
-        if key not in own
-    ]
-    if not items:
-        return source_html
-    line = escape_text("Chart data: " + "; ".join(dict.fromkeys(items)))
-    return f"{source_html}<br>{line}" if source_html else line
+def credit_line(keys: Iterable[str], sources: DeckSources) -> str:
+    """The line a chart ends with: where its numbers come from, shortly ("Data: Gazendam & Hof
+    2007; Novacheck 1998"). On the chart, not in the Source field of the card that shows it:
+    there it listed a dozen studies that do not back the card's own fact."""
+    references = sources.config.references if sources.config is not None else {}
+    items = [short_reference(references[key]) if key in references else key for key in keys]
+    return "Data: " + "; ".join(dict.fromkeys(items)) if items else ""
 
 
 def stride_charts(sources: DeckSources) -> tuple[Charts, list[Problem]]:

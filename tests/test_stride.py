@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 import math
 import os
 import re
@@ -24,8 +23,7 @@ from flashgen.notetypes import CSS
 from flashgen.pictures import answer_picture, deck_pictures
 from flashgen.pipeline import compile_deck
 from flashgen.preview import preview
-from flashgen.problems import Where
-from flashgen.sources import Card, load_sources
+from flashgen.sources import DeckConfig, DeckSources, load_sources
 from flashgen.stride import (
     ROLES,
     WIDTH,
@@ -33,7 +31,7 @@ from flashgen.stride import (
     Span,
     article_muscles,
     chart_cards,
-    credit_chart,
+    credit_line,
     load_stride,
     short_reference,
     stride_charts,
@@ -436,7 +434,7 @@ def test_names_in_charts_are_escaped(stride_cards):
 
 def test_muscle_names_are_text_and_hostile_references_credit_as_text(stride_cards):
     """A muscle the manifest does not list is named on its groups' charts as text; a
-    reference's text reaches the Source field's chart credit escaped."""
+    reference's text reaches the chart's credit line as text."""
     hostile = 'Rectus <script>alert("x")</script> & [sound:x.mp3]'
     text = STRIDE.replace("    name: Biceps femoris\n", f"    name: '{hostile}'\n")
     (stride_cards / "stride.yaml").write_text(text, encoding="utf-8")
@@ -451,19 +449,23 @@ def test_muscle_names_are_text_and_hostile_references_credit_as_text(stride_card
     assert row is not None
     rows = [t.text for t in row.iter(f"{{{SVG_NS}}}text") if t.get("class") == "row-name"]
     assert " ".join(str(row) for row in rows) == hostile  # wrapped, as written
-    note = next(n for n in compile_deck(stride_cards).notes() if n.card.id == "soleus-stride")
-    source = note.fields[4]
-    assert "<img" not in source and "&lt;img src=x onerror=alert(1)&gt; 2010" in source
-    assert "[sound:" not in source
+    # The chart's credit line holds the reference's text as text: one text node, no element.
+    drawn = ET.fromstring(charts.subjects["soleus"].data)
+    credit = " ".join(
+        str(t.text) for t in drawn.iter(f"{{{SVG_NS}}}text") if t.get("class") == "credit"
+    )
+    assert "<img src=x onerror=alert(1)> 2010" in credit
+    assert not [e for e in drawn.iter() if e.tag.rpartition("}")[2] in {"img", "script"}]
 
 
 @settings(max_examples=200, deadline=1000)
 @given(st.text(max_size=300), st.text(max_size=300))
-def test_a_chart_credit_is_text_whatever_the_references_hold(first, second):
-    card = Card(id="c", where=Where("x"), source="A")
-    credited = credit_chart("", card, ["A", "B", "C"], {"A": first, "B": second, "C": first})
-    assert "<" not in credited.replace("<br>", "")
-    assert credited == "" or credited.startswith("Chart data: ")
+def test_a_chart_credit_names_each_reference_once(first, second):
+    config = DeckConfig(name="D", deck_id=5, key="k", references={"A": first, "B": second})
+    sources = DeckSources(Path("."), "", config, {}, [], [], {})
+    line = credit_line(["A", "B", "A", "C"], sources)
+    items = list(dict.fromkeys([short_reference(first), short_reference(second), "C"]))
+    assert line == "Data: " + "; ".join(items)
 
 
 def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
@@ -879,9 +881,15 @@ def test_anki_imports_every_chart_and_stride_cards_show_theirs(stride_cards, tmp
             "brace for landing from 85%. Next, 48% of swing: Hamstrings."
         )
         assert overview["Source"].startswith("Reference S1<br>Reference S29<br>Reference S20")
-        # The chart a card shows is credited under its own sources, without repeating them.
-        assert notes["soleus-stride"]["Source"] == (
-            "Reference S1<br>Chart data: Reference S29; Reference S14; Reference S20; Reference S3"
+        # The chart a card shows credits its own data, on the chart; the card's Source field
+        # cites what backs the card.
+        assert notes["soleus-stride"]["Source"] == "Reference S1"
+        drawn = ET.fromstring(charts.subjects["soleus"].data)
+        credit = " ".join(
+            str(t.text) for t in drawn.iter(f"{{{SVG_NS}}}text") if t.get("class") == "credit"
+        )
+        assert credit == (
+            "Data: Reference S1; Reference S29; Reference S14; Reference S20; Reference S3"
         )
         answer = overview.cards()[0].answer()
         assert f'<img class="fg-chart" src="{charts.overview.name}"' in answer
@@ -1000,15 +1008,15 @@ def test_shipped_stride_cards_show_charts_in_anki(tmp_path, shipped_charts):
                 highlighted = answer_picture(card, sources.subjects, pictures)
                 if highlighted is not None and not card.picture:  # after the highlighted one
                     assert field.index(highlighted.name) < field.index(chart.name), card.id
-                # The chart is credited: every reference its numbers come from is the card's
-                # own or named on the Source field's "Chart data" line.
-                source = html.unescape(notes[card.id]["Source"])
+                # The chart credits every reference its numbers come from, on the chart.
+                texts = ET.fromstring(chart.data).iter(f"{{{SVG_NS}}}text")
+                drawn = " ".join(str(t.text) for t in texts if t.get("class") == "credit")
                 references = sources.config.references
                 for key in charts.credit(chart):
-                    assert key in card.source_keys or short_reference(references[key]) in source
-        # The overview's own card names the sources of its answer, and credits the rest.
-        overview = notes["chart-overview"]
-        assert overview["Source"] and "Chart data: " in overview["Source"]
+                    assert short_reference(references[key]) in drawn, (card.id, key)
+                assert "Chart data" not in notes[card.id]["Source"]
+        # The overview's own card names the sources of its answer.
+        assert notes["chart-overview"]["Source"]
     finally:
         col.close()
 
