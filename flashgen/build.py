@@ -162,7 +162,7 @@ def _write_collection(
     entries: dict[str, LockedCard] = {}
     decks: dict[str, genanki.Deck] = {}
     used: set[str] = set()
-    cards = retired = 0
+    cards = retired = position = 0
     genanki.Package([]).write_to_db(cursor, now, None)  # the schema and the collection row
     # Indexes are built once the rows are in (and their ids moved): kept up to date row by row,
     # they cost a third of the writing.
@@ -197,10 +197,11 @@ def _write_collection(
             (note_id, data.guid, data.notetype_id, mod, -1, tags, "\x1f".join(data.fields),
              data.fields[0], 0, 0, "")
         )  # fmt: skip
+        position += 1  # a new card's due: new cards reach a learner in the order written
         for ordinal in () if data.retired else data.ordinals:
             card_rows.append(
-                (next(ids), note_id, target.deck_id, ordinal - 1, mod, -1, 0, 0, 0, 0, 0, 0, 0,
-                 0, 0, 0, 0, "")
+                (next(ids), note_id, target.deck_id, ordinal - 1, mod, -1, 0, 0, position, 0, 0,
+                 0, 0, 0, 0, 0, 0, "")
             )  # fmt: skip
         cards += data.card_count
         retired += data.retired
