@@ -467,8 +467,16 @@ def content_hash(fields: Iterable[str], tags: Iterable[str], notetype: int, deck
     """What Anki stores of a note, hashed: the SHA-256 of
     ``json.dumps([fields, sorted(tags), notetype, deck], ensure_ascii=False)`` (built here
     without json.dumps, every note of a large deck needs one; a test holds the two equal)."""
-    payload = f"[{json_strings(fields)}, {json_strings(sorted(tags))}, {notetype}, {_QUOTE(deck)}]"
+    ordered = _SORTED_TAGS.get(tags) if isinstance(tags, tuple) else None
+    if ordered is None:
+        ordered = json_strings(sorted(tags))
+        if isinstance(tags, tuple) and len(_SORTED_TAGS) < 4096:  # a deck's few tag sets
+            _SORTED_TAGS[tags] = ordered
+    payload = f"[{json_strings(fields)}, {ordered}, {notetype}, {_QUOTE(deck)}]"
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+_SORTED_TAGS: dict[tuple[str, ...], str] = {}
 
 
 def next_mod(locked: LockedCard | None, new_hash: str, now: int, first: int = 0) -> int:

@@ -190,15 +190,19 @@ _PLACE = struct.Struct("=BII")
 _Shared = TypeVar("_Shared", bound=Hashable)
 
 
+# One packing per number of keys written (a card writes at most every key once).
+_PLACES = [struct.Struct("=" + "BII" * count) for count in range(len(CARD_KEYS) + 1)]
+
+
 def _pack_places(node: YMap) -> bytes:
     """Line and column of each card key's value, in a few bytes: decks hold 100,000s of cards,
     and a card writes few of its keys."""
-    packed = bytearray()
+    numbers: list[int] = []
     for key, value in node.items.items():
         slot = _CARD_KEY_SLOTS.get(key)
         if slot is not None:
-            packed += _PLACE.pack(slot, value.line, value.col)
-    return bytes(packed)
+            numbers += (slot, value.line, value.col)
+    return _PLACES[len(numbers) // 3].pack(*numbers)
 
 
 DECK_KEYS = fields.names(fields.DECK)
