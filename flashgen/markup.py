@@ -195,9 +195,10 @@ def _literal_brackets(text: str) -> str:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The parser makes a token object per mark, and no reference cycles: the cycle collector
-    would walk the whole heap again and again over a long field (a third of its time)."""
+def cycle_collector_paused() -> Iterator[None]:
+    """For work that makes many objects and no reference cycles (loading sources, parsing a
+    long field: a token object per mark): left running, the cycle collector would walk the
+    growing heap again and again (a third of the time)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -223,7 +224,7 @@ def to_html(text: str) -> str:
         kept = _RENDERED.get(text)
         if kept is not None:
             return kept
-    with _collector_paused():
+    with cycle_collector_paused():
         rendered = _markdown().render(_literal_brackets(text))
     single = _SINGLE_PARAGRAPH.match(rendered)
     if single:

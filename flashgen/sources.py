@@ -7,21 +7,19 @@ problem, so that one run reports everything. Rules about content live in :mod:`f
 from __future__ import annotations
 
 import difflib
-import gc
 import os
 import re
 import stat
 import struct
 import unicodedata
 from collections.abc import Hashable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
 from flashgen import fields
-from flashgen.markup import picture_references
+from flashgen.markup import cycle_collector_paused, picture_references
 from flashgen.problems import Problem, ProblemError, Where
 from flashgen.yamlsource import (
     YamlProblem,
@@ -798,19 +796,6 @@ def _load_file(path: Path, sources: DeckSources, reader: Reader) -> None:
             sources.subjects = _read_subjects(top, shown, reader)
 
 
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Loaded values hold no reference cycles, so the cycle collector has nothing to find; left
-    running, it walks the growing heap again and again (a third of a large deck's load time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def shown_root_of(root: Path, shown_root: str | None) -> str:
     """How messages name the cards directory ``root`` (``shown_root``, else its path)."""
     shown = str(root) if shown_root is None else shown_root
@@ -842,7 +827,7 @@ def load_sources(root: Path, *, shown_root: str | None = None) -> tuple[DeckSour
             "missing-file",
         )
     try:
-        with _cycle_collector_paused():
+        with cycle_collector_paused():
             for path in _yaml_files(root):
                 _load_file(path, sources, reader)
     except OSError as exc:
