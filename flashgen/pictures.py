@@ -79,48 +79,59 @@ CAPTION_PX = 34.0
 # - muscle: red-brown with darker fibre lines along its fibres;
 # - bone: ivory, with a fine darker outline;
 # - tendon: silvery white (cool, where bone is warm) with pale glossy streaks along it;
-# - fascia (the iliotibial band, the plantar fascia): a pale translucent sheet: the muscle under
-#   it shows through, with fine white lines along its fibres;
+# - fascia (the iliotibial band, the plantar fascia): a pale sheet, the muscle under it faintly
+#   showing through, with fine white lines along its fibres;
 # - skin: a muted brown silhouette behind it all, its outline a mid grey (3:1 or more on white
 #   and on both night backgrounds).
-# The highlight adds colour and outline and keeps the tissue's texture: a highlighted muscle
+# A see-through sheet over a highlight is veiled further, so the highlight reads through it.
+# The highlight adds colour and outline and keeps the tissue's texture. A highlighted muscle
 # turns dark maroon (3:1 or more darker than the muscles around it; its fibre lines turn light
-# so their direction still shows); a highlighted tendon, fascia or bone keeps its pale fill and
-# streaks, tinted rose. Every highlight gets a heavy black outline and a pale halo outside it
-# (its edge on the dark night background); deep ones are dashed. Shapes take their colours by
-# inheritance, so a region's own texture lines (its ``fibre`` children) follow its tissue and
-# its highlight. Relative luminance and contrast are measured on the rendered pixels in
-# tests/test_pictures.py; the night bound is a mean lightness of 0.45 (:data:`NIGHT_LIGHTNESS`).
-# ``--u`` is one intrinsic pixel in the picture's own units, set per picture, so lines keep
-# their weight whatever the zoom.
+# so their direction still shows). A highlighted tendon, fascia or bone keeps its pale fill and
+# texture and is tinted one colour no tissue has, a clear sky blue for tendon and fascia and a
+# warm gold for bone (never the pinks and salmons of flesh): pale where the muscle highlight is
+# dark, so a tendon of a highlighted muscle reads as that muscle's tendon, not as a gap in it.
+# Every highlight is ringed the same way: a pale halo, then a heavy black rim drawn *under* its
+# fill, so the rim follows the outline of the whole highlighted shape and the lines inside it
+# (between the bones of an arch, between a muscle and its tendon) stay fine, never stained
+# glass. A deep highlight's rim is dashed; where a group's superficial member covers it, its
+# outline is drawn over them in pale dashes. Shapes take their colours by inheritance, so a
+# region's own texture lines (its ``fibre`` children) follow its tissue and its highlight.
+# Relative luminance and contrast are measured on the rendered pixels in tests/test_pictures.py;
+# the night bound is a mean lightness of 0.45. ``--u`` is one intrinsic pixel in the picture's
+# own units, set per picture, so lines keep their weight whatever the zoom. The caption is white
+# on a dark grey badge: the same contrast on white and on night backgrounds.
 PICTURE_CSS = """
 svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap: round; }
 .skin { fill: #78655e; stroke: #8f8f96; stroke-width: calc(2.2 * var(--u)); }
 .muscle, .region, .ghost { fill: #a4564a; stroke: #5a1f17; stroke-width: calc(1 * var(--u)); }
 .bone { fill: #d8cdb0; stroke: #7d725c; stroke-width: calc(1.2 * var(--u)); }
 .tendon { fill: #cdd5dc; stroke: #6e7a86; stroke-width: calc(1 * var(--u)); }
-.fascia { fill: #e9eef2; fill-opacity: 0.5; stroke: #aab4bd; stroke-width: calc(0.8 * var(--u)); }
+.fascia { fill: #e9eef2; fill-opacity: 0.7; stroke: #aab4bd; stroke-width: calc(0.8 * var(--u)); }
 .ghost { fill-opacity: 0.28; stroke: #b08a82; stroke-opacity: 0.7;
   stroke-width: calc(0.8 * var(--u)); stroke-dasharray: calc(3 * var(--u)) calc(3 * var(--u)); }
 .fibre { fill: none; stroke: #6a2519; stroke-opacity: 0.6; stroke-width: calc(0.7 * var(--u));
   stroke-dasharray: none; }
 .tendon .fibre { stroke: #f7fafc; stroke-opacity: 0.85; }
-.fascia .fibre { stroke: #ffffff; stroke-opacity: 0.6; }
-.halo { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
-.halo .fibre { stroke: none; }
-.halo .tendon, .halo .bone { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
+.fascia .fibre { stroke: #ffffff; stroke-opacity: 0.7; }
+.veil { fill-opacity: 0.3; } .veil .fibre { stroke-opacity: 0.35; }
+.halo, .halo * { fill: none; stroke: #f2e6c9; stroke-opacity: 1;
+  stroke-width: calc(8 * var(--u)); stroke-dasharray: none; }
+.rim, .rim * { fill: none; stroke: #000000; stroke-opacity: 1; stroke-width: calc(6.4 * var(--u)); }
+.rim.deep, .rim.deep * { stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
+.halo .fibre, .rim .fibre { stroke: none; }
 .hl { fill: #2e0503; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
-  stroke-width: calc(3.2 * var(--u)); stroke-dasharray: none; }
-.hl.tendon { fill: #e7a9ae; }
-.hl.fascia { fill: #ec8e98; fill-opacity: 0.75; }
-.hl.bone, .hl .bone { fill: #f0aa98; }
-.hl .tendon { fill: #e7a9ae; stroke: #000000; stroke-width: calc(3.2 * var(--u)); }
+  stroke-width: calc(0.8 * var(--u)); stroke-dasharray: none; }
 .hl .fibre { stroke: #d4695a; stroke-opacity: 0.75; stroke-width: calc(0.8 * var(--u)); }
-.hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #fff4f4; stroke-opacity: 0.9; }
-.hl.deep { fill-opacity: 0.9; stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
-.hl.edge, .hl.edge .tendon { fill: none; stroke-width: calc(2 * var(--u)); }
+.hl.tendon, .hl .tendon { fill: #8fd0f2; stroke: #2b5d78; stroke-width: calc(0.8 * var(--u)); }
+.hl.fascia { fill: #9fd8f5; fill-opacity: 0.9; stroke: #2b5d78; }
+.hl.bone, .hl .bone { fill: #f1cf6a; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
+.hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #ffffff; stroke-opacity: 0.9; }
+.hl.deep { fill-opacity: 0.92; }
+.hl.edge, .hl.edge * { fill: none; stroke: #f2e6c9; stroke-width: calc(2.4 * var(--u));
+  stroke-dasharray: calc(6 * var(--u)) calc(4 * var(--u)); }
 .hl.edge .fibre { stroke: none; }
-.fg-caption { fill: #8a8a8a; stroke: none; font-family: -apple-system, BlinkMacSystemFont,
+.fg-badge { fill: #3a3a3c; stroke: none; }
+.fg-caption { fill: #ffffff; stroke: none; font-family: -apple-system, BlinkMacSystemFont,
   "Segoe UI", Roboto, Arial, sans-serif; font-weight: 700; }
 """
 
@@ -680,6 +691,16 @@ def load_diagrams(
             )
             continue
         problems.extend(found)
+        if not caption_fits(diagram.caption):
+            problems.append(
+                Problem(
+                    Where(shown, diagram.root.line, diagram.root.col),
+                    f"the caption '{diagram.caption}' is {len(diagram.caption)} characters: at "
+                    f"most {MAX_CAPTION_CHARS} fit a picture at the {MIN_CAPTION_SIZE:g} px a "
+                    'phone needs ("Right leg, back view, deep layer")',
+                    "diagram",
+                )
+            )
         for name in names_in(diagram.caption, every_name):
             problems.append(
                 Problem(
@@ -883,53 +904,103 @@ def _element(node: Node, classes: list[str]) -> ET.Element:
     return element
 
 
+_LAYERS = ("halo", "rim", "hl")
+"""A highlighted region is drawn three times: its pale halo, its heavy black rim, and its
+highlighted shape over them, so the rim shows only outside the shape as a whole."""
+
+
+def _highlighted_layers(node: Node) -> list[ET.Element]:
+    return [_element(node, [*node.classes, layer]) for layer in _LAYERS]
+
+
+def _overlaps(first: Box, second: Box) -> bool:
+    return (
+        first.x0 < second.x1
+        and second.x0 < first.x1
+        and first.y0 < second.y1
+        and second.y0 < first.y1
+    )
+
+
+def _classes(node: Node, over: tuple[Box, ...]) -> list[str]:
+    """A context shape's classes, ``veil`` added to a see-through sheet (fascia) lying over a
+    highlight (``over``: the highlighted regions' boxes): the highlight shows through it
+    clearly (the vastus lateralis under the iliotibial band)."""
+    classes = list(node.classes)
+    if "fascia" in classes and node.box is not None and any(_overlaps(node.box, b) for b in over):
+        classes.append("veil")
+    return classes
+
+
 def _copy(
     node: Node,
     highlighted: set[int],
-    lifted: list[tuple[bool, ET.Element]],
+    lifted: list[tuple[bool, list[ET.Element]]],
+    over: tuple[Box, ...] = (),
 ) -> list[ET.Element]:
     """The drawing's elements for a picture, highlighted ones (``highlighted``: the ``id`` of
-    each highlighted region's node) marked. Deep highlighted regions go to ``lifted`` (flagged
-    deep), to be drawn on top; superficial highlighted ones are drawn in place and also go
-    there, to be drawn again over the deep ones when there are any, so a group's members keep
-    their layering."""
+    each highlighted region's node) drawn in their layers (:data:`_LAYERS`). Deep highlighted
+    regions go to ``lifted`` (flagged deep), to be drawn on top; superficial highlighted ones
+    are drawn in place and also go there, to be drawn again over the deep ones when there are
+    any, so a group's members keep their layering. Fascia over a highlight (``over``) is
+    veiled (:func:`_classes`)."""
     out: list[ET.Element] = []
     for child in node.children:
         if "region" in child.classes and child.box is not None:
             if id(child) in highlighted:
-                halo = _element(child, [*child.classes, "halo"])
-                shape = _element(child, [*child.classes, "hl"])
                 if "deep" in child.classes:
-                    lifted.extend([(True, halo), (True, shape)])  # the answer to the front
+                    lifted.append((True, _highlighted_layers(child)))  # the answer to the front
                     continue
-                out.extend([halo, shape])
-                again = [_element(child, [*child.classes, name]) for name in ("halo", "hl")]
-                lifted.extend((False, element) for element in again)
+                out.extend(_highlighted_layers(child))
+                lifted.append((False, _highlighted_layers(child)))
                 continue
-            out.append(_element(child, list(child.classes)))
+            out.append(_element(child, _classes(child, over)))
             continue
         if child.tag == "g":
             group = ET.Element(f"{{{SVG_NS}}}g")
-            if child.classes:
-                group.set("class", " ".join(child.classes))
-            group.extend(_copy(child, highlighted, lifted))
+            classes = _classes(child, over)
+            if classes:
+                group.set("class", " ".join(classes))
+            group.extend(_copy(child, highlighted, lifted, over))
             out.append(group)
         else:
-            out.append(_element(child, list(child.classes)))
+            out.append(_element(child, _classes(child, over)))
     return out
 
 
+CAPTION_SIZE = 22.0
+"""The caption's font size in intrinsic px (about its size on a phone: pictures are 360 px
+wide and shown 358 to 390 px wide): a 17 px phone's body text, bold."""
+MIN_CAPTION_SIZE = 20.0
+"""No caption is set smaller: a caption longer than fits at this size is a diagram error."""
+_CAPTION_EM = 0.5
+"""Bold system sans-serif letters average under half an em (0.46 em in Chromium)."""
+_CAPTION_PAD = 6.0
+"""Room between the badge's edge and the caption's text, and between the badge and the
+picture's edge, in intrinsic px."""
+
+
 def caption_size(caption: str) -> float:
-    """The caption's font size in intrinsic px: 22, smaller for a caption too long to fit the
-    width (bold system sans-serif letters average under 0.5 em: 0.46 em in Chromium)."""
-    return round(min(22.0, (WIDTH_PX - 24) / (0.5 * max(len(caption), 1))), 2)
+    """The caption's font size in intrinsic px: :data:`CAPTION_SIZE`, smaller (down to
+    :data:`MIN_CAPTION_SIZE`) for a caption too long to fit the width."""
+    room = WIDTH_PX - 4 * _CAPTION_PAD
+    return round(min(CAPTION_SIZE, room / (_CAPTION_EM * max(len(caption), 1))), 2)
+
+
+MAX_CAPTION_CHARS = int((WIDTH_PX - 4 * _CAPTION_PAD) / (_CAPTION_EM * MIN_CAPTION_SIZE))
+"""The longest caption (in characters) set at :data:`MIN_CAPTION_SIZE` or larger."""
+
+
+def caption_fits(caption: str) -> bool:
+    """Whether ``caption`` fits a picture's width at :data:`MIN_CAPTION_SIZE` or larger."""
+    return len(caption) <= MAX_CAPTION_CHARS
 
 
 def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
     """The picture of ``diagram`` cropped to ``crop`` with the regions ``highlighted``.
 
-    The outer picture is in intrinsic pixels: the caption band on top, and below it a nested
-    <svg> whose viewBox is the crop, which also clips the drawing to the crop."""
+    The outer picture is in intrinsic pixels: the caption on its badge on top, and below it a
+    nested <svg> whose viewBox is the crop, which also clips the drawing to the crop."""
     chosen = set(highlighted)
     regions = [region for region in diagram.regions if region.index in chosen]
     scale = WIDTH_PX / crop.width
@@ -944,10 +1015,18 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
         PICTURE_CSS + f"svg svg {{ --u: {_fmt(1 / scale)}px; }}\n"
         f".fg-caption {{ font-size: {_fmt(size)}px; }}\n"
     )
+    badge = ET.SubElement(root, f"{{{SVG_NS}}}rect")
+    badge.set("class", "fg-badge")
+    width = min(
+        WIDTH_PX - _CAPTION_PAD, 2 * _CAPTION_PAD + _CAPTION_EM * size * len(diagram.caption)
+    )
+    for name, value in (("x", 2), ("y", 2), ("width", width), ("height", CAPTION_PX - 6),
+                        ("rx", 6)):  # fmt: skip
+        badge.set(name, _fmt(value))
     text = ET.SubElement(root, f"{{{SVG_NS}}}text")
     text.set("class", "fg-caption")
-    text.set("x", "8")
-    text.set("y", _fmt(CAPTION_PX / 2 + size * 0.36))
+    text.set("x", _fmt(2 + _CAPTION_PAD))
+    text.set("y", _fmt((CAPTION_PX - 2) / 2 + size * 0.36))
     text.text = diagram.caption  # ElementTree escapes it
     view = ET.SubElement(root, f"{{{SVG_NS}}}svg")
     for name, value in (
@@ -958,18 +1037,19 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
     ):
         view.set(name, _fmt(value))
     view.set("viewBox", " ".join(_fmt(v) for v in (crop.x0, crop.y0, crop.width, crop.height)))
-    lifted: list[tuple[bool, ET.Element]] = []
-    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, lifted))
-    deep = [element for is_deep, element in lifted if is_deep]
+    lifted: list[tuple[bool, list[ET.Element]]] = []
+    over = tuple(region.box for region in regions)
+    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, lifted, over))
+    deep = [layers for is_deep, layers in lifted if is_deep]
     ghosts = any("ghost" in node.classes for node in _walk(diagram.root))
     if deep or ghosts:  # over the ghosted superficial layer too: it must not veil the answer
-        view.extend(deep)
-        superficial = [element for is_deep, element in lifted if not is_deep]
-        view.extend(superficial)
+        superficial = [layers for is_deep, layers in lifted if not is_deep]
+        for layers in deep + superficial:
+            view.extend(layers)
         if deep and superficial:  # a group: its deep members' dashed edges show through
-            for element in deep[1::2]:  # each deep region's shape (after its halo)
-                edge = copy.deepcopy(element)
-                edge.set("class", element.get("class", "") + " edge")
+            for *_, shape in deep:
+                edge = copy.deepcopy(shape)
+                edge.set("class", shape.get("class", "") + " edge")
                 view.append(edge)
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return data

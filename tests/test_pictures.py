@@ -873,10 +873,57 @@ def test_the_palette_reads_on_day_and_night_backgrounds():
     assert 30 <= _hue(bone) <= 60 and _luminance(bone) > 0.5
     assert 180 <= _hue(tendon) <= 240 and _luminance(tendon) > 0.5
     assert re.search(r"^\.fascia \{[^}]*fill-opacity: 0\.[0-9]+;", PICTURE_CSS, re.M)
-    # A highlighted tendon, fascia or bone keeps its pale tissue, tinted: not the muscle's fill.
-    for tissue in (".hl.tendon", ".hl .tendon", ".hl.bone, .hl .bone", ".hl.fascia"):
+    # A highlighted tendon, fascia or bone keeps its pale tissue, tinted: not the muscle's fill,
+    # and not flesh (issue 20, fresh eyes round 1: pink and salmon read as muscle). The tint is
+    # a clear colour (saturated, unlike the cream halo and the pale tissues), in the tissue's
+    # own family: cool for tendon and fascia, warm for bone.
+    halo = _css_colour(".halo, .halo *", "stroke")
+    for tissue, (low, high), unmarked in (
+        (".hl.tendon, .hl .tendon", (180, 240), tendon),
+        (".hl.fascia", (180, 240), _css_colour(".fascia", "fill")),
+        (".hl.bone, .hl .bone", (30, 60), bone),
+    ):
         tinted = _css_colour(tissue, "fill")
         assert _luminance(tinted) > 0.3 and _contrast(_luminance(tinted), _luminance(highlight)) > 6
+        assert low <= _hue(tinted) <= high, tissue  # never 330-30: pink, salmon, flesh
+        assert _saturation(tinted) >= 0.3 > max(_saturation(halo), _saturation(unmarked)), tissue
+
+
+def _saturation(hex_colour: str) -> float:
+    import colorsys
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return colorsys.rgb_to_hsv(r, g, b)[1]
+
+
+CAPTION_CONTRAST = 4.5
+"""WCAG's minimum for text (1.4.3): the caption is read, not just seen."""
+
+
+def test_the_caption_reads_on_day_and_night_backgrounds():
+    """Issue 20, fresh eyes round 1: the grey caption was small and low in contrast on both
+    backgrounds. It is white on a dark badge, so its contrast does not depend on the card."""
+    text, badge = _css_colour(".fg-caption", "fill"), _css_colour(".fg-badge", "fill")
+    assert _contrast(_luminance(text), _luminance(badge)) >= CAPTION_CONTRAST
+    from flashgen.pictures import MIN_CAPTION_SIZE, caption_size
+
+    assert MIN_CAPTION_SIZE >= 20
+    assert caption_size("Right leg, back view") == 22
+    assert caption_size("Right leg, front view, deep layer") >= MIN_CAPTION_SIZE
+
+
+def test_a_caption_too_long_to_read_on_a_phone_is_a_located_error(drawn_deck, runner):
+    path = drawn_deck / "diagrams" / "right-back.svg"
+    text = path.read_text(encoding="utf-8")
+    long = 'data-view="The right leg, seen from behind, superficial layer"'
+    path.write_text(text.replace('data-view="Right leg, from behind"', long))
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert result.exit_code == 1
+    assert (
+        f"{drawn_deck}/diagrams/right-back.svg:1:1: error: the caption 'The right leg, seen from "
+        "behind, superficial layer' is 50 characters: at most 33 fit a picture at the 20 px a "
+        'phone needs ("Right leg, back view, deep layer") [diagram]'
+    ) in result.stderr.splitlines(), result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -1241,6 +1288,6 @@ def test_every_caption_fits_its_picture(browser, shipped_pictures):  # noqa: F81
                 " const b = t.getBBox();"
                 " return [b.x, b.width, parseFloat(getComputedStyle(t).fontSize)]; }"
             )
-            assert x + width <= WIDTH_PX - 8 and size >= 16, (caption, x + width, size)
+            assert x + width <= WIDTH_PX - 8 and size >= 20, (caption, x + width, size)
     finally:
         page.close()
