@@ -60,6 +60,11 @@ picture still fits a phone screen's picture area (55% of its height) at a useful
 one is not a strip."""
 MAX_CONTEXT = 0.6
 """At most this much of the highlight's longer side is added as context on each side."""
+END_CONTEXT = 0.12
+"""A highlight too long for the aspect limit (a band, a long tendon) keeps at least this share
+of its length as context beyond each end: its ends are its attachments, shown with the bone
+they attach to (the iliotibial band on the tibia below the knee, the plantar fascia with the
+heel behind it and the toes in front)."""
 MIN_CROP = 0.18
 """No picture shows less than this share of its drawing's longer side across (the leg's
 length: about 17 cm of a leg drawn at full length), so a small structure keeps its landmarks
@@ -827,18 +832,24 @@ def _crop(highlight: Box, drawing: Box, context: float) -> Box:
     around it, widened or heightened toward the aspect limit (the caption band counted in).
 
     Where the drawing is too narrow (or too low) for that, the long side gives up context
-    instead, down to the highlight itself: a highlight longer than the aspect limit allows at
-    the drawing's full width is the one case a picture exceeds it."""
+    instead, down to :data:`END_CONTEXT` beyond each end of the highlight: a highlight longer
+    than the aspect limit allows at the drawing's full width is the one case a picture exceeds
+    it."""
     pad = context * max(highlight.width, highlight.height) + 2.0
     k = CAPTION_PX / WIDTH_PX  # caption band height per unit of width
-    width = min(highlight.width + 2 * pad, drawing.width)
-    height = min(highlight.height + 2 * pad, drawing.height)
+    # The least a long side shows: the highlight, and for an elongated one its ends' context.
+    tall = highlight.height > MAX_ASPECT * highlight.width
+    wide = highlight.width > MAX_ASPECT * highlight.height
+    least_w = highlight.width * (1 + 2 * END_CONTEXT * wide) + 4.0
+    least_h = highlight.height * (1 + 2 * END_CONTEXT * tall) + 4.0
+    width = min(max(highlight.width + 2 * pad, least_w), drawing.width)
+    height = min(max(highlight.height + 2 * pad, least_h), drawing.height)
     if height + k * width > MAX_ASPECT * width:  # too tall: widen, else cut the context
         width = min(drawing.width, height / (MAX_ASPECT - k))
-        height = min(height, max(highlight.height + 4.0, width * (MAX_ASPECT - k)))
+        height = min(height, max(least_h, width * (MAX_ASPECT - k)))
     elif width > MAX_ASPECT * (height + k * width):  # too wide: heighten, else cut
         height = min(drawing.height, width / MAX_ASPECT - k * width)
-        width = min(width, max(highlight.width + 4.0, MAX_ASPECT * height / (1 - MAX_ASPECT * k)))
+        width = min(width, max(least_w, MAX_ASPECT * height / (1 - MAX_ASPECT * k)))
     cx, cy = (highlight.x0 + highlight.x1) / 2, (highlight.y0 + highlight.y1) / 2
     return _fit(Box(cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2), drawing)
 

@@ -24,6 +24,7 @@ from flashgen.cli import cli
 from flashgen.ids import note_guid
 from flashgen.pictures import (
     CAPTION_PX,
+    END_CONTEXT,
     MAX_ASPECT,
     MIN_SHARE,
     PICTURE_CSS,
@@ -350,8 +351,11 @@ def test_framing_keeps_the_highlight_large_in_a_phone_shaped_picture(highlight):
     picture = picture_box(crop)
     assert drawing.contains(crop) and crop.contains(highlight)
     aspect = picture.height / picture.width
-    # Only a highlight longer than the limit allows at the drawing's full width exceeds it.
-    too_long = crop.width == drawing.width and crop.height <= highlight.height + 4.01
+    # Only a highlight longer than the limit allows at the drawing's full width exceeds it, by
+    # the context kept beyond its ends (its attachments).
+    too_long = crop.width == drawing.width and (
+        crop.height <= highlight.height * (1 + 2 * END_CONTEXT) + 4.01
+    )
     assert 1 / MAX_ASPECT - 1e-6 <= aspect <= MAX_ASPECT + 1e-6 or too_long, (aspect, crop)
     share = highlight_share(highlight, crop)
     elongated = highlight_share(highlight, frame_tightest(highlight, drawing)) < MIN_SHARE
@@ -359,10 +363,24 @@ def test_framing_keeps_the_highlight_large_in_a_phone_shaped_picture(highlight):
     assert min(crop.width, crop.height) >= side - 1e-6  # landmarks around a small structure
     if share < MIN_SHARE and not elongated:  # widened to the minimum crop, no further
         assert min(crop.width, crop.height) <= side + 1e-6, crop
-    elif elongated:  # as tight as the aspect limit allows: its long side fills the picture
-        assert highlight.height / crop.height >= 0.95 or highlight.width / crop.width >= 0.95, crop
+    elif elongated:  # as tight as the aspect limit allows: its long side and its ends' context
+        long_side = 1 / (1 + 2 * END_CONTEXT) - 0.05
+        assert highlight.height / crop.height >= long_side or (
+            highlight.width / crop.width >= long_side
+        ), crop
     else:
         assert share >= MIN_SHARE, (share, crop)
+    tall = highlight.height > MAX_ASPECT * highlight.width
+    wide = highlight.width > MAX_ASPECT * highlight.height
+    for sticks_out, before, after, at_start, at_end, length in (
+        (tall, highlight.y0 - crop.y0, crop.y1 - highlight.y1, crop.y0 == drawing.y0,
+         crop.y1 == drawing.y1, highlight.height),
+        (wide, highlight.x0 - crop.x0, crop.x1 - highlight.x1, crop.x0 == drawing.x0,
+         crop.x1 == drawing.x1, highlight.width),
+    ):  # fmt: skip
+        if sticks_out:  # each end keeps its context (its attachment), unless the drawing ends
+            assert before >= END_CONTEXT * length - 1e-6 or at_start, crop
+            assert after >= END_CONTEXT * length - 1e-6 or at_end, crop
 
 
 def frame_tightest(highlight: Box, drawing: Box) -> Box:
