@@ -791,28 +791,106 @@ where the subject lies under others is chosen only when it shows it twice as lar
 
 
 def choose_view(
-    diagrams: list[Diagram], keys: set[str], group: bool = False
+    diagrams: list[Diagram],
+    keys: set[str],
+    group: bool = False,
+    members: Collection[Collection[str]] = (),
 ) -> tuple[Diagram, tuple[Region, ...]] | None:
     """The view where the subject (``keys``: it and its members) is seen best, and its regions
-    there: for a group, a view where two or more of its members show on the surface first,
-    then one where two or more show at all (else its picture would be one member's, or that
-    member's with a dashed outline added: the hip abductors are the gluteus medius with the
-    minimus dashed under it from behind, but the medius beside the tensor fasciae latae from
-    the side), then the largest share of the view's area (summed over the regions), deep
-    regions counted at :data:`DEEP_WEIGHT`, so a view where the subject is not under others is
-    preferred; on a tie, the first file by name."""
-    best: tuple[tuple[int, int, float], Diagram, tuple[Region, ...]] | None = None
+    there: for a group, a view showing every one of its ``members`` (each the keys that stand
+    for it: a member and what lies below it) first, so its picture is the whole group as the
+    deck defines it (the calf muscles with the tibialis posterior, seen from the inner side,
+    not the gastrocnemius and soleus from behind); then one where two or more of its members
+    show on the surface, then one where two or more show at all (else its picture would be one
+    member's, or that member's with a dashed outline added); then the largest share of the
+    view's area (summed over the regions), deep regions counted at :data:`DEEP_WEIGHT`, so a
+    view where the subject is not under others is preferred; on a tie, the first file by
+    name."""
+    best: tuple[tuple[bool, int, int, float], Diagram, tuple[Region, ...]] | None = None
     for diagram in diagrams:
         hits = tuple(region for region in diagram.regions if keys.intersection(region.keys))
         if not hits:
             continue
-        members = len({frozenset(region.keys) for region in hits}) if group else 1
+        named = {key for region in hits for key in region.keys}
+        whole = all(named.intersection(member) for member in members)
+        kinds = len({frozenset(region.keys) for region in hits}) if group else 1
         seen = len({frozenset(region.keys) for region in hits if not region.deep}) if group else 1
         area = sum(r.area * (DEEP_WEIGHT if r.deep else 1.0) for r in hits)
-        score = (min(seen, 2), min(members, 2), area / diagram.view_box.area)
+        score = (whole, min(seen, 2), min(kinds, 2), area / diagram.view_box.area)
         if best is None or score > best[0]:
             best = (score, diagram, hits)
     return None if best is None else (best[1], best[2])
+
+
+HIDDEN_SLACK = 2.0
+"""How far (in a diagram's units) a deep region may reach past the box of the region over it
+and still count as lying wholly under it (:func:`no_picture_cards`)."""
+
+
+def _members(key: str, subjects: Mapping[str, Subject]) -> list[Subject]:
+    """A group's own members (subjects naming it in ``group``) that a picture can show."""
+    return [m for m in subjects.values() if m.group == key and shows_a_shape(m.key, subjects)]
+
+
+def no_picture_cards(
+    key: str,
+    subjects: Mapping[str, Subject],
+    diagram: Diagram,
+    hits: tuple[Region, ...],
+    covers: Mapping[str, set[str]] | None = None,
+) -> str:
+    """Why a subject that :func:`shows_a_shape` gets no picture cards from its picture
+    (``hits``: its regions in ``diagram``, its chosen view), or ``""`` when it gets them. A
+    *which is highlighted?* card must have one right answer that a learner can see:
+
+    - a group whose picture leaves out one of its members (the deck's members: subjects
+      naming it in ``group``) shows part of the group, which is no group's name;
+    - a group whose picture borrows a muscle, tendon, fascia or bone the deck files elsewhere
+      (the hip extensors: the gluteus maximus and the hamstrings) is those subjects put
+      together: "gluteus maximus and hamstrings" is as right as its name;
+    - a subject whose regions all lie deep, each wholly within a region over it of another
+      subject (the gluteus minimus under the medius), is that subject's picture with a dashed
+      outline added: at phone size the two are the same picture.
+    """
+    covers = _covers(subjects) if covers is None else covers
+    subject = subjects[key]
+    named = {name for region in hits for name in region.keys}
+    if subject.kind == "group":
+        missing = [m.name for m in _members(key, subjects) if not named & covers[m.key]]
+        if missing:
+            return (
+                f"no view shows all of the group: its picture left out {', '.join(missing)}, "
+                "so it was no group's name."
+            )
+        borrowed = sorted(
+            subjects[name].name
+            for name in named - covers[key]
+            if name in subjects and subjects[name].kind in SHAPE_KINDS
+        )
+        if borrowed:
+            listed = (
+                ", ".join(borrowed[:-1]) + " and " + borrowed[-1]
+                if len(borrowed) > 1
+                else borrowed[0]
+            )
+            return (
+                f"its picture highlighted {listed} together, which the deck files under other "
+                "subjects: naming them was as right as naming the group."
+            )
+        return ""
+    if not hits or not all(region.deep for region in hits):
+        return ""
+    for other in diagram.regions:
+        over = [name for name in other.keys if name in subjects and name not in covers[key]]
+        if other.deep or not over:
+            continue
+        if all(other.box.contains(region.box, HIDDEN_SLACK) for region in hits):
+            name = subjects[over[0]].name
+            return (
+                f"it lies wholly under another muscle ({name}): at phone size its picture was "
+                f"that muscle's with a dashed outline added."
+            )
+    return ""
 
 
 def _caption_band(width: float) -> float:
@@ -1111,8 +1189,18 @@ class SubjectPictures:
     """The bounding box of the highlighted regions."""
     regions: tuple[tuple[str, ...], ...] = ()
     """The subjects each highlighted region names (its ``data-subjects``)."""
+    indices: tuple[int, ...] = ()
+    """The highlighted regions' places among their diagram's regions (:attr:`Region.index`)."""
     source: str = ""
     """What the drawing it was cut from follows (:attr:`Diagram.source`)."""
+    no_cards: str = ""
+    """Why this subject's picture makes no picture cards (:func:`no_picture_cards`), or
+    ``""``: it makes them when it :func:`shows_a_shape`."""
+
+    @property
+    def cards(self) -> bool:
+        """Whether the picture makes picture cards, for a subject that shows a shape."""
+        return not self.no_cards
 
 
 def subject_pictures(
@@ -1125,11 +1213,14 @@ def subject_pictures(
     covers = _covers(subjects)
     pictures: dict[str, SubjectPictures] = {}
     for key in subjects:
-        chosen = choose_view(diagrams, covers[key], subjects[key].kind == "group")
+        group = subjects[key].kind == "group"
+        members = [covers[m.key] for m in _members(key, subjects)] if group else []
+        chosen = choose_view(diagrams, covers[key], group, members)
         if chosen is None:
             continue
         diagram, hits = chosen
-        if not shows_a_shape(key, subjects) and not all(key in hit.keys for hit in hits):
+        shape = shows_a_shape(key, subjects)
+        if not shape and not all(key in hit.keys for hit in hits):
             continue  # a joint, region or term drawn only through others: never shown as it
         highlight = hits[0].box
         for region in hits[1:]:
@@ -1143,7 +1234,9 @@ def subject_pictures(
             crop=crop,
             highlight=highlight,
             regions=tuple(region.keys for region in hits),
+            indices=tuple(region.index for region in hits),
             source=diagram.source,
+            no_cards=no_picture_cards(key, subjects, diagram, hits, covers) if shape else "",
         )
     return pictures
 
@@ -1486,18 +1579,28 @@ def picture_source(
     return ", ".join([key for key in drawn if key in theirs] or drawn)
 
 
+def makes_picture_cards(
+    key: str, subjects: Mapping[str, Subject], pictures: Mapping[str, SubjectPictures]
+) -> bool:
+    """Whether a subject gets picture cards: it :func:`shows_a_shape`, a diagram shows it, and
+    its picture can be told apart and named (:func:`no_picture_cards` finds no reason not
+    to)."""
+    item = pictures.get(key)
+    return item is not None and item.cards and shows_a_shape(key, subjects)
+
+
 def picture_cards(
     sources: DeckSources,
     pictures: Mapping[str, SubjectPictures],
     released: Collection[str] = (),
 ) -> list[Card]:
-    """Two picture cards for every subject a picture can tell apart (:func:`shows_a_shape`)
-    and that a diagram shows: *which is highlighted?* (the picture, nothing else on the front)
-    and *point to it* (the same view and crop, unhighlighted; answered with the highlight).
+    """Two picture cards for every subject that :func:`makes_picture_cards`: *which is
+    highlighted?* (the picture, nothing else on the front) and *point to it* (the same view and
+    crop, unhighlighted; answered with the highlight).
 
     Released picture cards (ids in ``released``, the lock) of subjects that no longer get
-    picture cards are built as retired cards, so learners' copies are marked, not left behind.
-    Each card is placed at its subject's manifest entry.
+    picture cards are built as retired cards, saying why, so learners' copies are marked, not
+    left behind. Each card is placed at its subject's manifest entry.
     """
     # They teach where a subject is, in a deck that declares that aspect.
     declared = sources.config.aspects if sources.config is not None else {}
@@ -1507,7 +1610,7 @@ def picture_cards(
     cited = _cited_by_subject(sources)
     covers = _covers(sources.subjects)
     for key, subject in sources.subjects.items():
-        if key in pictures and shows_a_shape(key, sources.subjects):
+        if makes_picture_cards(key, sources.subjects, pictures):
             source = picture_source(pictures[key], sources, cited, covers[key])
             cards.extend(
                 _cards_for(key, subject.name, subject.where, pictures[key], aspects, None, source)
@@ -1522,12 +1625,16 @@ def picture_cards(
                     retired[key] = card_id
     for key in sorted(retired):
         gone = sources.subjects.get(key)
-        if gone is not None and shows_a_shape(key, sources.subjects):
+        item = pictures.get(key)
+        shape = gone is not None and shows_a_shape(key, sources.subjects)
+        if shape and item is None:
             continue  # a shape no diagram shows any more: the lock reports it (card-removed)
-        reason = RETIRED_NOT_A_SHAPE if gone is not None else RETIRED_NO_SUBJECT
+        if gone is None:
+            reason = RETIRED_NO_SUBJECT
+        else:
+            reason = item.no_cards if shape and item is not None else RETIRED_NOT_A_SHAPE
         where = gone.where if gone is not None else Where(sources.shown("deck.lock"))
         name = gone.name if gone is not None else key.replace("-", " ")
-        item = pictures.get(key)
         source = picture_source(item, sources, cited, covers.get(key, {key})) if item else ""
         which, point = _cards_for(key, name, where, item, aspects, reason, source)
         if gone is None:  # about a subject the deck no longer has

@@ -39,6 +39,7 @@ from flashgen.pictures import (
     giveaway_names,
     highlight_share,
     load_diagrams,
+    makes_picture_cards,
     min_crop_side,
     names_in,
     path_outline,
@@ -413,7 +414,73 @@ def test_only_shapes_get_picture_cards(drawn_deck):
     }  # fmt: skip  (not the knee joint, the hip region or a term)
     deck = compile_deck(drawn_deck)
     picture_ids = {n.card.id for n in deck.notes() if n.card.id.startswith(PICTURE_PREFIX)}
-    assert picture_ids == {f"picture-{kind}-{key}" for key in shapes for kind in ("which", "point")}
+    # Shapes whose picture cannot be named (test_a_picture_that_cannot_be_named_...) get none.
+    named = shapes - {"calf", "glutes", "hip-extensors", "gluteus-minimus"}
+    assert picture_ids == {f"picture-{kind}-{key}" for key in named for kind in ("which", "point")}
+
+
+def test_a_picture_that_cannot_be_named_makes_no_picture_cards(drawn_deck):
+    """Issue 20, fresh eyes round 1: a *which is highlighted?* picture needs one right answer a
+    learner can see. The test drawings hold each way to miss it (passing examples after)."""
+    sources, _ = load_sources(drawn_deck)
+    pictures = deck_pictures(sources)
+    reasons = {key: item.no_cards for key, item in pictures.items() if item.no_cards}
+    assert set(reasons) == {"calf", "glutes", "hip-extensors", "gluteus-minimus"}, reasons
+    # A group shown without one of its members (no view holds the tibialis posterior with the
+    # calf heads; none holds the gluteus maximus with the medius and minimus).
+    assert reasons["calf"].startswith("no view shows all of the group: its picture left out "
+                                      "Tibialis posterior")  # fmt: skip
+    assert "left out Gluteus maximus" in reasons["glutes"]
+    # A functional group made of muscles filed under other subjects: two right names.
+    assert reasons["hip-extensors"].startswith(
+        "its picture highlighted Biceps femoris, Gluteus maximus and Semitendinosus and "
+        "semimembranosus together, which the deck files under other subjects"
+    )
+    # A muscle wholly under another: that muscle's picture with a dashed line.
+    assert reasons["gluteus-minimus"].startswith(
+        "it lies wholly under another muscle (Gluteus medius)"
+    )
+    assert not makes_picture_cards("gluteus-minimus", sources.subjects, pictures)
+    assert makes_picture_cards("gluteus-medius", sources.subjects, pictures)
+    # Passing: the back view also draws the tibialis posterior (deep, under the soleus), so
+    # one view holds the whole calf group; the minimus reaching out from under the medius is
+    # no longer wholly under it.
+    back = drawn_deck / "diagrams" / "right-back.svg"
+    back.write_text(back.read_text(encoding="utf-8").replace("</svg>",
+        '<path class="region deep" data-subjects="tibialis-posterior" '
+        'd="M120 560 L160 560 L150 800 L130 800 Z"/></svg>'), "utf-8")  # fmt: skip
+    deep = drawn_deck / "diagrams" / "right-back-deep.svg"
+    text = deep.read_text(encoding="utf-8")
+    deep.write_text(
+        text.replace(
+            "</svg>",
+            '<circle class="region deep" data-subjects='
+            '"gluteus-minimus" cx="40" cy="400" r="20"/></svg>',
+        ),
+        "utf-8",
+    )
+    pictures = deck_pictures(load_sources(drawn_deck)[0])
+    assert pictures["calf"].view == "right-back" and pictures["calf"].cards
+    assert pictures["gluteus-minimus"].cards
+
+
+def test_a_released_picture_card_that_no_longer_qualifies_is_retired_saying_why(drawn_deck):
+    """Never deleted: the released card stays, retired, and its note says why."""
+    build(drawn_deck, output=drawn_deck.parent / "v1.apkg", environ={})
+    lock = drawn_deck / "deck.lock"
+    entries = json.loads(lock.read_text(encoding="utf-8"))
+    config = load_sources(drawn_deck)[0].config
+    for card_id in ("picture-which-gluteus-minimus", "picture-point-gluteus-minimus"):
+        guid = note_guid(config, card_id)
+        entries["cards"][card_id] = {**entries["cards"]["picture-which-soleus"], "guid": guid}
+    lock.write_text(json.dumps(entries, indent=1), encoding="utf-8")
+    notes = {n.card.id: n for n in compile_deck(drawn_deck).notes()}
+    for card_id in ("picture-which-gluteus-minimus", "picture-point-gluteus-minimus"):
+        note = notes[card_id]
+        assert note.card.retired and "retired" in note.tags, card_id
+        assert "Retired: it lies wholly under another muscle (Gluteus medius)" in note.fields[2]
+        assert note.guid == note_guid(config, card_id)
+    assert "picture-which-calf" not in notes  # never released, never made
 
 
 def test_a_subjects_kind_says_whether_a_picture_can_tell_it_apart():
@@ -582,7 +649,7 @@ def test_picture_cards_cite_what_their_drawing_follows(shipped_cards, runner):
             assert set(keys) <= set(drawn), card.id
             assert note.fields[-3], card.id  # the Source field the answer side shows
             cited += 1
-    assert cited >= 60
+    assert cited >= 50
     tfl = next(n for n in deck.notes() if n.card.id == "picture-which-tensor-fasciae-latae")
     assert tfl.card.source_keys == ["S66"]  # of the view's sources, the one about the TFL
     # A source the deck does not list is a located error, as on a card.
@@ -729,16 +796,27 @@ def test_released_picture_cards_of_joints_and_regions_are_retired(drawn_deck, ru
 
 def test_shipped_deck_keeps_every_released_picture_card():
     sources, _ = load_sources(SHIPPED_CARDS)
+    pictures = deck_pictures(sources)
     lock = json.loads((SHIPPED_CARDS / "deck.lock").read_text(encoding="utf-8"))
     notes = {n.card.id: n for n in compile_deck(SHIPPED_CARDS).notes()}
+    retired_keys = set()
     for card_id in lock["cards"]:
         if card_id.startswith(PICTURE_PREFIX):
             assert card_id in notes, card_id
             key = re.sub(r"\Apicture-(which|point)-", "", card_id)
             retired = "retired" in notes[card_id].tags
-            assert retired == (not shows_a_shape(key, sources.subjects)), card_id
-    for key in ("knee", "ankle", "ankle-foot", "hip"):
-        assert "retired" in notes[f"picture-which-{key}"].tags
+            assert retired == (not makes_picture_cards(key, sources.subjects, pictures)), card_id
+            if retired:
+                retired_keys.add(key)
+    # Joints and regions (no shape of their own), and, after the fresh read of issue 20's
+    # pictures: the gluteus minimus (wholly under the medius) and the functional groups made
+    # of other subjects' muscles (the hip abductors, extensors and flexors).
+    assert retired_keys == {"knee", "ankle", "ankle-foot", "hip", "gluteus-minimus",
+                            "hip-abductors", "hip-extensors", "hip-flexors"}  # fmt: skip
+    for key in retired_keys - {"knee", "ankle", "ankle-foot", "hip"}:
+        assert f"Retired: {pictures[key].no_cards}"[:60] in html.unescape(
+            notes[f"picture-which-{key}"].fields[2]
+        ), key
 
 
 def test_every_shape_of_the_shipped_deck_has_a_picture():
@@ -793,7 +871,7 @@ def test_imported_deck_shows_pictures_and_anki_finds_every_file(tmp_path):
             assert picture.name in on_disk
         assert shown > 100
         for key in pictures:
-            if not shows_a_shape(key, sources.subjects):
+            if not makes_picture_cards(key, sources.subjects, pictures):
                 continue
             which, point = notes[f"picture-which-{key}"], notes[f"picture-point-{key}"]
             assert pictures[key].highlighted.name in which["Front"]
