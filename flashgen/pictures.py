@@ -9,8 +9,10 @@ tendon parts), ``ghost`` and ``fibre``, coloured only by :data:`PICTURE_CSS`.
 For each subject the view that shows it best is chosen (:func:`choose_view`), its regions are
 highlighted (colour and a heavy outline that keep the tissue's texture; deep ones brought to
 the front with a dashed outline), and the picture is cropped to them with context around
-(:func:`frame`); :func:`answer_picture` decides which picture a card shows after its answer.
-The caption is drawn in a band above the drawing. Pictures are rebuilt from an allow-list of
+(:func:`frame`); :func:`answer_picture` decides which picture a card shows after its answer,
+:func:`makes_picture_cards` whether the subject also gets picture cards (its picture must have
+one right answer a learner can see: :func:`no_picture_cards`). The caption is drawn on a
+badge above the drawing. Pictures are rebuilt from an allow-list of
 elements and attributes, so no title, comment, id or ``data-subjects`` of the diagram reaches a
 learner, and are named after their content only (``fg-view-<hash>.svg``): neither name nor alt
 text says what is highlighted.
