@@ -9,8 +9,10 @@ tendon parts), ``ghost`` and ``fibre``, coloured only by :data:`PICTURE_CSS`.
 For each subject the view that shows it best is chosen (:func:`choose_view`), its regions are
 highlighted (colour and a heavy outline that keep the tissue's texture; deep ones brought to
 the front with a dashed outline), and the picture is cropped to them with context around
-(:func:`frame`); :func:`answer_picture` decides which picture a card shows after its answer.
-The caption is drawn in a band above the drawing. Pictures are rebuilt from an allow-list of
+(:func:`frame`); :func:`answer_picture` decides which picture a card shows after its answer,
+:func:`makes_picture_cards` whether the subject also gets picture cards (its picture must have
+one right answer a learner can see: :func:`no_picture_cards`). The caption is drawn on a
+badge above the drawing. Pictures are rebuilt from an allow-list of
 elements and attributes, so no title, comment, id or ``data-subjects`` of the diagram reaches a
 learner, and are named after their content only (``fg-view-<hash>.svg``): neither name nor alt
 text says what is highlighted.
@@ -60,6 +62,11 @@ picture still fits a phone screen's picture area (55% of its height) at a useful
 one is not a strip."""
 MAX_CONTEXT = 0.6
 """At most this much of the highlight's longer side is added as context on each side."""
+END_CONTEXT = 0.12
+"""A highlight too long for the aspect limit (a band, a long tendon) keeps at least this share
+of its length as context beyond each end: its ends are its attachments, shown with the bone
+they attach to (the iliotibial band on the tibia below the knee, the plantar fascia with the
+heel behind it and the toes in front)."""
 MIN_CROP = 0.18
 """No picture shows less than this share of its drawing's longer side across (the leg's
 length: about 17 cm of a leg drawn at full length), so a small structure keeps its landmarks
@@ -79,48 +86,59 @@ CAPTION_PX = 34.0
 # - muscle: red-brown with darker fibre lines along its fibres;
 # - bone: ivory, with a fine darker outline;
 # - tendon: silvery white (cool, where bone is warm) with pale glossy streaks along it;
-# - fascia (the iliotibial band, the plantar fascia): a pale translucent sheet: the muscle under
-#   it shows through, with fine white lines along its fibres;
+# - fascia (the iliotibial band, the plantar fascia): a pale sheet, the muscle under it faintly
+#   showing through, with fine white lines along its fibres;
 # - skin: a muted brown silhouette behind it all, its outline a mid grey (3:1 or more on white
 #   and on both night backgrounds).
-# The highlight adds colour and outline and keeps the tissue's texture: a highlighted muscle
+# A see-through sheet over a highlight is veiled further, so the highlight reads through it.
+# The highlight adds colour and outline and keeps the tissue's texture. A highlighted muscle
 # turns dark maroon (3:1 or more darker than the muscles around it; its fibre lines turn light
-# so their direction still shows); a highlighted tendon, fascia or bone keeps its pale fill and
-# streaks, tinted rose. Every highlight gets a heavy black outline and a pale halo outside it
-# (its edge on the dark night background); deep ones are dashed. Shapes take their colours by
-# inheritance, so a region's own texture lines (its ``fibre`` children) follow its tissue and
-# its highlight. Relative luminance and contrast are measured on the rendered pixels in
-# tests/test_pictures.py; the night bound is a mean lightness of 0.45 (:data:`NIGHT_LIGHTNESS`).
-# ``--u`` is one intrinsic pixel in the picture's own units, set per picture, so lines keep
-# their weight whatever the zoom.
+# so their direction still shows). A highlighted tendon, fascia or bone keeps its pale fill and
+# texture and is tinted one colour no tissue has, a clear sky blue for tendon and fascia and a
+# warm gold for bone (never the pinks and salmons of flesh): pale where the muscle highlight is
+# dark, so a tendon of a highlighted muscle reads as that muscle's tendon, not as a gap in it.
+# Every highlight is ringed the same way: a pale halo, then a heavy black rim drawn *under* its
+# fill, so the rim follows the outline of the whole highlighted shape and the lines inside it
+# (between the bones of an arch, between a muscle and its tendon) stay fine, never stained
+# glass. A deep highlight's rim is dashed; where a group's superficial member covers it, its
+# outline is drawn over them in pale dashes. Shapes take their colours by inheritance, so a
+# region's own texture lines (its ``fibre`` children) follow its tissue and its highlight.
+# Relative luminance and contrast are measured on the rendered pixels in tests/test_pictures.py;
+# the night bound is a mean lightness of 0.45. ``--u`` is one intrinsic pixel in the picture's
+# own units, set per picture, so lines keep their weight whatever the zoom. The caption is white
+# on a dark grey badge: the same contrast on white and on night backgrounds.
 PICTURE_CSS = """
 svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap: round; }
 .skin { fill: #78655e; stroke: #8f8f96; stroke-width: calc(2.2 * var(--u)); }
 .muscle, .region, .ghost { fill: #a4564a; stroke: #5a1f17; stroke-width: calc(1 * var(--u)); }
 .bone { fill: #d8cdb0; stroke: #7d725c; stroke-width: calc(1.2 * var(--u)); }
 .tendon { fill: #cdd5dc; stroke: #6e7a86; stroke-width: calc(1 * var(--u)); }
-.fascia { fill: #e9eef2; fill-opacity: 0.5; stroke: #aab4bd; stroke-width: calc(0.8 * var(--u)); }
+.fascia { fill: #e9eef2; fill-opacity: 0.7; stroke: #aab4bd; stroke-width: calc(0.8 * var(--u)); }
 .ghost { fill-opacity: 0.28; stroke: #b08a82; stroke-opacity: 0.7;
   stroke-width: calc(0.8 * var(--u)); stroke-dasharray: calc(3 * var(--u)) calc(3 * var(--u)); }
 .fibre { fill: none; stroke: #6a2519; stroke-opacity: 0.6; stroke-width: calc(0.7 * var(--u));
   stroke-dasharray: none; }
 .tendon .fibre { stroke: #f7fafc; stroke-opacity: 0.85; }
-.fascia .fibre { stroke: #ffffff; stroke-opacity: 0.6; }
-.halo { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
-.halo .fibre { stroke: none; }
-.halo .tendon, .halo .bone { fill: none; stroke: #f2e6c9; stroke-width: calc(8 * var(--u)); }
+.fascia .fibre { stroke: #ffffff; stroke-opacity: 0.7; }
+.veil { fill-opacity: 0.3; } .veil .fibre { stroke-opacity: 0.35; }
+.halo, .halo * { fill: none; stroke: #f2e6c9; stroke-opacity: 1;
+  stroke-width: calc(8 * var(--u)); stroke-dasharray: none; }
+.rim, .rim * { fill: none; stroke: #000000; stroke-opacity: 1; stroke-width: calc(6.4 * var(--u)); }
+.rim.deep, .rim.deep * { stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
+.halo .fibre, .rim .fibre { stroke: none; }
 .hl { fill: #2e0503; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
-  stroke-width: calc(3.2 * var(--u)); stroke-dasharray: none; }
-.hl.tendon { fill: #e7a9ae; }
-.hl.fascia { fill: #ec8e98; fill-opacity: 0.75; }
-.hl.bone, .hl .bone { fill: #f0aa98; }
-.hl .tendon { fill: #e7a9ae; stroke: #000000; stroke-width: calc(3.2 * var(--u)); }
+  stroke-width: calc(0.8 * var(--u)); stroke-dasharray: none; }
 .hl .fibre { stroke: #d4695a; stroke-opacity: 0.75; stroke-width: calc(0.8 * var(--u)); }
-.hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #fff4f4; stroke-opacity: 0.9; }
-.hl.deep { fill-opacity: 0.9; stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
-.hl.edge, .hl.edge .tendon { fill: none; stroke-width: calc(2 * var(--u)); }
+.hl.tendon, .hl .tendon { fill: #8fd0f2; stroke: #2b5d78; stroke-width: calc(0.8 * var(--u)); }
+.hl.fascia { fill: #9fd8f5; fill-opacity: 0.9; stroke: #2b5d78; }
+.hl.bone, .hl .bone { fill: #f1cf6a; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
+.hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #ffffff; stroke-opacity: 0.9; }
+.hl.deep { fill-opacity: 0.92; }
+.hl.edge, .hl.edge * { fill: none; stroke: #f2e6c9; stroke-width: calc(2.4 * var(--u));
+  stroke-dasharray: calc(6 * var(--u)) calc(4 * var(--u)); }
 .hl.edge .fibre { stroke: none; }
-.fg-caption { fill: #8a8a8a; stroke: none; font-family: -apple-system, BlinkMacSystemFont,
+.fg-badge { fill: #3a3a3c; stroke: none; }
+.fg-caption { fill: #ffffff; stroke: none; font-family: -apple-system, BlinkMacSystemFont,
   "Segoe UI", Roboto, Arial, sans-serif; font-weight: 700; }
 """
 
@@ -680,6 +698,16 @@ def load_diagrams(
             )
             continue
         problems.extend(found)
+        if not caption_fits(diagram.caption):
+            problems.append(
+                Problem(
+                    Where(shown, diagram.root.line, diagram.root.col),
+                    f"the caption '{diagram.caption}' is {len(diagram.caption)} characters: at "
+                    f"most {MAX_CAPTION_CHARS} fit a picture at the {MIN_CAPTION_SIZE:g} px a "
+                    'phone needs ("Right leg, back view, deep layer")',
+                    "diagram",
+                )
+            )
         for name in names_in(diagram.caption, every_name):
             problems.append(
                 Problem(
@@ -765,28 +793,106 @@ where the subject lies under others is chosen only when it shows it twice as lar
 
 
 def choose_view(
-    diagrams: list[Diagram], keys: set[str], group: bool = False
+    diagrams: list[Diagram],
+    keys: set[str],
+    group: bool = False,
+    members: Collection[Collection[str]] = (),
 ) -> tuple[Diagram, tuple[Region, ...]] | None:
     """The view where the subject (``keys``: it and its members) is seen best, and its regions
-    there: for a group, a view where two or more of its members show on the surface first,
-    then one where two or more show at all (else its picture would be one member's, or that
-    member's with a dashed outline added: the hip abductors are the gluteus medius with the
-    minimus dashed under it from behind, but the medius beside the tensor fasciae latae from
-    the side), then the largest share of the view's area (summed over the regions), deep
-    regions counted at :data:`DEEP_WEIGHT`, so a view where the subject is not under others is
-    preferred; on a tie, the first file by name."""
-    best: tuple[tuple[int, int, float], Diagram, tuple[Region, ...]] | None = None
+    there: for a group, a view showing every one of its ``members`` (each the keys that stand
+    for it: a member and what lies below it) first, so its picture is the whole group as the
+    deck defines it (the calf muscles with the tibialis posterior, seen from the inner side,
+    not the gastrocnemius and soleus from behind); then one where two or more of its members
+    show on the surface, then one where two or more show at all (else its picture would be one
+    member's, or that member's with a dashed outline added); then the largest share of the
+    view's area (summed over the regions), deep regions counted at :data:`DEEP_WEIGHT`, so a
+    view where the subject is not under others is preferred; on a tie, the first file by
+    name."""
+    best: tuple[tuple[bool, int, int, float], Diagram, tuple[Region, ...]] | None = None
     for diagram in diagrams:
         hits = tuple(region for region in diagram.regions if keys.intersection(region.keys))
         if not hits:
             continue
-        members = len({frozenset(region.keys) for region in hits}) if group else 1
+        named = {key for region in hits for key in region.keys}
+        whole = all(named.intersection(member) for member in members)
+        kinds = len({frozenset(region.keys) for region in hits}) if group else 1
         seen = len({frozenset(region.keys) for region in hits if not region.deep}) if group else 1
         area = sum(r.area * (DEEP_WEIGHT if r.deep else 1.0) for r in hits)
-        score = (min(seen, 2), min(members, 2), area / diagram.view_box.area)
+        score = (whole, min(seen, 2), min(kinds, 2), area / diagram.view_box.area)
         if best is None or score > best[0]:
             best = (score, diagram, hits)
     return None if best is None else (best[1], best[2])
+
+
+HIDDEN_SLACK = 2.0
+"""How far (in a diagram's units) a deep region may reach past the box of the region over it
+and still count as lying wholly under it (:func:`no_picture_cards`)."""
+
+
+def _members(key: str, subjects: Mapping[str, Subject]) -> list[Subject]:
+    """A group's own members (subjects naming it in ``group``) that a picture can show."""
+    return [m for m in subjects.values() if m.group == key and shows_a_shape(m.key, subjects)]
+
+
+def no_picture_cards(
+    key: str,
+    subjects: Mapping[str, Subject],
+    diagram: Diagram,
+    hits: tuple[Region, ...],
+    covers: Mapping[str, set[str]] | None = None,
+) -> str:
+    """Why a subject that :func:`shows_a_shape` gets no picture cards from its picture
+    (``hits``: its regions in ``diagram``, its chosen view), or ``""`` when it gets them. A
+    *which is highlighted?* card must have one right answer that a learner can see:
+
+    - a group whose picture leaves out one of its members (the deck's members: subjects
+      naming it in ``group``) shows part of the group, which is no group's name;
+    - a group whose picture borrows a muscle, tendon, fascia or bone the deck files elsewhere
+      (the hip extensors: the gluteus maximus and the hamstrings) is those subjects put
+      together: "gluteus maximus and hamstrings" is as right as its name;
+    - a subject whose regions all lie deep, each wholly within a region over it of another
+      subject (the gluteus minimus under the medius), is that subject's picture with a dashed
+      outline added: at phone size the two are the same picture.
+    """
+    covers = _covers(subjects) if covers is None else covers
+    subject = subjects[key]
+    named = {name for region in hits for name in region.keys}
+    if subject.kind == "group":
+        missing = [m.name for m in _members(key, subjects) if not named & covers[m.key]]
+        if missing:
+            return (
+                f"no view shows all of the group: its picture left out {', '.join(missing)}, "
+                "so it was no group's name."
+            )
+        borrowed = sorted(
+            subjects[name].name
+            for name in named - covers[key]
+            if name in subjects and subjects[name].kind in SHAPE_KINDS
+        )
+        if borrowed:
+            listed = (
+                ", ".join(borrowed[:-1]) + " and " + borrowed[-1]
+                if len(borrowed) > 1
+                else borrowed[0]
+            )
+            return (
+                f"its picture highlighted {listed} together, which the deck files under other "
+                "subjects: naming them was as right as naming the group."
+            )
+        return ""
+    if not hits or not all(region.deep for region in hits):
+        return ""
+    for other in diagram.regions:
+        over = [name for name in other.keys if name in subjects and name not in covers[key]]
+        if other.deep or not over:
+            continue
+        if all(other.box.contains(region.box, HIDDEN_SLACK) for region in hits):
+            name = subjects[over[0]].name
+            return (
+                f"it lies wholly under another muscle ({name}): at phone size its picture was "
+                f"that muscle's with a dashed outline added."
+            )
+    return ""
 
 
 def _caption_band(width: float) -> float:
@@ -806,18 +912,24 @@ def _crop(highlight: Box, drawing: Box, context: float) -> Box:
     around it, widened or heightened toward the aspect limit (the caption band counted in).
 
     Where the drawing is too narrow (or too low) for that, the long side gives up context
-    instead, down to the highlight itself: a highlight longer than the aspect limit allows at
-    the drawing's full width is the one case a picture exceeds it."""
+    instead, down to :data:`END_CONTEXT` beyond each end of the highlight: a highlight longer
+    than the aspect limit allows at the drawing's full width is the one case a picture exceeds
+    it."""
     pad = context * max(highlight.width, highlight.height) + 2.0
     k = CAPTION_PX / WIDTH_PX  # caption band height per unit of width
-    width = min(highlight.width + 2 * pad, drawing.width)
-    height = min(highlight.height + 2 * pad, drawing.height)
+    # The least a long side shows: the highlight, and for an elongated one its ends' context.
+    tall = highlight.height > MAX_ASPECT * highlight.width
+    wide = highlight.width > MAX_ASPECT * highlight.height
+    least_w = highlight.width * (1 + 2 * END_CONTEXT * wide) + 4.0
+    least_h = highlight.height * (1 + 2 * END_CONTEXT * tall) + 4.0
+    width = min(max(highlight.width + 2 * pad, least_w), drawing.width)
+    height = min(max(highlight.height + 2 * pad, least_h), drawing.height)
     if height + k * width > MAX_ASPECT * width:  # too tall: widen, else cut the context
         width = min(drawing.width, height / (MAX_ASPECT - k))
-        height = min(height, max(highlight.height + 4.0, width * (MAX_ASPECT - k)))
+        height = min(height, max(least_h, width * (MAX_ASPECT - k)))
     elif width > MAX_ASPECT * (height + k * width):  # too wide: heighten, else cut
         height = min(drawing.height, width / MAX_ASPECT - k * width)
-        width = min(width, max(highlight.width + 4.0, MAX_ASPECT * height / (1 - MAX_ASPECT * k)))
+        width = min(width, max(least_w, MAX_ASPECT * height / (1 - MAX_ASPECT * k)))
     cx, cy = (highlight.x0 + highlight.x1) / 2, (highlight.y0 + highlight.y1) / 2
     return _fit(Box(cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2), drawing)
 
@@ -883,53 +995,103 @@ def _element(node: Node, classes: list[str]) -> ET.Element:
     return element
 
 
+_LAYERS = ("halo", "rim", "hl")
+"""A highlighted region is drawn three times: its pale halo, its heavy black rim, and its
+highlighted shape over them, so the rim shows only outside the shape as a whole."""
+
+
+def _highlighted_layers(node: Node) -> list[ET.Element]:
+    return [_element(node, [*node.classes, layer]) for layer in _LAYERS]
+
+
+def _overlaps(first: Box, second: Box) -> bool:
+    return (
+        first.x0 < second.x1
+        and second.x0 < first.x1
+        and first.y0 < second.y1
+        and second.y0 < first.y1
+    )
+
+
+def _classes(node: Node, over: tuple[Box, ...]) -> list[str]:
+    """A context shape's classes, ``veil`` added to a see-through sheet (fascia) lying over a
+    highlight (``over``: the highlighted regions' boxes): the highlight shows through it
+    clearly (the vastus lateralis under the iliotibial band)."""
+    classes = list(node.classes)
+    if "fascia" in classes and node.box is not None and any(_overlaps(node.box, b) for b in over):
+        classes.append("veil")
+    return classes
+
+
 def _copy(
     node: Node,
     highlighted: set[int],
-    lifted: list[tuple[bool, ET.Element]],
+    lifted: list[tuple[bool, list[ET.Element]]],
+    over: tuple[Box, ...] = (),
 ) -> list[ET.Element]:
     """The drawing's elements for a picture, highlighted ones (``highlighted``: the ``id`` of
-    each highlighted region's node) marked. Deep highlighted regions go to ``lifted`` (flagged
-    deep), to be drawn on top; superficial highlighted ones are drawn in place and also go
-    there, to be drawn again over the deep ones when there are any, so a group's members keep
-    their layering."""
+    each highlighted region's node) drawn in their layers (:data:`_LAYERS`). Deep highlighted
+    regions go to ``lifted`` (flagged deep), to be drawn on top; superficial highlighted ones
+    are drawn in place and also go there, to be drawn again over the deep ones when there are
+    any, so a group's members keep their layering. Fascia over a highlight (``over``) is
+    veiled (:func:`_classes`)."""
     out: list[ET.Element] = []
     for child in node.children:
         if "region" in child.classes and child.box is not None:
             if id(child) in highlighted:
-                halo = _element(child, [*child.classes, "halo"])
-                shape = _element(child, [*child.classes, "hl"])
                 if "deep" in child.classes:
-                    lifted.extend([(True, halo), (True, shape)])  # the answer to the front
+                    lifted.append((True, _highlighted_layers(child)))  # the answer to the front
                     continue
-                out.extend([halo, shape])
-                again = [_element(child, [*child.classes, name]) for name in ("halo", "hl")]
-                lifted.extend((False, element) for element in again)
+                out.extend(_highlighted_layers(child))
+                lifted.append((False, _highlighted_layers(child)))
                 continue
-            out.append(_element(child, list(child.classes)))
+            out.append(_element(child, _classes(child, over)))
             continue
         if child.tag == "g":
             group = ET.Element(f"{{{SVG_NS}}}g")
-            if child.classes:
-                group.set("class", " ".join(child.classes))
-            group.extend(_copy(child, highlighted, lifted))
+            classes = _classes(child, over)
+            if classes:
+                group.set("class", " ".join(classes))
+            group.extend(_copy(child, highlighted, lifted, over))
             out.append(group)
         else:
-            out.append(_element(child, list(child.classes)))
+            out.append(_element(child, _classes(child, over)))
     return out
 
 
+CAPTION_SIZE = 22.0
+"""The caption's font size in intrinsic px (about its size on a phone: pictures are 360 px
+wide and shown 358 to 390 px wide): a 17 px phone's body text, bold."""
+MIN_CAPTION_SIZE = 20.0
+"""No caption is set smaller: a caption longer than fits at this size is a diagram error."""
+_CAPTION_EM = 0.5
+"""Bold system sans-serif letters average under half an em (0.46 em in Chromium)."""
+_CAPTION_PAD = 6.0
+"""Room between the badge's edge and the caption's text, and between the badge and the
+picture's edge, in intrinsic px."""
+
+
 def caption_size(caption: str) -> float:
-    """The caption's font size in intrinsic px: 22, smaller for a caption too long to fit the
-    width (bold system sans-serif letters average under 0.5 em: 0.46 em in Chromium)."""
-    return round(min(22.0, (WIDTH_PX - 24) / (0.5 * max(len(caption), 1))), 2)
+    """The caption's font size in intrinsic px: :data:`CAPTION_SIZE`, smaller (down to
+    :data:`MIN_CAPTION_SIZE`) for a caption too long to fit the width."""
+    room = WIDTH_PX - 4 * _CAPTION_PAD
+    return round(min(CAPTION_SIZE, room / (_CAPTION_EM * max(len(caption), 1))), 2)
+
+
+MAX_CAPTION_CHARS = int((WIDTH_PX - 4 * _CAPTION_PAD) / (_CAPTION_EM * MIN_CAPTION_SIZE))
+"""The longest caption (in characters) set at :data:`MIN_CAPTION_SIZE` or larger."""
+
+
+def caption_fits(caption: str) -> bool:
+    """Whether ``caption`` fits a picture's width at :data:`MIN_CAPTION_SIZE` or larger."""
+    return len(caption) <= MAX_CAPTION_CHARS
 
 
 def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
     """The picture of ``diagram`` cropped to ``crop`` with the regions ``highlighted``.
 
-    The outer picture is in intrinsic pixels: the caption band on top, and below it a nested
-    <svg> whose viewBox is the crop, which also clips the drawing to the crop."""
+    The outer picture is in intrinsic pixels: the caption on its badge on top, and below it a
+    nested <svg> whose viewBox is the crop, which also clips the drawing to the crop."""
     chosen = set(highlighted)
     regions = [region for region in diagram.regions if region.index in chosen]
     scale = WIDTH_PX / crop.width
@@ -944,10 +1106,18 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
         PICTURE_CSS + f"svg svg {{ --u: {_fmt(1 / scale)}px; }}\n"
         f".fg-caption {{ font-size: {_fmt(size)}px; }}\n"
     )
+    badge = ET.SubElement(root, f"{{{SVG_NS}}}rect")
+    badge.set("class", "fg-badge")
+    width = min(
+        WIDTH_PX - _CAPTION_PAD, 2 * _CAPTION_PAD + _CAPTION_EM * size * len(diagram.caption)
+    )
+    for name, value in (("x", 2), ("y", 2), ("width", width), ("height", CAPTION_PX - 6),
+                        ("rx", 6)):  # fmt: skip
+        badge.set(name, _fmt(value))
     text = ET.SubElement(root, f"{{{SVG_NS}}}text")
     text.set("class", "fg-caption")
-    text.set("x", "8")
-    text.set("y", _fmt(CAPTION_PX / 2 + size * 0.36))
+    text.set("x", _fmt(2 + _CAPTION_PAD))
+    text.set("y", _fmt((CAPTION_PX - 2) / 2 + size * 0.36))
     text.text = diagram.caption  # ElementTree escapes it
     view = ET.SubElement(root, f"{{{SVG_NS}}}svg")
     for name, value in (
@@ -958,18 +1128,19 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
     ):
         view.set(name, _fmt(value))
     view.set("viewBox", " ".join(_fmt(v) for v in (crop.x0, crop.y0, crop.width, crop.height)))
-    lifted: list[tuple[bool, ET.Element]] = []
-    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, lifted))
-    deep = [element for is_deep, element in lifted if is_deep]
+    lifted: list[tuple[bool, list[ET.Element]]] = []
+    over = tuple(region.box for region in regions)
+    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, lifted, over))
+    deep = [layers for is_deep, layers in lifted if is_deep]
     ghosts = any("ghost" in node.classes for node in _walk(diagram.root))
     if deep or ghosts:  # over the ghosted superficial layer too: it must not veil the answer
-        view.extend(deep)
-        superficial = [element for is_deep, element in lifted if not is_deep]
-        view.extend(superficial)
+        superficial = [layers for is_deep, layers in lifted if not is_deep]
+        for layers in deep + superficial:
+            view.extend(layers)
         if deep and superficial:  # a group: its deep members' dashed edges show through
-            for element in deep[1::2]:  # each deep region's shape (after its halo)
-                edge = copy.deepcopy(element)
-                edge.set("class", element.get("class", "") + " edge")
+            for *_, shape in deep:
+                edge = copy.deepcopy(shape)
+                edge.set("class", shape.get("class", "") + " edge")
                 view.append(edge)
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return data
@@ -1020,8 +1191,18 @@ class SubjectPictures:
     """The bounding box of the highlighted regions."""
     regions: tuple[tuple[str, ...], ...] = ()
     """The subjects each highlighted region names (its ``data-subjects``)."""
+    indices: tuple[int, ...] = ()
+    """The highlighted regions' places among their diagram's regions (:attr:`Region.index`)."""
     source: str = ""
     """What the drawing it was cut from follows (:attr:`Diagram.source`)."""
+    no_cards: str = ""
+    """Why this subject's picture makes no picture cards (:func:`no_picture_cards`), or
+    ``""``: it makes them when it :func:`shows_a_shape`."""
+
+    @property
+    def cards(self) -> bool:
+        """Whether the picture makes picture cards, for a subject that shows a shape."""
+        return not self.no_cards
 
 
 def subject_pictures(
@@ -1034,11 +1215,14 @@ def subject_pictures(
     covers = _covers(subjects)
     pictures: dict[str, SubjectPictures] = {}
     for key in subjects:
-        chosen = choose_view(diagrams, covers[key], subjects[key].kind == "group")
+        group = subjects[key].kind == "group"
+        members = [covers[m.key] for m in _members(key, subjects)] if group else []
+        chosen = choose_view(diagrams, covers[key], group, members)
         if chosen is None:
             continue
         diagram, hits = chosen
-        if not shows_a_shape(key, subjects) and not all(key in hit.keys for hit in hits):
+        shape = shows_a_shape(key, subjects)
+        if not shape and not all(key in hit.keys for hit in hits):
             continue  # a joint, region or term drawn only through others: never shown as it
         highlight = hits[0].box
         for region in hits[1:]:
@@ -1052,7 +1236,9 @@ def subject_pictures(
             crop=crop,
             highlight=highlight,
             regions=tuple(region.keys for region in hits),
+            indices=tuple(region.index for region in hits),
             source=diagram.source,
+            no_cards=no_picture_cards(key, subjects, diagram, hits, covers) if shape else "",
         )
     return pictures
 
@@ -1395,18 +1581,28 @@ def picture_source(
     return ", ".join([key for key in drawn if key in theirs] or drawn)
 
 
+def makes_picture_cards(
+    key: str, subjects: Mapping[str, Subject], pictures: Mapping[str, SubjectPictures]
+) -> bool:
+    """Whether a subject gets picture cards: it :func:`shows_a_shape`, a diagram shows it, and
+    its picture can be told apart and named (:func:`no_picture_cards` finds no reason not
+    to)."""
+    item = pictures.get(key)
+    return item is not None and item.cards and shows_a_shape(key, subjects)
+
+
 def picture_cards(
     sources: DeckSources,
     pictures: Mapping[str, SubjectPictures],
     released: Collection[str] = (),
 ) -> list[Card]:
-    """Two picture cards for every subject a picture can tell apart (:func:`shows_a_shape`)
-    and that a diagram shows: *which is highlighted?* (the picture, nothing else on the front)
-    and *point to it* (the same view and crop, unhighlighted; answered with the highlight).
+    """Two picture cards for every subject that :func:`makes_picture_cards`: *which is
+    highlighted?* (the picture, nothing else on the front) and *point to it* (the same view and
+    crop, unhighlighted; answered with the highlight).
 
     Released picture cards (ids in ``released``, the lock) of subjects that no longer get
-    picture cards are built as retired cards, so learners' copies are marked, not left behind.
-    Each card is placed at its subject's manifest entry.
+    picture cards are built as retired cards, saying why, so learners' copies are marked, not
+    left behind. Each card is placed at its subject's manifest entry.
     """
     # They teach where a subject is, in a deck that declares that aspect.
     declared = sources.config.aspects if sources.config is not None else {}
@@ -1416,7 +1612,7 @@ def picture_cards(
     cited = _cited_by_subject(sources)
     covers = _covers(sources.subjects)
     for key, subject in sources.subjects.items():
-        if key in pictures and shows_a_shape(key, sources.subjects):
+        if makes_picture_cards(key, sources.subjects, pictures):
             source = picture_source(pictures[key], sources, cited, covers[key])
             cards.extend(
                 _cards_for(key, subject.name, subject.where, pictures[key], aspects, None, source)
@@ -1431,12 +1627,16 @@ def picture_cards(
                     retired[key] = card_id
     for key in sorted(retired):
         gone = sources.subjects.get(key)
-        if gone is not None and shows_a_shape(key, sources.subjects):
+        item = pictures.get(key)
+        shape = gone is not None and shows_a_shape(key, sources.subjects)
+        if shape and item is None:
             continue  # a shape no diagram shows any more: the lock reports it (card-removed)
-        reason = RETIRED_NOT_A_SHAPE if gone is not None else RETIRED_NO_SUBJECT
+        if gone is None:
+            reason = RETIRED_NO_SUBJECT
+        else:
+            reason = item.no_cards if shape and item is not None else RETIRED_NOT_A_SHAPE
         where = gone.where if gone is not None else Where(sources.shown("deck.lock"))
         name = gone.name if gone is not None else key.replace("-", " ")
-        item = pictures.get(key)
         source = picture_source(item, sources, cited, covers.get(key, {key})) if item else ""
         which, point = _cards_for(key, name, where, item, aspects, reason, source)
         if gone is None:  # about a subject the deck no longer has
