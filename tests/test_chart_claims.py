@@ -304,7 +304,7 @@ CLAIMS = (
 
 STANCE_SHARES = {
     # The stance share each card teaches for a speed: (cards, speed, lowest, highest toe-off).
-    "easy": (("stride-stance-share-easy",), 35.0, 40.0),
+    "easy": (("stride-stance-share-easy",), 37.0, 41.0),
     "sprint": (("stride-stance-share-sprint",), 19.0, 25.0),
 }
 
