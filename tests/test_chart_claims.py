@@ -252,25 +252,11 @@ CLAIMS = (
     ),
     Claim(("hip-abductors-trendelenburg",), "hip-abductors", "covers", "pelvis", "midstance"),
     Claim(("hip-rotators-stride",), "hip-rotators", "covers", "hip-joint", "loading", None),
-    Claim(
-        ("stride-adductor-magnus-stance",),
-        "hip-adductors",
-        "covers",
-        "",
-        "midstance",
-        "Adductor magnus",
-    ),  # fmt: skip
-    Claim(
-        ("stride-adductor-magnus-stance",),
-        "hip-adductors",
-        "not-in",
-        "",
-        "swing",
-        "Adductor magnus",
-    ),  # fmt: skip
     # Adductor longus and brevis, and the TFL, help the hip flexors in early swing: taught by
     # hip-stride-work's extra since their own timing cards were retired as trivia. No live card
-    # says the two adductors are idle in stance any more, so that claim went with its card.
+    # says the two adductors are idle in stance any more, nor (since blind review 3 retired
+    # stride-adductor-magnus-stance, a coin toss on one simulation) when the adductor magnus
+    # works, so those claims went with their cards.
     Claim(
         ("hip-stride-work",),
         "hip-adductors",
