@@ -229,10 +229,8 @@ CLAIMS = (
         "pelvis",
         "midstance",
     ),  # fmt: skip
-    Claim(("stride-gluteus-medius-timing",), "gluteus-medius", "covers", "pelvis", "loading"),
-    Claim(
-        ("stride-gluteus-medius-timing",), "gluteus-medius", "starts", "prepare", "terminal swing"
-    ),  # fmt: skip
+    Claim(("gluteus-medius-stride",), "gluteus-medius", "covers", "pelvis", "loading"),
+    Claim(("gluteus-medius-stride",), "gluteus-medius", "starts", "prepare", "terminal swing"),
     Claim(("glutes-stride-stability",), "glutes", "covers", "pelvis", "midstance", None),
     Claim(("glutes-stride-stability",), "gluteus-minimus", "covers", "pelvis", "midstance"),
     # Hip groups: the flexors, extensors and rotators have no job common to every member with
@@ -268,10 +266,8 @@ CLAIMS = (
     Claim(("hip-stride-work",), "tensor-fasciae-latae", "in", "swing", "early swing"),
     # Shin: lift the foot through swing, ease the forefoot down after a heel landing (the
     # tibialis anterior's row: the long toe extensors have no running data).
-    Claim(("shin-stride", "shin-integrative"), "shin", "covers", "lift-foot", "swing", None),
-    Claim(
-        ("shin-impact-overstated", "shin-integrative"), "shin", "in", "lower-foot", "loading", None
-    ),  # fmt: skip
+    Claim(("shin-swing-why",), "shin", "covers", "lift-foot", "swing", None),
+    Claim(("tibialis-anterior-landing-work",), "shin", "in", "lower-foot", "loading", None),
     Claim(
         ("tibialis-anterior-landing-work",), "tibialis-anterior", "in", "lower-foot", "loading"
     ),  # fmt: skip
