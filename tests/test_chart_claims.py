@@ -274,7 +274,7 @@ CLAIMS = (
     Claim(
         ("tibialis-anterior-strike-why",), "tibialis-anterior", "in", "prepare", "terminal swing"
     ),  # fmt: skip
-    Claim(("stride-tibialis-anterior-busy",), "tibialis-anterior", "covers", "lift-foot", "swing"),
+    Claim(("shin-swing-why",), "tibialis-anterior", "covers", "lift-foot", "swing"),
     Claim(
         ("stride-tibialis-posterior-midstance", "tibialis-posterior-stride"),
         "tibialis-posterior",
