@@ -162,7 +162,7 @@ RUNNER_TOPICS = {
     "iliotibial-band": {"location", "action"},
     "patellar-tendon": {"location", "action"},  # its stride card re-asked its location (#21)
     "patellofemoral-joint": {"location", "action", "stride"},
-    "plantar-fascia": {"location", "action", "stride"},
+    "plantar-fascia": {"location", "action"},  # its stride card: a two-way guess (blind review 3)
     "itb-syndrome": {"definition"},
     "shin-splints": {"definition"},
     "foot-strike": {"definition"},
