@@ -416,7 +416,7 @@ def test_only_shapes_get_picture_cards(drawn_deck):
     deck = compile_deck(drawn_deck)
     picture_ids = {n.card.id for n in deck.notes() if n.card.id.startswith(PICTURE_PREFIX)}
     # Shapes whose picture cannot be named (test_a_picture_that_cannot_be_named_...) get none.
-    named = shapes - {"calf", "glutes", "hip-extensors", "gluteus-minimus"}
+    named = shapes - {"glutes", "hip-extensors", "gluteus-minimus"}
     assert picture_ids == {f"picture-{kind}-{key}" for key in named for kind in ("which", "point")}
 
 
@@ -426,12 +426,11 @@ def test_a_picture_that_cannot_be_named_makes_no_picture_cards(drawn_deck):
     sources, _ = load_sources(drawn_deck)
     pictures = deck_pictures(sources)
     reasons = {key: item.no_cards for key, item in pictures.items() if item.no_cards}
-    assert set(reasons) == {"calf", "glutes", "hip-extensors", "gluteus-minimus"}, reasons
-    # A group shown without one of its members (no view holds the tibialis posterior with the
-    # calf heads; none holds the gluteus maximus with the medius and minimus).
-    assert reasons["calf"].startswith("no view shows all of the group: its picture left out "
-                                      "Tibialis posterior")  # fmt: skip
-    assert "left out Gluteus maximus" in reasons["glutes"]
+    assert set(reasons) == {"glutes", "hip-extensors", "gluteus-minimus"}, reasons
+    # A group shown without one of its members (no view holds the gluteus maximus with the
+    # medius and minimus).
+    assert reasons["glutes"].startswith("no view shows all of the group: its picture left out "
+                                        "Gluteus maximus")  # fmt: skip
     # A functional group made of muscles filed under other subjects: two right names.
     assert reasons["hip-extensors"].startswith(
         "its picture highlighted Biceps femoris, Gluteus maximus and Semitendinosus and "
@@ -443,25 +442,23 @@ def test_a_picture_that_cannot_be_named_makes_no_picture_cards(drawn_deck):
     )
     assert not makes_picture_cards("gluteus-minimus", sources.subjects, pictures)
     assert makes_picture_cards("gluteus-medius", sources.subjects, pictures)
-    # Passing: the back view also draws the tibialis posterior (deep, under the soleus), so
-    # one view holds the whole calf group; the minimus reaching out from under the medius is
-    # no longer wholly under it.
-    back = drawn_deck / "diagrams" / "right-back.svg"
-    back.write_text(back.read_text(encoding="utf-8").replace("</svg>",
-        '<path class="region deep" data-subjects="tibialis-posterior" '
-        'd="M120 560 L160 560 L150 800 L130 800 Z"/></svg>'), "utf-8")  # fmt: skip
+    # Passing: the calf group (its members all in the back view; the tibialis posterior is
+    # none of them); and, once the deep view also draws the gluteus maximus, the glutes, and
+    # the minimus reaching out from under the medius is no longer wholly under it.
+    assert pictures["calf"].view == "right-back" and pictures["calf"].cards
     deep = drawn_deck / "diagrams" / "right-back-deep.svg"
     text = deep.read_text(encoding="utf-8")
     deep.write_text(
         text.replace(
             "</svg>",
-            '<circle class="region deep" data-subjects='
-            '"gluteus-minimus" cx="40" cy="400" r="20"/></svg>',
+            '<circle class="region deep" data-subjects="gluteus-minimus" cx="40" cy="400" '
+            'r="20"/><path class="region" data-subjects="gluteus-maximus" '
+            'd="M150 40 L175 40 L175 90 L150 90 Z"/></svg>',
         ),
         "utf-8",
     )
     pictures = deck_pictures(load_sources(drawn_deck)[0])
-    assert pictures["calf"].view == "right-back" and pictures["calf"].cards
+    assert pictures["glutes"].view == "right-back-deep" and pictures["glutes"].cards
     assert pictures["gluteus-minimus"].cards
 
 
@@ -481,7 +478,7 @@ def test_a_released_picture_card_that_no_longer_qualifies_is_retired_saying_why(
         assert note.card.retired and "retired" in note.tags, card_id
         assert "Retired: it lies wholly under another muscle (Gluteus medius)" in note.fields[2]
         assert note.guid == note_guid(config, card_id)
-    assert "picture-which-calf" not in notes  # never released, never made
+    assert "picture-which-glutes" not in notes  # never released, never made
 
 
 def test_a_subjects_kind_says_whether_a_picture_can_tell_it_apart():
