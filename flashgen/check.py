@@ -109,6 +109,11 @@ RULES: dict[str, Rule] = {
         Rule("diagram", "error", "A diagram in diagrams/ that is not a readable SVG."),
         Rule("unknown-kind", "error", "A subject kind that is not one flashgen knows."),
         Rule(
+            "unknown-view",
+            "error",
+            "A subject's 'view' names no diagram, or one that does not draw it.",
+        ),
+        Rule(
             "picture-answer",
             "warning",
             "The picture after a card's answer highlights something other than the answer.",

@@ -88,6 +88,8 @@ SUBJECT = (
     Key("aliases", "words", "Other names learners may meet."),
     Key("named_in_source", "boolean", "The source material names it: coverage must be complete."),
     Key("aspects", "words", "The aspects this subject needs cards for (overrides the deck's)."),
+    Key("view", "text", "The diagram its picture is drawn from (its file name in diagrams/ "
+        "without .svg), instead of the view flashgen would choose."),
 )  # fmt: skip
 """One entry of ``subjects.yaml``'s ``subjects`` list."""
 

@@ -21,6 +21,7 @@ text says what is highlighted.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import math
 import re
@@ -677,7 +678,9 @@ def load_diagrams(
     sizes: list[int] = []
     problems: list[Problem] = []
     every_name = [n for s in subjects.values() for n in (s.name, *s.aliases)]
+    files: list[str] = []
     for path in diagram_paths(root):  # none through a symlinked folder
+        files.append(path.stem)
         shown = f"{shown_dir}/{path.name}"
         try:
             text = svgsafe.read_bounded(path, shown, "diagram")  # read_diagram allows less still
@@ -729,7 +732,55 @@ def load_diagrams(
                     )
         diagrams.append(diagram)
         sizes.append(len(text))
-    return _within_budget(diagrams, sizes, subjects, shown_dir, problems), problems
+    drawn = _within_budget(diagrams, sizes, subjects, shown_dir, problems)
+    problems.extend(view_problems(drawn, files, subjects, shown_dir))
+    return drawn, problems
+
+
+def view_problems(
+    diagrams: list[Diagram], files: Collection[str], subjects: Mapping[str, Subject], shown_dir: str
+) -> Iterator[Problem]:
+    """Rule ``unknown-view``: a subject whose ``view`` names no diagram (``files``: the stems of
+    the diagram files), or a diagram that draws no region of it or its members. A diagram that
+    could not be read (or drawn: over the budget) has its own error and is not reported again
+    here."""
+    by_name = {diagram.name: diagram for diagram in diagrams}
+    covers = _covers(subjects)
+    for subject in subjects.values():
+        if subject.view is None:
+            continue
+        where = subject.view_where or subject.where
+        diagram = by_name.get(subject.view)
+        if diagram is None:
+            if subject.view in files:
+                continue
+            close = difflib.get_close_matches(subject.view, sorted(files), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            known = ", ".join(sorted(files)) or "none"
+            yield Problem(
+                where,
+                f"'view' is '{subject.view}', but there is no {shown_dir}/{subject.view}.svg "
+                f"(the views are: {known}){hint}",
+                "unknown-view",
+            )
+            continue
+        keys = covers[subject.key]
+        if not any(keys.intersection(region.keys) for region in diagram.regions):
+            showing = sorted(
+                d.name for d in diagrams if any(keys.intersection(r.keys) for r in d.regions)
+            )
+            others = (
+                f": the views that draw it are {', '.join(showing)}"
+                if showing
+                else ": no view draws it"
+            )
+            yield Problem(
+                where,
+                f"'view' is '{subject.view}', but {shown_dir}/{subject.view}.svg draws no region "
+                f"of {subject.name} (data-subjects naming '{subject.key}'"
+                f"{' or a member' if len(keys) > 1 else ''}){others}",
+                "unknown-view",
+            )
 
 
 MAX_PICTURE_BYTES = 128 * 1024 * 1024
@@ -801,13 +852,15 @@ def choose_view(
     """The view where the subject (``keys``: it and its members) is seen best, and its regions
     there: for a group, a view showing every one of its ``members`` (each the keys that stand
     for it: a member and what lies below it) first, so its picture is the whole group as the
-    deck defines it (the calf muscles with the tibialis posterior, seen from the inner side,
-    not the gastrocnemius and soleus from behind); then one where two or more of its members
+    deck defines it (the gluteal muscles from the side, with the minimus under the medius, not
+    the gluteus maximus alone from behind); then one where two or more of its members
     show on the surface, then one where two or more show at all (else its picture would be one
     member's, or that member's with a dashed outline added); then the largest share of the
     view's area (summed over the regions), deep regions counted at :data:`DEEP_WEIGHT`, so a
     view where the subject is not under others is preferred; on a tie, the first file by
-    name."""
+    name. Where this is not the view a learner tells the subject apart in, its author names
+    the view (``view`` in ``subjects.yaml``, which :func:`subject_pictures` passes alone): from
+    behind, the calf muscles are nearly all gastrocnemius."""
     best: tuple[tuple[bool, int, int, float], Diagram, tuple[Region, ...]] | None = None
     for diagram in diagrams:
         hits = tuple(region for region in diagram.regions if keys.intersection(region.keys))
@@ -1213,11 +1266,17 @@ def subject_pictures(
     members (the hip, through its muscle groups) gets none: that picture would show muscles in
     its place."""
     covers = _covers(subjects)
+    by_name = {diagram.name: diagram for diagram in diagrams}
     pictures: dict[str, SubjectPictures] = {}
     for key in subjects:
         group = subjects[key].kind == "group"
         members = [covers[m.key] for m in _members(key, subjects)] if group else []
-        chosen = choose_view(diagrams, covers[key], group, members)
+        chosen = None
+        view = subjects[key].view
+        if view is not None and view in by_name:  # the author's choice (view_problems checks it)
+            chosen = choose_view([by_name[view]], covers[key], group, members)
+        if chosen is None:
+            chosen = choose_view(diagrams, covers[key], group, members)
         if chosen is None:
             continue
         diagram, hits = chosen

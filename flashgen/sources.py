@@ -100,6 +100,11 @@ class Subject:
     aspects: tuple[str, ...] | None
     """Overrides the deck's ``required_aspects`` for this subject."""
     where: Where
+    view: str | None = None
+    """The diagram (its name: the file's stem) its picture is drawn from, when the author
+    chose it (:func:`flashgen.pictures.choose_view` chooses otherwise)."""
+    view_where: Where | None = None
+    """Where ``view`` is written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,6 +548,7 @@ def _read_subjects(node: YMap, shown: str, reader: Reader) -> dict[str, Subject]
             reader.long_name(text, where, "a subject's name or alias")
         named = reader.boolean(entry, "named_in_source") or False
         aspects = reader.strings(entry, "aspects")
+        view = reader.string(entry, "view", "subject")
         if key is None or name is None:
             continue
         if not SLUG.match(key):
@@ -577,6 +583,8 @@ def _read_subjects(node: YMap, shown: str, reader: Reader) -> dict[str, Subject]
             named_in_source=named,
             aspects=tuple(aspects) if "aspects" in entry.items else None,
             where=entry.where,
+            view=view,
+            view_where=entry.items["view"].where if view is not None else None,
         )
     for subject in subjects.values():
         if subject.group is not None and subject.group not in subjects:

@@ -9,6 +9,7 @@ import itertools
 import json
 import re
 import shutil
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -460,6 +461,100 @@ def test_a_picture_that_cannot_be_named_makes_no_picture_cards(drawn_deck):
     pictures = deck_pictures(load_sources(drawn_deck)[0])
     assert pictures["glutes"].view == "right-back-deep" and pictures["glutes"].cards
     assert pictures["gluteus-minimus"].cards
+
+
+def _with_views(root: Path, views: dict[str, str]) -> None:
+    """The drawn deck's subjects, with ``view`` set on some of them."""
+    subjects = [{**s, "view": views[s["key"]]} if s["key"] in views else s for s in SUBJECTS]
+    write_yaml(root / "subjects.yaml", {"subjects": subjects})
+
+
+def test_a_subject_is_drawn_from_the_view_its_author_chose(drawn_deck, runner):
+    """``view`` in subjects.yaml: where the view flashgen would choose does not show a subject
+    best (the calf muscles from behind read as the gastrocnemius), its author names the one
+    that does. The picture must still have one right answer: a group's view must show every
+    member, else it makes no picture cards."""
+    before = deck_pictures(load_sources(drawn_deck)[0])
+    assert before["soleus"].view == "right-back-deep" and before["calf"].view == "right-back"
+    _with_views(drawn_deck, {"soleus": "right-back", "calf": "right-back-deep"})
+    result = runner.invoke(cli, ["check", str(drawn_deck), "--strict"])
+    assert result.exit_code == 0, result.stderr
+    pictures = deck_pictures(load_sources(drawn_deck)[0])
+    assert pictures["soleus"].view == "right-back" and pictures["soleus"].regions == (("soleus",),)
+    assert pictures["soleus"].highlighted != before["soleus"].highlighted
+    # The deep view holds the soleus alone of the calf group: no right answer there.
+    assert pictures["calf"].view == "right-back-deep" and pictures["calf"].regions == (("soleus",),)
+    left_out = "no view shows all of the group: its picture left out Gastrocnemius, Achilles"
+    assert pictures["calf"].no_cards.startswith(left_out)
+    notes = {n.card.id for n in compile_deck(drawn_deck).notes()}
+    assert "picture-which-soleus" in notes and "picture-which-calf" not in notes
+    # Everything else is chosen as before.
+    for key in ("gastrocnemius", "achilles-tendon", "gluteus-medius", "hamstrings"):
+        assert pictures[key] == before[key], key
+
+
+def test_a_view_that_is_no_diagram_or_does_not_draw_the_subject_is_a_located_error(
+    drawn_deck, runner, tmp_path
+):
+    _with_views(drawn_deck, {"soleus": "right-bak", "gastrocnemius": "right-back-deep",
+                             "hip": "right-back-deep", "stance": "front"})  # fmt: skip
+    result = runner.invoke(cli, ["check", str(drawn_deck)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    rows = (drawn_deck / "subjects.yaml").read_text(encoding="utf-8").splitlines()
+
+    def at(value: str) -> str:
+        """Where ``view: value`` is written ("value  # key" for the subject ``key``'s)."""
+        value, _, key = value.partition("  # ")
+        start = next(n for n, row in enumerate(rows) if f"key: {key}" in row) if key else 0
+        line = next(n for n, row in enumerate(rows[start:], start + 1) if f"view: {value}" in row)
+        return f"{drawn_deck}/subjects.yaml:{line}:{rows[line - 1].index(value) + 1}"
+
+    shown = f"{drawn_deck}/diagrams"
+    errors = [row for row in result.stderr.splitlines() if row.endswith("[unknown-view]")]
+    assert sorted(errors) == sorted([
+        f"{at('right-bak')}: error: 'view' is 'right-bak', but there is no {shown}/right-bak.svg "
+        "(the views are: right-back, right-back-deep); did you mean 'right-back'? "
+        "[unknown-view]",
+        f"{at('front')}: error: 'view' is 'front', but there is no {shown}/front.svg (the "
+        "views are: right-back, right-back-deep) [unknown-view]",
+        # The hip is drawn through its member, the hip extensors, which the deep view lacks.
+        f"{at('right-back-deep  # hip')}: error: 'view' is 'right-back-deep', but "
+        f"{shown}/right-back-deep.svg draws no region of Hip (data-subjects naming 'hip' or a "
+        "member): the views that draw it are right-back [unknown-view]",
+        f"{at('right-back-deep  # gastrocnemius')}: error: 'view' is 'right-back-deep', but "
+        f"{shown}/right-back-deep.svg draws no region of Gastrocnemius (data-subjects naming "
+        "'gastrocnemius'): the views that draw it are right-back [unknown-view]",
+    ]), result.stderr  # fmt: skip
+    built = runner.invoke(cli, ["build", str(drawn_deck), "-o", str(tmp_path / "x.apkg")])
+    assert built.exit_code == 1 and not (tmp_path / "x.apkg").exists()
+
+
+@settings(max_examples=200, deadline=500)
+@given(view=st.one_of(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",))),
+                      st.sampled_from(["right-back", "right-back-deep", "../right-back",
+                                       "right-back.svg", "RIGHT-BACK", "right-back "]),
+                      st.text("right-back/.\\\x00 ", max_size=5000)))  # fmt: skip
+def test_any_view_is_a_diagram_that_draws_the_subject_or_a_located_error(view):
+    """A ``view`` is looked up among the diagrams read, by name, never opened as a path: any text
+    is that name or a located error naming it, in time proportional to its length."""
+    from flashgen.pictures import subject_pictures, view_problems
+
+    diagrams = _test_diagrams()
+    where = Where("subjects.yaml", 3, 9)
+    subjects = {s["key"]: Subject(s["key"], s["name"], s["kind"], s.get("group"), (), False,
+                                  None, Where("subjects.yaml"))
+                for s in SUBJECTS}  # fmt: skip
+    subjects["soleus"] = replace(subjects["soleus"], view=view, view_where=where)
+    problems = list(view_problems(diagrams, ["right-back", "right-back-deep"], subjects, "d"))
+    if view in ("right-back", "right-back-deep"):
+        assert problems == []
+        chosen = subject_pictures(diagrams, {"soleus": subjects["soleus"]})["soleus"]
+        assert chosen.view == view
+    else:
+        (problem,) = problems
+        assert problem.where == where and problem.rule == "unknown-view"
+        assert "\n" not in problem.message and "\x00" not in problem.message
 
 
 def test_a_released_picture_card_that_no_longer_qualifies_is_retired_saying_why(drawn_deck):
