@@ -463,6 +463,30 @@ class Diagram:
     source: str = ""
     """What the drawing follows (the root's ``data-source``): reference keys in a deck with
     ``references``, else text; picture cards cite it (:func:`picture_source`)."""
+    extent: Box | None = None
+    """The view box, its top and bottom brought to what it draws (its shapes' box; the view box
+    when it draws nothing): pictures are cropped within it. A crop reaching above the drawn leg
+    showed an empty band over it (fresh eyes round 2, the gluteus medius from behind); at the
+    sides the page around the limb is its background, and stays."""
+
+    @property
+    def drawn(self) -> Box:
+        return self.view_box if self.extent is None else self.extent
+
+
+def _extent(root: Node, view_box: Box) -> Box | None:
+    """``view_box`` from the top to the bottom of the shapes ``root`` draws
+    (:attr:`Diagram.extent`); ``None`` when it draws nothing there."""
+    boxes = [node.box for node in _walk(root) if node.tag in SHAPES and node.box is not None]
+    if not boxes:
+        return None
+    box = boxes[0]
+    for other in boxes[1:]:
+        box = box.union(other)
+    inside = Box(view_box.x0, max(box.y0, view_box.y0), view_box.x1, min(box.y1, view_box.y1))
+    if inside.width < MIN_VIEW_SIZE or inside.height < MIN_VIEW_SIZE:
+        return None
+    return inside
 
 
 def _parse(text: str) -> Node:
@@ -632,7 +656,9 @@ def read_diagram(name: str, text: str, shown: str | None = None) -> tuple[Diagra
             Region(len(regions), keys, node.box, node.area, "deep" in node.classes, node.line, node)
         )
     source = root.attributes.get("data-source", "").strip()
-    return Diagram(name, caption, view_box, root, tuple(regions), source), list(problems)
+    extent = _extent(root, view_box)
+    diagram = Diagram(name, caption, view_box, root, tuple(regions), source, extent)
+    return diagram, list(problems)
 
 
 def _words(text: str) -> str:
@@ -1286,7 +1312,7 @@ def subject_pictures(
         highlight = hits[0].box
         for region in hits[1:]:
             highlight = highlight.union(region.box)
-        crop = frame(highlight, diagram.view_box)
+        crop = frame(highlight, diagram.drawn)
         pictures[key] = SubjectPictures(
             highlighted=_named(render(diagram, {r.index for r in hits}, crop)),
             blank=_named(render(diagram, (), crop)),

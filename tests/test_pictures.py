@@ -1663,6 +1663,18 @@ def test_no_two_identification_cards_show_the_same_picture(deck_dir, drawn_deck)
             shown[item.highlighted.name] = key
 
 
+def test_no_picture_reaches_above_or_below_what_its_drawing_draws(shipped_pictures):
+    """Fresh eyes round 2: an empty band over the gluteus medius, where the crop reached past
+    the top of the drawn leg into the view box."""
+    _, pictures = shipped_pictures
+    drawn = {diagram.name: diagram.drawn for diagram in _shipped_diagrams()}
+    for key, item in pictures.items():
+        extent = drawn[item.view]
+        assert extent.y0 - 1e-6 <= item.crop.y0 and item.crop.y1 <= extent.y1 + 1e-6, key
+    back = next(d for d in _shipped_diagrams() if d.name == "right-back-deep")
+    assert back.drawn.y0 > back.view_box.y0  # its leg begins below the top of its view box
+
+
 def test_every_caption_fits_its_picture(browser, shipped_pictures):  # noqa: F811
     _, pictures = shipped_pictures
     by_caption = {item.caption: item.highlighted.data.decode() for item in pictures.values()}
