@@ -6,21 +6,21 @@ README: a ``data-view`` caption and a ``data-source`` on the root, and shapes cl
 ``data-subjects``; ``deep`` when it lies under others; a ``g`` holding its texture lines and
 tendon parts), ``ghost`` and ``fibre``, coloured only by :data:`PICTURE_CSS`.
 
-For each subject the view that shows it best is chosen (:func:`choose_view`), its regions are
-highlighted (colour and a heavy outline that keep the tissue's texture; deep ones brought to
-the front with a dashed outline), and the picture is cropped to them with context around
-(:func:`frame`); :func:`answer_picture` decides which picture a card shows after its answer,
-:func:`makes_picture_cards` whether the subject also gets picture cards (its picture must have
-one right answer a learner can see: :func:`no_picture_cards`). The caption is drawn on a
-badge above the drawing. Pictures are rebuilt from an allow-list of
-elements and attributes, so no title, comment, id or ``data-subjects`` of the diagram reaches a
-learner, and are named after their content only (``fg-view-<hash>.svg``): neither name nor alt
-text says what is highlighted.
+For each subject the view that shows it best is chosen (:func:`choose_view`, or the subject's
+``view``), its regions are highlighted where they lie (colour and a heavy outline that keep the
+tissue's texture; what the drawing puts over them stays over them, and a deep one shows by its
+dashed outline over what covers it: :func:`render`), and the picture is cropped to them with
+context around (:func:`frame`); :func:`answer_picture` decides which picture a card shows after
+its answer, :func:`makes_picture_cards` whether the subject also gets picture cards (its
+picture must have one right answer a learner can see: :func:`no_picture_cards`). The caption is
+drawn on a badge above the drawing. Pictures are rebuilt from an allow-list of elements and
+attributes, so no title, comment, id or ``data-subjects`` of the diagram reaches a learner, and
+are named after their content only (``fg-view-<hash>.svg``): neither name nor alt text says
+what is highlighted.
 """
 
 from __future__ import annotations
 
-import copy
 import difflib
 import hashlib
 import math
@@ -101,9 +101,14 @@ CAPTION_PX = 34.0
 # Every highlight is ringed the same way: a pale halo, then a heavy black rim drawn *under* its
 # fill, so the rim follows the outline of the whole highlighted shape and the lines inside it
 # (between the bones of an arch, between a muscle and its tendon) stay fine, never stained
-# glass. A deep highlight's rim is dashed; where a group's superficial member covers it, its
-# outline is drawn over them in pale dashes. Shapes take their colours by inheritance, so a
-# region's own texture lines (its ``fibre`` children) follow its tissue and its highlight.
+# glass. A highlight is drawn where it lies: whatever the drawing puts over it (a ligament, a
+# muscle) stays over it; a ghost (a removed superficial muscle, drawn faintly) never veils it.
+# A deep highlight is seen by its outline, drawn over everything in dashes, pale on black, so
+# they show on a muscle, a bone, the page and a highlight alike (one convention for a deep
+# muscle and for a deep member of a highlighted group). Where two highlighted regions meet, the
+# later one's pale edge parts them (a group's members, a muscle drawn in two parts). Shapes
+# take their colours by inheritance, so a region's own texture lines (its ``fibre`` children)
+# follow its tissue and its highlight.
 # Relative luminance and contrast are measured on the rendered pixels in tests/test_pictures.py;
 # the night bound is a mean lightness of 0.45. ``--u`` is one intrinsic pixel in the picture's
 # own units, set per picture, so lines keep their weight whatever the zoom. The caption is white
@@ -124,19 +129,21 @@ svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap
 .veil { fill-opacity: 0.3; } .veil .fibre { stroke-opacity: 0.35; }
 .halo, .halo * { fill: none; stroke: #f2e6c9; stroke-opacity: 1;
   stroke-width: calc(8 * var(--u)); stroke-dasharray: none; }
-.rim, .rim * { fill: none; stroke: #000000; stroke-opacity: 1; stroke-width: calc(6.4 * var(--u)); }
-.rim.deep, .rim.deep * { stroke-dasharray: calc(9 * var(--u)) calc(5 * var(--u)); }
+.rim, .rim * { fill: none; stroke: #000000; stroke-opacity: 1; stroke-width: calc(6.4 * var(--u));
+  stroke-dasharray: none; }
 .halo .fibre, .rim .fibre { stroke: none; }
 .hl { fill: #2e0503; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
   stroke-width: calc(0.8 * var(--u)); stroke-dasharray: none; }
+.hl.member { stroke: #f2e6c9; stroke-width: calc(1.8 * var(--u)); }
 .hl .fibre { stroke: #d4695a; stroke-opacity: 0.75; stroke-width: calc(0.8 * var(--u)); }
 .hl.tendon, .hl .tendon { fill: #8fd0f2; stroke: #2b5d78; stroke-width: calc(0.8 * var(--u)); }
 .hl.fascia { fill: #9fd8f5; fill-opacity: 0.9; stroke: #2b5d78; }
 .hl.bone, .hl .bone { fill: #f1cf6a; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
 .hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #ffffff; stroke-opacity: 0.9; }
-.hl.deep { fill-opacity: 0.92; }
-.hl.edge, .hl.edge * { fill: none; stroke: #f2e6c9; stroke-width: calc(2.4 * var(--u));
-  stroke-dasharray: calc(6 * var(--u)) calc(4 * var(--u)); }
+.hl.edge, .hl.edge * { fill: none; stroke-opacity: 1;
+  stroke-dasharray: calc(7 * var(--u)) calc(5 * var(--u)); }
+.hl.case, .hl.case * { stroke: #000000; stroke-width: calc(4.6 * var(--u)); }
+.hl.dash, .hl.dash * { stroke: #f2e6c9; stroke-width: calc(2.2 * var(--u)); }
 .hl.edge .fibre { stroke: none; }
 .fg-badge { fill: #3a3a3c; stroke: none; }
 .fg-caption { fill: #ffffff; stroke: none; font-family: -apple-system, BlinkMacSystemFont,
@@ -1077,10 +1084,21 @@ def _element(node: Node, classes: list[str]) -> ET.Element:
 _LAYERS = ("halo", "rim", "hl")
 """A highlighted region is drawn three times: its pale halo, its heavy black rim, and its
 highlighted shape over them, so the rim shows only outside the shape as a whole."""
+_EDGES = ("case", "dash")
+"""A deep highlighted region's outline, drawn over everything: black dashes, and pale dashes on
+them, so the dashes show on a highlight, a muscle, a bone or the page alike."""
 
 
-def _highlighted_layers(node: Node) -> list[ET.Element]:
-    return [_element(node, [*node.classes, layer]) for layer in _LAYERS]
+def _highlighted_layers(node: Node, member: bool) -> list[ET.Element]:
+    """``node`` in its :data:`_LAYERS`; a ``member`` (one of several highlighted regions) has
+    its shape edged in a pale line, so the highlighted shapes stay apart where they meet."""
+    extra = ["member"] if member else []
+    return [_element(node, [*node.classes, layer, *(extra if layer == "hl" else [])])
+            for layer in _LAYERS]  # fmt: skip
+
+
+def _edges(node: Node) -> list[ET.Element]:
+    return [_element(node, [*node.classes, "hl", "edge", edge]) for edge in _EDGES]
 
 
 def _overlaps(first: Box, second: Box) -> bool:
@@ -1102,39 +1120,68 @@ def _classes(node: Node, over: tuple[Box, ...]) -> list[str]:
     return classes
 
 
+@dataclass(frozen=True, slots=True)
+class _Drawn:
+    """One thing the drawing draws, in its order: a region, a shape, or a ``g`` with a tissue
+    class (one structure); an unclassed ``g`` is only a folder of them."""
+
+    node: Node
+    highlighted: bool
+
+
 def _copy(
     node: Node,
     highlighted: set[int],
-    lifted: list[tuple[bool, list[ET.Element]]],
+    member: bool,
+    drawn: list[_Drawn],
     over: tuple[Box, ...] = (),
 ) -> list[ET.Element]:
-    """The drawing's elements for a picture, highlighted ones (``highlighted``: the ``id`` of
-    each highlighted region's node) drawn in their layers (:data:`_LAYERS`). Deep highlighted
-    regions go to ``lifted`` (flagged deep), to be drawn on top; superficial highlighted ones
-    are drawn in place and also go there, to be drawn again over the deep ones when there are
-    any, so a group's members keep their layering. Fascia over a highlight (``over``) is
-    veiled (:func:`_classes`)."""
+    """The drawing's elements for a picture, in the drawing's order: highlighted ones
+    (``highlighted``: the ``id`` of each highlighted region's node) in their layers
+    (:data:`_LAYERS`), where they lie, so whatever the drawing puts over them stays over them
+    (the soleus over the tibialis posterior, the inguinal ligament over the iliopsoas). Each
+    thing drawn is listed in ``drawn``. Fascia over a highlight (``over``) is veiled
+    (:func:`_classes`)."""
     out: list[ET.Element] = []
     for child in node.children:
-        if "region" in child.classes and child.box is not None:
-            if id(child) in highlighted:
-                if "deep" in child.classes:
-                    lifted.append((True, _highlighted_layers(child)))  # the answer to the front
-                    continue
-                out.extend(_highlighted_layers(child))
-                lifted.append((False, _highlighted_layers(child)))
-                continue
-            out.append(_element(child, _classes(child, over)))
+        if "region" in child.classes and child.box is not None and id(child) in highlighted:
+            out.extend(_highlighted_layers(child, member))
+            drawn.append(_Drawn(child, True))
             continue
-        if child.tag == "g":
+        if child.tag == "g" and not child.classes:
             group = ET.Element(f"{{{SVG_NS}}}g")
-            classes = _classes(child, over)
-            if classes:
-                group.set("class", " ".join(classes))
-            group.extend(_copy(child, highlighted, lifted, over))
+            group.extend(_copy(child, highlighted, member, drawn, over))
             out.append(group)
-        else:
-            out.append(_element(child, _classes(child, over)))
+            continue
+        out.append(_element(child, _classes(child, over)))
+        drawn.append(_Drawn(child, False))
+    return out
+
+
+def _above_ghosts(drawn: list[_Drawn], member: bool, over: tuple[Box, ...]) -> list[ET.Element]:
+    """What is drawn again over a deep view's ghosts (its superficial muscles, drawn faintly over
+    it) where they would veil the highlight: the highlighted regions, and after each, in the
+    drawing's order, what lies over them there (not ghosts). Nothing when no ghost drawn after
+    a highlighted region overlaps it."""
+    first = next((i for i, item in enumerate(drawn) if item.highlighted), None)
+    if first is None:
+        return []
+    veiling = any(
+        "ghost" in item.node.classes
+        and item.node.box is not None
+        and any(_overlaps(item.node.box, box) for box in over)
+        for item in drawn[first:]
+    )
+    if not veiling:
+        return []
+    out: list[ET.Element] = []
+    for item in drawn[first:]:
+        box = item.node.box
+        if item.highlighted:
+            out.extend(_highlighted_layers(item.node, member))
+        elif "ghost" not in item.node.classes and box is not None:
+            if any(_overlaps(box, highlight) for highlight in over):
+                out.append(_element(item.node, _classes(item.node, over)))
     return out
 
 
@@ -1170,7 +1217,10 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
     """The picture of ``diagram`` cropped to ``crop`` with the regions ``highlighted``.
 
     The outer picture is in intrinsic pixels: the caption on its badge on top, and below it a
-    nested <svg> whose viewBox is the crop, which also clips the drawing to the crop."""
+    nested <svg> whose viewBox is the crop, which also clips the drawing to the crop. The
+    drawing keeps its layers (:func:`_copy`), drawn again over its ghosts where they would veil
+    the highlight (:func:`_above_ghosts`); then each deep region's dashed outline (:data:`_EDGES`)
+    over everything."""
     chosen = set(highlighted)
     regions = [region for region in diagram.regions if region.index in chosen]
     scale = WIDTH_PX / crop.width
@@ -1207,20 +1257,14 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
     ):
         view.set(name, _fmt(value))
     view.set("viewBox", " ".join(_fmt(v) for v in (crop.x0, crop.y0, crop.width, crop.height)))
-    lifted: list[tuple[bool, list[ET.Element]]] = []
     over = tuple(region.box for region in regions)
-    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, lifted, over))
-    deep = [layers for is_deep, layers in lifted if is_deep]
-    ghosts = any("ghost" in node.classes for node in _walk(diagram.root))
-    if deep or ghosts:  # over the ghosted superficial layer too: it must not veil the answer
-        superficial = [layers for is_deep, layers in lifted if not is_deep]
-        for layers in deep + superficial:
-            view.extend(layers)
-        if deep and superficial:  # a group: its deep members' dashed edges show through
-            for *_, shape in deep:
-                edge = copy.deepcopy(shape)
-                edge.set("class", shape.get("class", "") + " edge")
-                view.append(edge)
+    member = len(regions) > 1
+    drawn: list[_Drawn] = []
+    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, member, drawn, over))
+    view.extend(_above_ghosts(drawn, member, over))
+    for region in regions:  # a deep one's outline shows over what covers it
+        if region.deep:
+            view.extend(_edges(region.node))
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=False)
     return data
 

@@ -68,7 +68,13 @@ async ({picture, keyed, blank, blankKeyed, width, background}) => {
     if (near[p]) outline.push(luminance(plain.data, i));
     else if (far[p] && !farInner[p] && !isBackground) ring.push(luminance(plain.data, i));
   }
-  const fill = median(inside), around = median(ring);
+  // The fill's own colour: away from its edges (2 px in), where the outline and the pale lines
+  // parting a group's members lie; all of it when too little is left.
+  const outside = new Uint8Array(n);
+  for (let p = 0; p < n; p++) outside[p] = mask[p] ? 0 : 1;
+  const edge = dilate(outside, width, h, 2), core = [];
+  for (let p = 0; p < n; p++) if (mask[p] && !edge[p]) core.push(luminance(plain.data, p * 4));
+  const fill = median(core.length >= 50 ? core : inside), around = median(ring);
   outline.sort((a, b) => a - b);
   const darkest = outline.length ? outline[Math.floor(outline.length * 0.1)] : NaN;
   const blankPlain = await pixels(blank), blankKey = await pixels(blankKeyed);

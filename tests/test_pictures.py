@@ -1002,7 +1002,11 @@ KEY_CSS = (
     ".hl, .hl * { fill: #ff00ff !important; fill-opacity: 1 !important; stroke: none !important; }"
     " .halo, .halo * { stroke: none !important; }"
     " .hl.edge, .hl.edge * { fill: none !important; }"
+    " .hl.edge.dash, .hl.edge.dash * { stroke: #ff00ff !important; }"
+    " .hl.edge.dash .fibre { stroke: none !important; }"
 )
+"""The highlight as a learner sees it, key-coloured: its fill where nothing lies over it, and the
+dashes of a deep region's outline drawn over what covers it."""
 
 MEASURE = (Path(__file__).parent / "measure_picture.js").read_text(encoding="utf-8")
 
@@ -1132,8 +1136,14 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
     """Rasterised as a learner's phone shows it: 390 px wide, on white and on Anki's night
     backgrounds; the highlight is found as the pixels a key-coloured copy changes. A muscle (or
     group) highlight is 3:1 darker than what is around it; a tendon, fascia or bone keeps its
-    pale tissue and is tinted; every highlight's outline is 3:1 against what is around it."""
+    pale tissue and is tinted; every highlight's outline is 3:1 against what is around it.
+
+    A subject that lies mostly under others (its regions marked deep outweigh the rest: the
+    tibialis posterior under the soleus, the gluteus minimus under the medius) is drawn where it
+    lies, under them, and seen by its dashed outline over them: that outline stands out
+    (:data:`EDGE_SEEN`), and it counts as the highlight's extent."""
     sources, pictures = shipped_pictures
+    diagrams = {diagram.name: diagram for diagram in _shipped_diagrams()}
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 420, "height": 900})
     failures = []
@@ -1143,6 +1153,19 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
             scale = PHONE_WIDTH / WIDTH_PX
             expected = to_picture(item.crop, item.highlight)
             tissue = sources.subjects[key].kind in TISSUE_KINDS
+            regions = [diagrams[item.view].regions[index] for index in item.indices]
+            deep = [region for region in regions if region.deep]
+            under = sum(r.area for r in deep) > sum(r.area for r in regions if not r.deep)
+            if deep:
+                stand_out = page.evaluate(EDGE_PIXELS, {
+                    "src": _uri(item.highlighted.data), "width": PHONE_WIDTH,
+                    "other": _uri(item.highlighted.data.replace(
+                        b"</style>", b".edge { display: none; }</style>", 1)),
+                })  # fmt: skip
+                length = sum(_perimeter(r.node) for r in deep) * PHONE_WIDTH / item.crop.width
+                if stand_out < EDGE_SEEN * length:
+                    failures.append(f"{key}: its deep outline stands out over {stand_out} of "
+                                    f"{length:.0f} px")  # fmt: skip
             for background in ("#ffffff", NIGHT, NIGHT_CARD):
                 seen = page.evaluate(
                     MEASURE,
@@ -1180,7 +1203,9 @@ def test_every_picture_is_framed_and_readable_day_and_night(browser, shipped_pic
                 )  # a small structure, shown with its landmarks around it
                 if share < MIN_SHARE * 0.97 and not tight and not smallest:
                     failures.append(f"{where}: the highlight covers {share:.0%} of the picture")
-                if tissue:
+                if under:
+                    pass  # seen by its outline (checked above), not by a fill
+                elif tissue:
                     tint = sum(
                         abs(a - b)
                         for a, b in zip(seen["fillColour"], seen["blankColour"], strict=True)
@@ -1531,13 +1556,16 @@ def _perimeter(node) -> float:
 
 
 def test_a_point_to_target_hidden_in_its_view_is_outlined_dashed_on_the_answer(browser):  # noqa: F811
-    """Where the front of a "point to" card shows its target mostly under another shape, the
-    answer must draw it lifted to the front with a dashed outline: its region is marked deep.
-    Each target is key-coloured in the unhighlighted picture (what the front shows) and alone;
-    the share seen is the first count over the second."""
+    """Where the front of a "point to" card shows its target mostly under other shapes, the
+    answer must show it by its dashed outline over what covers it: its regions are marked deep.
+    So the regions of a target not marked deep show at least half of themselves on the front
+    (the tibialis posterior's belly is marked deep under the soleus; its tendon shows below it).
+    Each region is key-coloured in the unhighlighted picture (what the front shows) and alone;
+    the share seen is the first count over the second, summed over the regions not deep."""
     from flashgen.pictures import render
 
-    sources, pictures = load_sources(SHIPPED_CARDS)[0], None
+    sources = load_sources(SHIPPED_CARDS)[0]
+    pictures = deck_pictures(sources)
     views = _live_views(sources)
     page = browser.new_page()
     hidden = []
@@ -1545,10 +1573,12 @@ def test_a_point_to_target_hidden_in_its_view_is_outlined_dashed_on_the_answer(b
     try:
         page.set_content("<html><body></body></html>")
         for key, (diagram, hits) in sorted(views.items()):
-            crop = deck_pictures(sources)[key].crop if pictures is None else pictures[key].crop
-            blank = render(diagram, (), crop).decode()
-            marked = blank
+            blank = render(diagram, (), pictures[key].crop).decode()
+            seen = whole = 0
             for hit in hits:
+                if hit.deep:
+                    continue
+                marked = blank
                 shapes = [hit.node] if hit.node.tag != "g" else [
                     node for node in _descendants(hit.node)
                     if node.tag != "g" and "fibre" not in node.classes
@@ -1562,20 +1592,21 @@ def test_a_point_to_target_hidden_in_its_view_is_outlined_dashed_on_the_answer(b
                     )
                     assert marked.count(geometry) == 1, (key, geometry[:40])
                     marked = marked.replace(geometry, geometry + ' data-target=""')
-            target = (
-                "[data-target] { fill: #ff00ff !important; fill-opacity: 1 !important; }"
-                " .ghost, .fascia { visibility: hidden; }"  # see-through: they hide nothing
-                " [data-target] { visibility: visible; }"
-            )
-            alone = "svg * { visibility: hidden; } [data-target] { visibility: visible; }"
-            counts = []
-            for css in (target, target + alone):
-                svg = marked.replace("</style>", css + "</style>", 1).encode()
-                counts.append(page.evaluate(KEY_MASK, {"src": _uri(svg), "width": 240})["count"])
-            seen, whole = counts
+                target = (
+                    "[data-target] { fill: #ff00ff !important; fill-opacity: 1 !important; }"
+                    " .ghost, .fascia { visibility: hidden; }"  # see-through: they hide nothing
+                    " [data-target] { visibility: visible; }"
+                )
+                alone = "svg * { visibility: hidden; } [data-target] { visibility: visible; }"
+                counts = []
+                for css in (target, target + alone):
+                    svg = marked.replace("</style>", css + "</style>", 1).encode()
+                    seen_now = page.evaluate(KEY_MASK, {"src": _uri(svg), "width": 240})
+                    counts.append(seen_now["count"])
+                seen, whole = seen + counts[0], whole + counts[1]
             checked += 1
-            if whole and seen / whole < 0.5 and not all(hit.deep for hit in hits):
-                hidden.append(f"{key}: {seen / whole:.0%} of it shows, not marked deep")
+            if whole and seen / whole < 0.5:
+                hidden.append(f"{key}: {seen / whole:.0%} of its regions not marked deep shows")
     finally:
         page.close()
     assert checked == len(views) >= 25 and hidden == []
@@ -1648,7 +1679,8 @@ def test_point_to_cards_show_the_same_view_and_crop_unhighlighted():
         highlighted, blank = item.highlighted.data.decode(), item.blank.data.decode()
         frame_of = re.compile(r'<svg x="0" y="[^"]+" width="[^"]+" height="[^"]+" viewBox="[^"]+"')
         assert frame_of.findall(highlighted) == frame_of.findall(blank) != [], key
-        assert ' hl"' not in blank and ' hl"' in highlighted, key
+        highlight = re.compile(r'class="[^"]*\bhl\b')
+        assert not highlight.search(blank) and highlight.search(highlighted), key
 
 
 @pytest.mark.parametrize("deck_dir", ["shipped", "drawn"])
@@ -1661,6 +1693,124 @@ def test_no_two_identification_cards_show_the_same_picture(deck_dir, drawn_deck)
         if shows_a_shape(key, sources.subjects):
             assert item.highlighted.name not in shown, (key, shown.get(item.highlighted.name))
             shown[item.highlighted.name] = key
+
+
+PIXELS_AT = """async ({src, width, background, points}) => {
+  const img = new Image(); img.src = src; await img.decode();
+  const height = Math.round(width * img.naturalHeight / img.naturalWidth);
+  const canvas = document.createElement('canvas'); canvas.width = width; canvas.height = height;
+  const context = canvas.getContext('2d');
+  context.fillStyle = background; context.fillRect(0, 0, width, height);
+  context.drawImage(img, 0, 0, width, height);
+  const d = context.getImageData(0, 0, width, height).data;
+  return points.map(([x, y]) => {
+    const i = (Math.round(y) * width + Math.round(x)) * 4;
+    return [d[i], d[i + 1], d[i + 2]];
+  });
+}"""
+
+LAYERED = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200" data-view="A view">'
+    '<rect class="skin" x="0" y="0" width="200" height="200"/>'
+    '<rect class="region deep" data-subjects="soleus" x="20" y="20" width="60" height="160"/>'
+    '<rect class="muscle" x="10" y="60" width="80" height="60"/>'
+    '<rect class="region" data-subjects="gastrocnemius" x="110" y="20" width="70" height="160"/>'
+    '<rect class="tendon" x="100" y="90" width="90" height="10"/>'
+    '<rect class="ghost" x="100" y="140" width="90" height="30"/>'
+    "</svg>"
+)
+"""A deep region (the soleus) under a muscle, a region (the gastrocnemius) with a tendon drawn
+over it and a ghost (a superficial muscle drawn faintly) after it."""
+
+
+def _is_key(rgb) -> bool:
+    return abs(rgb[0] - 255) + rgb[1] + abs(rgb[2] - 255) < 40
+
+
+def _at(box_x: float, box_y: float) -> list[float]:
+    """A point of :data:`LAYERED` in its picture's pixels (drawn 360 px wide, its whole view)."""
+    picture = to_picture(Box(0, 0, 200, 200), Box(box_x, box_y, box_x, box_y))
+    return [picture.x0, picture.y0]
+
+
+def test_a_highlight_is_drawn_where_it_lies_and_a_deep_one_by_its_outline(browser):  # noqa: F811
+    """Fresh eyes round 2: the iliopsoas was drawn over the inguinal ligament that lies on it, and
+    the tibialis posterior's dark fill over the soleus that covers it. What the drawing puts
+    over a highlight stays over it, except a ghost (a removed superficial muscle, drawn faintly),
+    which never veils it; a deep region shows where it is uncovered and, where covered, by its
+    dashed outline over what covers it: dashes that show on a muscle and on a highlight."""
+    from flashgen.pictures import render
+
+    diagram, problems = read_diagram("layered", LAYERED)
+    assert problems == []
+    page = browser.new_page()
+    try:
+        page.set_content("<html><body></body></html>")
+
+        def pixels(data: bytes, *points) -> list:
+            arguments = {"src": _uri(data), "width": WIDTH_PX, "background": "#ffffff",
+                         "points": [_at(*point) for point in points]}  # fmt: skip
+            return page.evaluate(PIXELS_AT, arguments)
+
+        gastrocnemius = render(diagram, [1], diagram.view_box)
+        tendon, ghost, bare = pixels(_keyed(gastrocnemius), (150, 95), (150, 155), (150, 50))
+        assert not _is_key(tendon) and _is_key(ghost) and _is_key(bare)
+        assert pixels(gastrocnemius, (150, 155)) == pixels(gastrocnemius, (150, 50))  # unveiled
+        soleus = render(diagram, [0], diagram.view_box)
+        covered, uncovered = pixels(_keyed(soleus), (50, 90), (50, 40))
+        assert not _is_key(covered) and _is_key(uncovered)
+        # Along its left edge under the muscle: pale dashes and black between, day and night.
+        edge = [(20, y / 2) for y in range(130, 230)]
+        for background in ("#ffffff", NIGHT):
+            points = [_at(*point) for point in edge]
+            seen = page.evaluate(
+                PIXELS_AT,
+                {
+                    "src": _uri(soleus),
+                    "width": WIDTH_PX,
+                    "background": background,
+                    "points": points,
+                },
+            )
+            lightness = [_luminance("#{:02x}{:02x}{:02x}".format(*rgb)) for rgb in seen]
+            pale = sum(value > 0.6 for value in lightness)  # dashes, not a solid line
+            assert 0.2 * len(edge) < pale < 0.8 * len(edge) and min(lightness) < 0.1, background
+    finally:
+        page.close()
+
+
+def test_the_members_of_a_highlight_are_parted_by_a_pale_line(browser):  # noqa: F811
+    """Fresh eyes round 2: the medial hamstrings read as one muscle, the line between the two
+    members thin and pale, seen only enlarged. Where two highlighted regions meet, a pale line
+    parts their dark fills at phone size: 3:1 or more against them, day and night, and 1.5 px or
+    more wide (round 2's, a sliver of halo, was under 1 px)."""
+    from flashgen.pictures import render
+
+    text = LAYERED.replace(
+        '<rect class="region deep" data-subjects="soleus" x="20" y="20" width="60" height="160"/>',
+        '<rect class="region" data-subjects="soleus" x="40" y="20" width="70" height="160"/>',
+    )
+    diagram, _ = read_diagram("members", text)
+    picture = render(diagram, [0, 1], diagram.view_box)
+    page = browser.new_page()
+    try:
+        page.set_content("<html><body></body></html>")
+        scale = PHONE_WIDTH / WIDTH_PX
+        for background in ("#ffffff", NIGHT):
+            step = 0.2  # diagram units: 0.39 px at phone size
+            row = [
+                [(90 + x * step) * 1.8 * scale, (CAPTION_PX + 40 * 1.8) * scale]
+                for x in range(0, 201)
+            ]  # fmt: skip  (diagram x 90 to 130, y 40)
+            seen = page.evaluate(PIXELS_AT, {"src": _uri(picture), "width": PHONE_WIDTH,
+                                             "background": background, "points": row})  # fmt: skip
+            lightness = [_luminance("#{:02x}{:02x}{:02x}".format(*rgb)) for rgb in seen]
+            fill = max(lightness[:20] + lightness[-20:])
+            parted = [_contrast(value, fill) >= MIN_CONTRAST for value in lightness]
+            wide = sum(parted) * step * 1.8 * scale
+            assert wide >= 1.5, (background, wide, lightness)
+    finally:
+        page.close()
 
 
 def test_no_picture_reaches_above_or_below_what_its_drawing_draws(shipped_pictures):
