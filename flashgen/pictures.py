@@ -108,7 +108,8 @@ CAPTION_PX = 34.0
 # muscle and for a deep member of a highlighted group). Where two highlighted regions meet, the
 # later one's pale edge parts them (a group's members, a muscle drawn in two parts). Shapes
 # take their colours by inheritance, so a region's own texture lines (its ``fibre`` children)
-# follow its tissue and its highlight.
+# follow its tissue and its highlight; a bone region's texture line (the foot arch's curve) is
+# drawn bold when highlighted.
 # Relative luminance and contrast are measured on the rendered pixels in tests/test_pictures.py;
 # the night bound is a mean lightness of 0.45. ``--u`` is one intrinsic pixel in the picture's
 # own units, set per picture, so lines keep their weight whatever the zoom. The caption is white
@@ -126,6 +127,7 @@ svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap
   stroke-dasharray: none; }
 .tendon .fibre { stroke: #f7fafc; stroke-opacity: 0.85; }
 .fascia .fibre { stroke: #ffffff; stroke-opacity: 0.7; }
+.bone .fibre { stroke: #7d725c; stroke-opacity: 0.6; stroke-width: calc(1 * var(--u)); }
 .veil { fill-opacity: 0.3; } .veil .fibre { stroke-opacity: 0.35; }
 .halo, .halo * { fill: none; stroke: #f2e6c9; stroke-opacity: 1;
   stroke-width: calc(8 * var(--u)); stroke-dasharray: none; }
@@ -140,6 +142,7 @@ svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap
 .hl.fascia { fill: #9fd8f5; fill-opacity: 0.9; stroke: #2b5d78; }
 .hl.bone, .hl .bone { fill: #f1cf6a; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
 .hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #ffffff; stroke-opacity: 0.9; }
+.hl.bone .fibre { stroke: #4a380f; stroke-opacity: 1; stroke-width: calc(4 * var(--u)); }
 .hl.edge, .hl.edge * { fill: none; stroke-opacity: 1;
   stroke-dasharray: calc(7 * var(--u)) calc(5 * var(--u)); }
 .hl.case, .hl.case * { stroke: #000000; stroke-width: calc(4.6 * var(--u)); }
