@@ -35,8 +35,9 @@ sprint's bars are read against the sprint's toe-off. The SVG is built with
 :mod:`xml.etree.ElementTree`, which escapes every text and attribute value.
 
 The stance and swing phases are split at their middles (midstance, mid swing): a schematic
-division after Novacheck 1998, drawn as dashed lines between the phase words, while toe-off is
-the data's own value.
+division after Novacheck 1998, drawn as dashed lines at every speed, while toe-off is the data's
+own value. Phase lines run behind the bars and reach a little above and below each track, so
+nothing is ever drawn on a bar (round 2's reader read a bar crossed by a mark as two bars).
 """
 
 from __future__ import annotations
@@ -1341,36 +1342,42 @@ def _phase_marks(toe: float) -> tuple[float, float]:
     return toe / 2, (toe + 100) / 2
 
 
-NOTCH_CLEAR = 1.5
-"""Per cent of the stride: a phase line this close to a bar's end gets no wedge on the bar."""
 PHASE_MARGIN = 1.5
 """Room a phase word keeps from the lines either side of it."""
+OVERHANG = 3.0
+"""How far a phase line reaches above and below a track: where a bar hides it, its two ends
+still mark the phase on the bar's edges, and nothing is drawn on the bar itself."""
+GRID_CLEAR = 2.5
+"""Per cent of the stride: no 10% grid line this close to a phase line (two lines a few pixels
+apart read as one thick one)."""
 
 
-def _phases(toe: float) -> tuple[list[tuple[str, float, float]], list[tuple[float, bool]]]:
-    """The phase words that fit between their lines at this toe-off, and the lines: toe-off
-    (solid) and each phase middle (dashed) whose words on both sides fit, so that every dashed
-    line is labelled by the words either side of it."""
+def _phases(
+    toe: float,
+) -> tuple[list[tuple[str, float, float]], list[tuple[float, bool]], list[str]]:
+    """The phase words that fit between their lines at this toe-off, the lines (toe-off solid,
+    midstance and mid swing dashed, always), and for a phase too short for its two words (a
+    sprint's stance), a line that names them with their per cents instead."""
     middle_stance, middle_swing = _phase_marks(toe)
-    words = [
-        ("loading", 0.0, middle_stance), ("push-off", middle_stance, toe),
-        ("early swing", toe, middle_swing), ("terminal swing", middle_swing, 100.0),
-    ]  # fmt: skip
-    fits = [  # the estimate without its margin for wide fonts: Chromium's tests measure
-        text_width(word, FONT) / 1.08 + 2 * PHASE_MARGIN <= x_at(right) - x_at(left)
-        for word, left, right in words
-    ]
-    guides = [(toe, False)]
-    if fits[0] and fits[1]:
-        guides.append((middle_stance, True))
-    if fits[2] and fits[3]:
-        guides.append((middle_swing, True))
-    shown = [word for word, fit in zip(words, fits, strict=True) if fit]
-    if not (fits[0] and fits[1]):
-        shown = [w for w in shown if w[0] not in ("loading", "push-off")]
-    if not (fits[2] and fits[3]):
-        shown = [w for w in shown if w[0] not in ("early swing", "terminal swing")]
-    return shown, sorted(guides)
+    halves = (
+        ("Stance", (("loading", 0.0, middle_stance), ("push-off", middle_stance, toe))),
+        ("Swing", (("early swing", toe, middle_swing), ("terminal swing", middle_swing, 100.0))),
+    )
+    shown: list[tuple[str, float, float]] = []
+    callouts = []
+    for half, words in halves:
+        fits = all(  # the estimate without its margin for wide fonts: Chromium's tests measure
+            text_width(word, FONT) / 1.08 + 2 * PHASE_MARGIN <= x_at(right) - x_at(left)
+            for word, left, right in words
+        )
+        if fits:
+            shown.extend(words)
+        else:
+            named = ", ".join(f"{word} {_num(left)}\u2013{_num(right)}%"
+                              for word, left, right in words)  # fmt: skip
+            callouts.append(f"{half}: {named}.")
+    guides = [(middle_stance, True), (toe, False), (middle_swing, True)]
+    return shown, guides, callouts
 
 
 def _guide(drawing: _Drawing, percent: float, dashed: bool, top: float, bottom: float) -> None:
@@ -1381,7 +1388,8 @@ def _guide(drawing: _Drawing, percent: float, dashed: bool, top: float, bottom: 
 
 
 def _header(drawing: _Drawing, toe: float) -> list[tuple[float, bool]]:
-    """Stance and swing as a band, the phase words under it between their lines."""
+    """Stance and swing as a band, the phase words under it between their lines (or, for a
+    phase too short for them, a line naming them with their per cents)."""
     top = drawing.y
     for left, right, word, fill in (
         (0, toe, "stance", STANCE_BAND),
@@ -1391,7 +1399,7 @@ def _header(drawing: _Drawing, toe: float) -> list[tuple[float, bool]]:
         if text_width(word, FONT, True) + 4 <= x_at(right) - x_at(left):
             drawing.text((x_at(left) + x_at(right)) / 2, top + 15, word, bold=True,
                          anchor="middle", css_class="phase-label")  # fmt: skip
-    words, guides = _phases(toe)
+    words, guides, callouts = _phases(toe)
     drawing.y = top + 20
     for percent, dashed in guides:
         _guide(drawing, percent, dashed, drawing.y, drawing.y + LINE)
@@ -1399,6 +1407,8 @@ def _header(drawing: _Drawing, toe: float) -> list[tuple[float, bool]]:
         drawing.text((x_at(left) + x_at(right)) / 2, drawing.y + 13, word, anchor="middle",
                      fill=MUTED, css_class="phase-label")  # fmt: skip
     drawing.y += LINE
+    for callout in callouts:
+        drawing.lines(callout, fill=MUTED, css_class="phase-label")
     return guides
 
 
@@ -1406,8 +1416,8 @@ def _track(
     drawing: _Drawing, index: int, row: ChartRow, guides: list[tuple[float, bool]]
 ) -> None:  # fmt: skip
     """The row's bars on a track shaded by phase, with 10% grid lines and the phase lines
-    behind them; where a phase line crosses a bar, a wedge at its top and bottom edge marks it
-    without cutting the bar in two."""
+    behind them. A phase line reaches a little above and below the track, so a bar that hides
+    it still shows where it crosses, at both edges; nothing is drawn on a bar."""
     spans = row.spans
     lanes = _lanes(spans)
     count = max(lanes) + 1 if lanes else 1
@@ -1415,13 +1425,12 @@ def _track(
     full = count * BAR + (count - 1) * LANE_GAP
     drawing.rect(X0, top, toe - X0, full, fill=STANCE_TRACK, **{"class": "track"})
     drawing.rect(toe, top, X1 - toe, full, fill=SWING_TRACK, **{"class": "track"})
-    marks = {round(percent, 6) for percent, _ in guides}
     for step in range(10, 100, 10):
-        if round(float(step), 6) not in marks:
+        if all(abs(step - percent) >= GRID_CLEAR for percent, _ in guides):
             drawing.line(x_at(step), top, top + full, stroke=GRID,
                          **{"stroke-width": "0.6", "class": "grid"})  # fmt: skip
     for percent, dashed in guides:
-        _guide(drawing, percent, dashed, top, top + full)
+        _guide(drawing, percent, dashed, top - OVERHANG, top + full + OVERHANG)
     for span, lane in zip(spans, lanes, strict=True):
         drawing.rect(
             x_at(span.start), top + lane * (BAR + LANE_GAP), x_at(span.end) - x_at(span.start),
@@ -1429,24 +1438,12 @@ def _track(
             **{"stroke-width": "1", "class": "bar", "data-row": str(index),
                "data-speed": row.speed.key, "data-subject": row.subject, "data-role": span.role},
         )  # fmt: skip
-    for span, lane in zip(spans, lanes, strict=True):
-        y = top + lane * (BAR + LANE_GAP)
-        for percent, dashed in guides:  # not at a bar's very end, where it reads as the end
-            if span.start + NOTCH_CLEAR < percent < span.end - NOTCH_CLEAR:
-                x, half = x_at(percent), 1.6 if dashed else 2.4
-                depth = 3.0 if dashed else 4.0
-                drawing.element(  # a small wedge at each edge, pointing in: a marker, no cut
-                    drawing.parent, "path", fill=PANEL, **{"class": "guide notch"},
-                    d=f"M{_num(x - half)} {_num(y)}H{_num(x + half)}L{_num(x)} {_num(y + depth)}Z"
-                    f"M{_num(x - half)} {_num(y + BAR)}H{_num(x + half)}L{_num(x)} "
-                    f"{_num(y + BAR - depth)}Z",
-                )  # fmt: skip
     drawing.y = top + full
 
 
 def _axis(drawing: _Drawing) -> None:
     """The per cent scale: a tick every 10%, a number every 20%."""
-    top = drawing.y + 2
+    top = drawing.y + OVERHANG + 2
     for percent in range(0, 101, 10):
         major = percent % 20 == 0
         drawing.line(x_at(percent), top, top + (5 if major else 3), stroke=TEXT if major else MUTED,
@@ -1494,7 +1491,7 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
             )  # fmt: skip
             drawing.heading(row.heading, row.note)
             drawing.roles(row.spans)
-            drawing.y += 2
+            drawing.y += OVERHANG + 2
             _track(drawing, index, row, guides)
             drawing.parent = drawing.root
             index += 1
