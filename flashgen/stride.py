@@ -1141,6 +1141,11 @@ def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def span_range(spans: Iterable[Span]) -> str:
+    """Where bars run, as printed beside their role: "0–37%", "0–15%, 86–100%"."""
+    return ", ".join(f"{_num(s.start)}\u2013{_num(s.end)}%" for s in spans)
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """A generous estimate of rendered width (Arial-like metrics plus a margin for wider
     system fonts); the browser tests check that no two texts overlap."""
@@ -1313,17 +1318,20 @@ class _Drawing:
             self.lines(f"({note})", fill=MUTED, css_class="row-note")
 
     def roles(self, spans: Sequence[Span]) -> None:
-        """Each role of ``spans`` once, in the order its first bar starts: a swatch and its name,
-        flowed left to right like words."""
+        """Each role of ``spans`` once, in the order its first bar starts: a swatch, its name and
+        where its bars run ("support the body 0–37%"), flowed left to right like words. The
+        numbers are the bars' ends, so no end is judged against grid lines."""
         x, top = PAD + 2.0, self.y
-        for key in dict.fromkeys(s.role for s in sorted(spans, key=lambda s: (s.start, s.end))):
-            label = ROLES[key].label
-            width = SWATCH_W + 5 + text_width(label, FONT)
+        ordered = sorted(spans, key=lambda s: (s.start, s.end))
+        for key in dict.fromkeys(s.role for s in ordered):
+            label, where = ROLES[key].label, " " + span_range(s for s in ordered if s.role == key)
+            width = SWATCH_W + 5 + text_width(label + where, FONT)
             if x > PAD + 2 and x + width > WIDTH - PAD:
                 x, top = PAD + 2.0, top + LINE
             self.rect(x, top + 3, SWATCH_W, SWATCH_H, fill=f"url(#p-{key})", stroke=TEXT,
                       **{"stroke-width": "0.8", "class": "swatch", "data-role": key})  # fmt: skip
-            self.text(x + SWATCH_W + 5, top + 13, label, css_class="role-label")
+            text = self.text(x + SWATCH_W + 5, top + 13, label, css_class="role-label")
+            self.element(text, "tspan", **{"class": "role-range"}).text = where
             x += width + 12
         self.y = top + LINE
 
