@@ -74,26 +74,28 @@ COLOURS = {
 }
 """Light enough for 3:1 against the chart's tracks; chosen so that any two, except blue and green,
 stay apart in normal vision and in protanopia, deuteranopia and tritanopia (CIEDE2000 of at least
-20 in each). Blue and green, alike in red-green colour blindness, never share a pattern family."""
+20 in each). Some pairs only just do (yellow and orange, yellow and white, orange and green,
+green and white), so roles whose colours are that close never share a texture family either."""
 
 PATTERN_FAMILIES = {
-    "solid": "solid",
-    "horizontal": "horizontal",
-    "dashes": "horizontal",
-    "vertical": "vertical",
-    "diagonal": "diagonal",
-    "antidiagonal": "diagonal",
-    "cross": "mesh",
+    "solid": "plain",
+    "horizontal": "horizontal lines",
+    "dashes": "horizontal lines",
+    "vertical": "vertical lines",
+    "vdashes": "vertical lines",
+    "diagonal": "diagonal lines",
+    "antidiagonal": "diagonal lines",
     "grid": "mesh",
+    "cross": "mesh",
     "dots": "points",
-    "rings": "points",
-    "zigzag": "wave",
-    "checker": "checker",
-    "triangles": "triangles",
-    "arcs": "points",
+    "triangles": "points",
+    "checker": "blocks",
+    "zigzag": "waves",
+    "arcs": "waves",
 }
-"""Patterns that look alike at phone size belong to one family: two roles of one family must
-differ in colour (see :data:`COLOURS`)."""
+"""Textures that look alike on a phone belong to one family: lines one way (solid or dashed,
+either diagonal), meshes, points, blocks, waves. Two roles of one family must differ clearly in
+colour: round 2's reader could not tell four yellow textures apart, nor four white ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,18 +114,18 @@ ROLES: dict[str, Role] = {
     for role in (
         Role("absorb", "brake and absorb", COLOURS["yellow"], "horizontal"),
         Role("support", "support the body", COLOURS["yellow"], "solid"),
-        Role("propel", "propel the body", COLOURS["green"], "diagonal"),
+        Role("propel", "propel the body", COLOURS["green"], "dashes"),
         Role("extend-hip", "extend the hip", COLOURS["orange"], "antidiagonal"),
-        Role("swing", "swing the leg forward", COLOURS["blue"], "dots"),
-        Role("slow", "slow the swinging leg", COLOURS["yellow"], "cross"),
+        Role("swing", "swing the leg forward", COLOURS["blue"], "zigzag"),
+        Role("slow", "slow the swinging leg", COLOURS["yellow"], "dots"),
         Role("pelvis", "steady the pelvis", COLOURS["white"], "vertical"),
-        Role("trunk", "hold the trunk upright", COLOURS["blue"], "zigzag"),
-        Role("hip-joint", "steady the hip joint", COLOURS["white"], "rings"),
+        Role("trunk", "hold the trunk upright", COLOURS["blue"], "vdashes"),
+        Role("hip-joint", "steady the hip joint", COLOURS["white"], "arcs"),
         Role("lift-foot", "lift the foot clear", COLOURS["green"], "triangles"),
-        Role("lower-foot", "ease the forefoot down", COLOURS["white"], "dashes"),
-        Role("prepare", "brace for landing", COLOURS["orange"], "checker"),
-        Role("arch", "hold up the arch", COLOURS["yellow"], "arcs"),
-        Role("ankle", "steady the ankle", COLOURS["white"], "grid"),
+        Role("lower-foot", "ease the forefoot down", COLOURS["white"], "diagonal"),
+        Role("prepare", "brace for landing", COLOURS["orange"], "grid"),
+        Role("arch", "hold up the arch", COLOURS["yellow"], "checker"),
+        Role("ankle", "steady the ankle", COLOURS["white"], "cross"),
     )
 }
 """Why some roles are narrow: a chart must never teach what a card corrects. The gluteus
@@ -1100,8 +1102,8 @@ X0, X1 = 14.0, 326.0
 """The stride's 0 and 100 per cent."""
 FONT, TITLE_FONT, LINE = 13, 16, 17
 BAR, LANE_GAP = 16, 2
-SWATCH_W, SWATCH_H = 24, 12
-"""A role's swatch beside its name: four pattern tiles wide, so the pattern shows."""
+SWATCH_W, SWATCH_H = 32, 16
+"""A role's swatch beside its name: a piece of bar, as tall as one and four tiles wide."""
 PANEL, BORDER = "#26272b", "#6b6e78"
 TEXT, MUTED = "#f4f4f5", "#d4d4d8"
 STANCE_BAND, SWING_BAND = "#4b4e58", "#383a42"
@@ -1114,21 +1116,26 @@ TWO_JOBS = "Stacked bars: two jobs at the same time."
 FONT_FAMILY = (
     '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, "Liberation Sans", sans-serif'
 )
-_PATTERNS = {
-    "solid": "",
-    "dots": "",
-    "rings": "",
-    "checker": "",
-    "triangles": "",
-    "arcs": "M0.8 4.8Q3 0.6 5.2 4.8",
-    "horizontal": "M0 3H6",
-    "dashes": "M0.5 1.5H3.5M3.5 4.5H6.5M-2.5 4.5H0.5",
-    "vertical": "M3 0V6",
-    "diagonal": "M-1 7L7 -1M-1 1L1 -1M5 7L7 5",
-    "antidiagonal": "M-1 -1L7 7M5 -1L7 1M-1 5L1 7",
-    "cross": "M-1 7L7 -1M-1 -1L7 7",
-    "grid": "M0 3H6M3 0V6",
-    "zigzag": "M0 4.5L1.5 1.5L3 4.5L4.5 1.5L6 4.5",
+TILE = 8
+"""Texture tiles, in chart units: a 16-unit bar is two tiles tall, and a 390 px phone shows a
+tile about 8 px wide, so each texture reads as its own at a glance (round 2's 6-unit tiles with
+thin lines blurred into one look)."""
+_PATTERNS: dict[str, tuple[str, str]] = {
+    # Each texture as one path on the role's colour: drawn as a line of that width, or filled.
+    "solid": ("", ""),
+    "horizontal": ("M0 2.75H8V5.25H0Z", "fill"),
+    "dashes": ("M0.5 2.75H6V5.25H0.5Z", "fill"),
+    "vertical": ("M2.75 0V8H5.25V0Z", "fill"),
+    "vdashes": ("M2.75 0.5V6H5.25V0.5Z", "fill"),
+    "diagonal": ("M-2 2L2 -2M-2 10L10 -2M6 10L10 6", "2.2"),
+    "antidiagonal": ("M-2 6L2 10M-2 -2L10 10M6 -2L10 2", "2.2"),
+    "grid": ("M0 4H8M4 0V8", "1.6"),
+    "cross": ("M0 0L8 8M8 0L0 8", "1.5"),
+    "dots": ("M1.8 4A2.2 2.2 0 1 0 6.2 4A2.2 2.2 0 1 0 1.8 4Z", "fill"),
+    "triangles": ("M4 1.2L7.2 6.8H0.8Z", "fill"),
+    "checker": ("M0 0H4V4H0ZM4 4H8V8H4Z", "fill"),
+    "zigzag": ("M0 6L4 2L8 6", "1.8"),
+    "arcs": ("M0.6 6.6A3.4 3.4 0 0 1 7.4 6.6", "1.6"),
 }
 
 
@@ -1226,32 +1233,16 @@ class _Drawing:
         defs = ET.SubElement(self.root, f"{{{SVG_NS}}}defs")
         for role in ROLES.values():
             pattern = ET.SubElement(
-                defs,
-                f"{{{SVG_NS}}}pattern",
-                id=f"p-{role.key}",
-                patternUnits="userSpaceOnUse",
-                width="6",
-                height="6",
-            )
-            self.element(pattern, "rect", width="6", height="6", fill=role.colour)
-            path = _PATTERNS[role.pattern]
-            if path:
-                self.element(
-                    pattern, "path", d=path, stroke=HATCH, fill="none",
-                    **{"stroke-width": "1.3", "stroke-opacity": "0.75"},
-                )  # fmt: skip
-            if role.pattern == "dots":
-                self.element(pattern, "circle", cx="3", cy="3", r="1.4", fill=HATCH,
-                             **{"fill-opacity": "0.75"})  # fmt: skip
-            if role.pattern == "rings":
-                self.element(pattern, "circle", cx="3", cy="3", r="1.9", fill="none", stroke=HATCH,
-                             **{"stroke-width": "1.1", "stroke-opacity": "0.75"})  # fmt: skip
-            if role.pattern == "triangles":
-                self.element(pattern, "path", d="M3 1L5.4 5H0.6Z", fill=HATCH,
-                             **{"fill-opacity": "0.75"})  # fmt: skip
-            if role.pattern == "checker":
-                self.element(pattern, "path", d="M0 0H3V3H0ZM3 3H6V6H3Z", fill=HATCH,
-                             **{"fill-opacity": "0.5"})  # fmt: skip
+                defs, f"{{{SVG_NS}}}pattern", id=f"p-{role.key}", patternUnits="userSpaceOnUse",
+                width=str(TILE), height=str(TILE),
+            )  # fmt: skip
+            self.element(pattern, "rect", width=str(TILE), height=str(TILE), fill=role.colour)
+            path, how = _PATTERNS[role.pattern]
+            if how == "fill":
+                self.element(pattern, "path", d=path, fill=HATCH, **{"fill-opacity": "0.8"})
+            elif how:
+                self.element(pattern, "path", d=path, fill="none", stroke=HATCH,
+                             **{"stroke-width": how, "stroke-opacity": "0.8"})  # fmt: skip
         self.panel = self.element(
             self.root, "rect", x="1", y="1", rx="12", fill=PANEL, stroke=BORDER,
             width=_num(WIDTH - 2), **{"class": "panel"},
@@ -1328,7 +1319,7 @@ class _Drawing:
             width = SWATCH_W + 5 + text_width(label + where, FONT)
             if x > PAD + 2 and x + width > WIDTH - PAD:
                 x, top = PAD + 2.0, top + LINE
-            self.rect(x, top + 3, SWATCH_W, SWATCH_H, fill=f"url(#p-{key})", stroke=TEXT,
+            self.rect(x, top + 0.5, SWATCH_W, SWATCH_H, fill=f"url(#p-{key})", stroke=TEXT,
                       **{"stroke-width": "0.8", "class": "swatch", "data-role": key})  # fmt: skip
             text = self.text(x + SWATCH_W + 5, top + 13, label, css_class="role-label")
             self.element(text, "tspan", **{"class": "role-range"}).text = where

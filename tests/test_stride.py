@@ -911,23 +911,75 @@ APART = 20.0
 """CIEDE2000: colours at least this far apart, in every vision, are told apart at a glance."""
 
 
+NEAR = 25.0
+"""CIEDE2000: colours closer than this for some reader are too close to carry two roles with the
+same kind of texture; APART is the least, this the margin a phone screen needs."""
+
+
+def _look_alike(families: dict[str, str]) -> list[tuple[str, str]]:
+    """Pairs of roles a reader may confuse: colours closer than NEAR for some reader (normal,
+    protan, deutan or tritan vision; the same colour too) and textures of one family."""
+    roles = list(ROLES.values())
+    return [
+        (one.key, two.key)
+        for i, one in enumerate(roles)
+        for two in roles[i + 1 :]
+        if _worst_difference(one.colour, two.colour) < NEAR
+        and families[one.key] == families[two.key]
+    ]
+
+
 def test_no_two_roles_look_alike_to_any_reader():
     """Round 1's reader confused pink with pink, cyan with teal, periwinkle with lavender and
-    yellow, lime and green. Every role has its own pattern and one name; two roles whose colours
-    come closer than APART for some reader (normal, protan, deutan or tritan vision) never share
-    a pattern family (stripes one way, points, meshes ...)."""
+    yellow, lime and green; round 2's, four yellow textures, four white ones and two orange
+    ones. Every role has its own texture and one name, and two roles whose colours are close
+    for some reader never share a texture family (lines one way, meshes, points, blocks,
+    waves): within one colour each family once, and so between yellow and white, yellow and
+    orange, orange and green, green and white, blue and green."""
     from flashgen.stride import PATTERN_FAMILIES
 
     roles = list(ROLES.values())
     assert len({role.pattern for role in roles}) == len(roles)
     assert len({role.label for role in roles}) == len(roles)
-    close = []
-    for i, one in enumerate(roles):
-        for two in roles[i + 1 :]:
-            alike = _worst_difference(one.colour, two.colour) < APART
-            if alike and PATTERN_FAMILIES[one.pattern] == PATTERN_FAMILIES[two.pattern]:
-                close.append((one.key, two.key))
-    assert close == []
+    assert _look_alike({r.key: PATTERN_FAMILIES[r.pattern] for r in roles}) == []
+
+
+ROUND_2_FAMILIES = {
+    # Round 2's textures by this round's families (its rings and arcs were points, its dashes
+    # horizontal lines): what its reader confused.
+    "absorb": "horizontal lines", "support": "plain", "propel": "diagonal lines",
+    "extend-hip": "diagonal lines", "swing": "points", "slow": "mesh",
+    "pelvis": "vertical lines", "trunk": "waves", "hip-joint": "points",
+    "lift-foot": "points", "lower-foot": "horizontal lines", "prepare": "blocks",
+    "arch": "points", "ankle": "mesh",
+}  # fmt: skip
+
+
+def test_round_2s_look_alike_textures_are_found():
+    """The test above can fail: round 2's yellow 'hold up the arch' and white 'steady the hip
+    joint' were both points, its yellow 'brake and absorb' and white 'ease the forefoot down'
+    both horizontal lines."""
+    found = _look_alike(ROUND_2_FAMILIES)
+    assert ("absorb", "lower-foot") in found and ("hip-joint", "arch") in found, found
+
+
+def test_legend_swatches_are_pieces_of_bar():
+    """Round 2's swatches were about 25 by 11 px: too small to show a texture. A swatch is as tall
+    as a bar and four texture tiles wide."""
+    from flashgen.stride import BAR, TILE
+
+    charts = [ET.fromstring(picture.data) for picture in _shipped_pictures()]
+    swatches = [
+        r for c in charts for r in c.iter(f"{{{SVG_NS}}}rect") if r.get("class") == "swatch"
+    ]
+    assert len(swatches) > len(charts)
+    for swatch in swatches:
+        assert float(swatch.get("height", 0)) == BAR and float(swatch.get("width", 0)) >= 4 * TILE
+
+
+def _shipped_pictures():
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    return stride_charts(sources)[0].pictures()
 
 
 def test_the_simulation_tells_confusable_colours_from_distinct_ones():
