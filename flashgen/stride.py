@@ -1101,7 +1101,8 @@ PAD = 10
 X0, X1 = 14.0, 326.0
 """The stride's 0 and 100 per cent."""
 FONT, TITLE_FONT, LINE = 13, 16, 17
-BAR, LANE_GAP = 16, 2
+BAR, LANE_GAP = 16, 4
+"""A bar's height, and the panel showing between the two tracks of stacked bars."""
 SWATCH_W, SWATCH_H = 32, 16
 """A role's swatch beside its name: a piece of bar, as tall as one and four tiles wide."""
 PANEL, BORDER = "#26272b", "#6b6e78"
@@ -1415,19 +1416,23 @@ def _track(
     drawing: _Drawing, index: int, row: ChartRow, guides: list[tuple[float, bool]]
 ) -> None:  # fmt: skip
     """The row's bars on a track shaded by phase, with 10% grid lines and the phase lines
-    behind them. A phase line reaches a little above and below the track, so a bar that hides
-    it still shows where it crosses, at both edges; nothing is drawn on a bar."""
+    behind them; two jobs at once are two tracks, one above the other, with the panel between
+    them (round 2's one block of track hid the lower track's empty part). A phase line reaches
+    a little above and below the tracks, so a bar that hides it still shows where it crosses,
+    at both edges; nothing is drawn on a bar."""
     spans = row.spans
     lanes = _lanes(spans)
     count = max(lanes) + 1 if lanes else 1
     top, toe = drawing.y, x_at(row.speed.toe_off)
     full = count * BAR + (count - 1) * LANE_GAP
-    drawing.rect(X0, top, toe - X0, full, fill=STANCE_TRACK, **{"class": "track"})
-    drawing.rect(toe, top, X1 - toe, full, fill=SWING_TRACK, **{"class": "track"})
-    for step in range(10, 100, 10):
-        if all(abs(step - percent) >= GRID_CLEAR for percent, _ in guides):
-            drawing.line(x_at(step), top, top + full, stroke=GRID,
-                         **{"stroke-width": "0.6", "class": "grid"})  # fmt: skip
+    for lane in range(count):  # a track per lane, the panel between: stacked bars look stacked
+        y = top + lane * (BAR + LANE_GAP)
+        drawing.rect(X0, y, toe - X0, BAR, fill=STANCE_TRACK, **{"class": "track"})
+        drawing.rect(toe, y, X1 - toe, BAR, fill=SWING_TRACK, **{"class": "track"})
+        for step in range(10, 100, 10):
+            if all(abs(step - percent) >= GRID_CLEAR for percent, _ in guides):
+                drawing.line(x_at(step), y, y + BAR, stroke=GRID,
+                             **{"stroke-width": "0.6", "class": "grid"})  # fmt: skip
     for percent, dashed in guides:
         _guide(drawing, percent, dashed, top - OVERHANG, top + full + OVERHANG)
     for span, lane in zip(spans, lanes, strict=True):

@@ -509,6 +509,31 @@ def test_every_bar_has_its_ends_printed_beside_its_role(fixture_charts, shipped_
                     assert abs(a - c) < 0.2 and abs(b - d) < 0.2, (row, role, printed, bars)
 
 
+def test_stacked_bars_are_on_tracks_of_their_own(fixture_charts, shipped_charts):
+    """Round 2's reader could hardly spot the lower of two stacked bars: its empty part had the
+    stance's shade, one block with the track above. Each lane of a row is a track of its own,
+    as tall as a bar, with the panel showing between two tracks; every bar sits on one."""
+    from flashgen.stride import BAR
+
+    stacked = 0
+    for drawn in (fixture_charts[1], shipped_charts[3]):
+        for picture in drawn.pictures():
+            for row in ET.fromstring(picture.data).iter(f"{{{SVG_NS}}}g"):
+                if row.get("class") != "chart-row":
+                    continue
+                rects = list(row.iter(f"{{{SVG_NS}}}rect"))
+                tracks = sorted({float(r.get("y", 0)) for r in rects if r.get("class") == "track"})
+                bars = {float(r.get("y", 0)) for r in rects if r.get("class") == "bar"}
+                assert all(float(r.get("height", 0)) == BAR for r in rects
+                           if r.get("class") in ("track", "bar"))  # fmt: skip
+                assert bars <= set(tracks) and len(tracks) == len(bars), (tracks, bars)
+                assert all(b - a >= BAR + 3 for a, b in zip(tracks, tracks[1:], strict=False)), (
+                    tracks
+                )
+                stacked += len(tracks) > 1
+    assert stacked  # the fixture and the deck have stacked bars
+
+
 def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
     """A subject name or speed label in stride data is shown as written on the overview card:
     no link, emphasis or picture made from it."""
