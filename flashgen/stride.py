@@ -155,7 +155,6 @@ GROUP_KEYS = ("subject", "members", "unmeasured", "note")
 SPAN_KEYS = ("speed", "from", "to", "role", "source")
 MAX_NAME = 60
 """A muscle the manifest does not list is named on the charts: at most this many characters."""
-MAX_UNMEASURED = 80
 REFERENCE_SPEED = "easy"
 """The speed the overview and its card read (the first speed listed when there is none)."""
 CHART_KINDS = ("muscle", "group")
@@ -222,9 +221,10 @@ class MuscleData:
     name: str = ""
     """The name a muscle the manifest does not list is shown by (a row of its groups' charts);
     empty for a manifest subject, which has its own chart."""
-    unmeasured: str = ""
-    """What our sources do not time ("pre-activation at a sprint"), said on its charts, so a
-    missing bar is not read as no work."""
+    unmeasured: tuple[Span, ...] = ()
+    """Jobs our sources do not time for this muscle, where a like muscle does them (the soleus'
+    brace for landing at a sprint): drawn hatched, "no data", so a missing bar is not read as
+    rest. Never activity: no Whole group row, overview answer or coverage reads them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,8 +234,9 @@ class GroupData:
     """Keys of muscle entries, or of groups whose members all work alike."""
     where: Where
     note: str = ""
-    unmeasured: str = ""
-    """Members with no running data in the sources, named on the chart ("gracilis, pectineus")."""
+    unmeasured: tuple[str, ...] = ()
+    """Members with no running data in the sources ("gracilis", "pectineus"): each of the
+    group's sections ends with a hatched "no data" row naming them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,17 +527,40 @@ def _entry_key(entry: YMap, check: _Checker) -> tuple[str, str] | None:
     return key, " ".join(name.split())
 
 
-def _unmeasured(entry: YMap, check: _Checker, what: str) -> str:
-    """An entry's ``unmeasured``: short text, drawn on its charts."""
-    text = " ".join((check.string(entry, "unmeasured", what) or "").split())
-    if len(text) > MAX_UNMEASURED:
+def _unmeasured_members(entry: YMap, check: _Checker) -> tuple[str, ...]:
+    """A group's ``unmeasured``: the names of members with no running data (one, or a list)."""
+    names = []
+    for name, item in check.located_strings(entry, "unmeasured"):
+        name = " ".join(name.split())
+        if len(name) > MAX_NAME:
+            check.error(item.where, f"an 'unmeasured' name is {len(name)} characters long: at "
+                        f"most {MAX_NAME} (it heads a chart row)", "too-long")  # fmt: skip
+            continue
+        names.append(name)
+    if len(names) > MAX_MEMBERS:
+        check.error(entry.items["unmeasured"].where,
+                    f"more than {MAX_MEMBERS} names in 'unmeasured'", "too-long")  # fmt: skip
+        return ()
+    return tuple(dict.fromkeys(names))
+
+
+def _unmeasured_jobs(
+    entry: YMap, speeds: Mapping[str, Speed], defined: set[str], check: _Checker
+) -> list[Span]:
+    """A muscle's ``unmeasured``: spans of the jobs our sources do not time for it."""
+    node = entry.items.get("unmeasured")
+    if node is None:
+        return []
+    if not isinstance(node, YSeq) or not node.items:
         check.error(
-            entry.items["unmeasured"].where,
-            f"'unmeasured' is {len(text)} characters long: at most {MAX_UNMEASURED}",
-            "too-long",
+            node.where,
+            "a muscle's 'unmeasured' must be a list of spans (speed, from, to, role, source): "
+            "the jobs our sources do not time for it, drawn hatched as 'no data'",
+            "wrong-type",
         )
-        return ""
-    return text
+        return []
+    found = [_read_span(item, speeds, check, defined) for item in node.items]
+    return [span for span in found if span is not None]
 
 
 def _read_muscles(
@@ -555,7 +579,7 @@ def _read_muscles(
         check.check_keys(entry, MUSCLE_KEYS, "a muscle")
         named = _entry_key(entry, check)
         note = check.string(entry, "note", "a muscle") or ""
-        unmeasured = _unmeasured(entry, check, "a muscle")
+        unmeasured = _unmeasured_jobs(entry, speeds, defined, check)
         spans_node = entry.items.get("spans")
         spans: list[Span] = []
         if spans_node is None:
@@ -582,11 +606,12 @@ def _read_muscles(
                 "duplicate-id",
             )
             continue
-        if len(spans) > MAX_SPANS:
+        if len(spans) + len(unmeasured) > MAX_SPANS:
             check.error(entry.where, f"more than {MAX_SPANS} spans for one muscle", "too-long")
             continue
         spans.sort(key=lambda s: (s.speed, s.start, s.end))
-        muscles[key] = MuscleData(key, note, tuple(spans), entry.where, name, unmeasured)
+        unmeasured.sort(key=lambda s: (s.speed, s.start, s.end))
+        muscles[key] = MuscleData(key, note, tuple(spans), entry.where, name, tuple(unmeasured))
     return muscles
 
 
@@ -612,7 +637,7 @@ def _read_groups(
         check.check_keys(entry, GROUP_KEYS, "a group")
         key = check.subject(entry.items.get("subject"), entry.where)
         note = check.string(entry, "note", "a group") or ""
-        unmeasured = _unmeasured(entry, check, "a group")
+        unmeasured = _unmeasured_members(entry, check)
         if "members" not in entry.items:
             check.error(entry.where, "a group is missing required key 'members'", "missing-key")
         members = check.located_strings(entry, "members")
@@ -794,16 +819,22 @@ class ChartRow:
     """A group's Whole group row: what every member does."""
     note: str = ""
     """Shown under the heading, muted (the overview: the groups its muscles belong to)."""
+    unknown: tuple[Span, ...] = ()
+    """Jobs our sources do not time for the row's muscle at this speed: drawn hatched."""
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """One speed's part of a chart: its phase header, its rows and its per cent scale."""
+    """One speed's part of a chart: its phase header, its rows and its per cent scale; with no
+    rows, a speed the chart has no data for, drawn as one hatched "no data" track."""
 
     speed: Speed
     rows: tuple[ChartRow, ...]
     missing: tuple[str, ...] = ()
-    """Names of members with no data at this speed."""
+    """Names of members with no data at this speed (or no running data at all): a hatched
+    "no data" row after the others names them."""
+    missing_note: str = ""
+    """Shown beside the "no data" row's names, muted (the overview: their groups)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -908,30 +939,39 @@ def _by_speed(spans: Iterable[Span]) -> dict[str, tuple[Span, ...]]:
 def _group_sections(
     stride: StrideData, subjects: Mapping[str, Subject], key: str
 ) -> tuple[list[Section], bool]:
-    """A group's sections (see the module's docstring) and whether one has a Whole group row."""
+    """A group's sections with data (see the module's docstring) and whether one has a Whole
+    group row."""
     group = stride.groups[key]
     own = {member: _as_one_row(stride, member, subjects) or {} for member in group.members}
     can_whole = len(group.members) > 1 and not group.unmeasured
     sections, any_whole = [], False
     for speed in _speed_order(stride):
         have = [m for m in group.members if own[m].get(speed.key)]
-        missing = [display_name(stride, subjects, m) for m in group.members if m not in have]
         whole: tuple[Span, ...] = ()
-        if can_whole and not missing:
+        if can_whole and len(have) == len(group.members):
             whole = common_bars([own[m][speed.key] for m in have], speed.key, group.where)
         rows = []
         if whole:
             any_whole = True
             rows.append(ChartRow(key, group.members, WHOLE_GROUP, speed, whole, whole=True))
         drawn = {span.bar for span in whole}
-        for member in have:
-            spans = tuple(s for s in own[member][speed.key] if s.bar not in drawn)
-            if spans:
+        for member in group.members:
+            spans = tuple(s for s in own[member].get(speed.key, ()) if s.bar not in drawn)
+            unknown = _unknown(stride, member, speed.key)
+            if spans or unknown:
                 name = display_name(stride, subjects, member) + (ALSO if whole else "")
-                rows.append(ChartRow(key, (member,), name, speed, spans))
+                rows.append(ChartRow(key, (member,), name, speed, spans, unknown=unknown))
         if rows:
-            sections.append(Section(speed, tuple(rows), tuple(missing)))
+            shown = {m for row in rows for m in row.members}
+            missing = [display_name(stride, subjects, m) for m in group.members if m not in shown]
+            sections.append(Section(speed, tuple(rows), (*missing, *group.unmeasured)))
     return sections, any_whole
+
+
+def _unknown(stride: StrideData, key: str, speed: str) -> tuple[Span, ...]:
+    """The jobs our sources do not time for muscle ``key`` at ``speed``."""
+    muscle = stride.muscles.get(key)
+    return tuple(s for s in muscle.unmeasured if s.speed == speed) if muscle is not None else ()
 
 
 def _as_one_row(
@@ -954,54 +994,59 @@ def _as_one_row(
     return found
 
 
+NO_DATA = "no data in our sources"
+"""The name of the hatched placeholder: where our sources have no data (not rest)."""
+NO_DATA_LINE = "Hatched: no data in our sources, which does not mean the muscle rests."
+
+
 def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str) -> Layout:
-    """A muscle's or a group's chart: a section per speed with data, the reference speed first."""
+    """A muscle's or a group's chart: a section per speed, the reference speed first; a speed
+    without data is a hatched "no data" section."""
     name = subjects[key].name
     if key in stride.muscles:
-        muscle = stride.muscles[key]
-        spans = _by_speed(muscle.spans)
+        spans = _by_speed(stride.muscles[key].spans)
         sections = [
-            Section(speed, (ChartRow(key, (), "", speed, spans[speed.key]),))
+            Section(
+                speed,
+                (
+                    ChartRow(
+                        key,
+                        (),
+                        "",
+                        speed,
+                        spans.get(speed.key, ()),
+                        unknown=_unknown(stride, key, speed.key),
+                    ),
+                ),
+            )  # fmt: skip
+            if speed.key in spans or _unknown(stride, key, speed.key)
+            else Section(speed, ())
             for speed in _speed_order(stride)
-            if speed.key in spans
         ]
-        lines = [STRIDE_LINE, *_gaps(stride, sections)]
-        if muscle.unmeasured:
-            lines.append(f"Not in our sources: {muscle.unmeasured}.")
-        return Layout(key, name, tuple(lines), tuple(sections))
-    group = stride.groups[key]
-    sections, whole = _group_sections(stride, subjects, key)
-    names = [display_name(stride, subjects, m) for m in group.members]
-    lines = [f"Members: {join_names(names)}."]
-    also = next((r.heading for s in sections for r in s.rows if r.heading.endswith(ALSO)), "")
-    if group.unmeasured:
-        lines.append(f"No running data: {group.unmeasured}: a row per member, no Whole group row.")
-    elif whole:
-        lines.append(
-            f"{WHOLE_GROUP}: what every member does."
-            + (f" '{also}': its other work." if also else "")
-        )
-    elif len(group.members) > 1:
-        lines.append("No job is shared by every member: a row per member.")
-    lines.append(STRIDE_LINE)
-    lines.extend(_gaps(stride, sections))
-    for member in group.members:
-        if member in stride.muscles and stride.muscles[member].unmeasured:
+        lines = [STRIDE_LINE]
+    else:
+        group = stride.groups[key]
+        found, whole = _group_sections(stride, subjects, key)
+        by_speed = {section.speed.key: section for section in found}
+        sections = [by_speed.get(speed.key, Section(speed, ())) for speed in _speed_order(stride)]
+        names = [display_name(stride, subjects, m) for m in group.members]
+        lines = [f"Members: {join_names([*names, *group.unmeasured])}."]
+        if group.unmeasured:
             lines.append(
-                f"{display_name(stride, subjects, member)}, not in our sources: "
-                f"{stride.muscles[member].unmeasured}."
+                f"No running data for the {join_names(group.unmeasured, lower_first=True)}, so "
+                "each member gets its own row."
             )
+        elif whole:
+            lines.append(
+                f"{WHOLE_GROUP}: what all the members do at the same time. A row named "
+                f"\u201c\u2026{ALSO}\u201d: what one member does besides."
+            )
+        elif len(group.members) > 1:
+            lines.append("No job is shared by all the members, so each member gets its own row.")
+        lines.append(STRIDE_LINE)
+    if any(not s.rows or s.missing or any(r.unknown for r in s.rows) for s in sections):
+        lines.append(NO_DATA_LINE)
     return Layout(key, name, tuple(lines), tuple(sections))
-
-
-def _gaps(stride: StrideData, sections: Sequence[Section]) -> list[str]:
-    """A line per speed the chart has no section for: no bars there is no data, not no work."""
-    drawn = {section.speed.key for section in sections}
-    return [
-        f"{speed.label}: no data in our sources."
-        for speed in _speed_order(stride)
-        if speed.key not in drawn
-    ]
 
 
 OVERVIEW_ROWS = 5
@@ -1021,17 +1066,26 @@ def overview_chart_layout(
     tags = {
         leaf: [g for g in stride.groups if leaf in stride.leaves(g)] for leaf in leaves
     }  # in the file's order
+
+    def drawn(leaf: str) -> list[tuple[str, float, float]]:
+        spans = (*stride.muscles[leaf].spans, *_unknown(stride, leaf, reference.key))
+        return [s.bar for s in spans if s.speed == reference.key]
+
     runs: list[list[str]] = []
+    # Muscles with no data at this speed, and the groups' members with no running data at all:
+    # named on a hatched "no data" row at the end, with their groups.
+    missing = {
+        display_name(stride, subjects, leaf): tags[leaf] for leaf in leaves if not drawn(leaf)
+    }
+    for group in (g for key in named for g in _groups_under(stride, key)):
+        for name in stride.groups[group].unmeasured:
+            missing.setdefault(name, [])
+            missing[name] += [group] if group not in missing[name] else []
     for leaf in leaves:
-        bars = [s.bar for s in stride.muscles[leaf].spans if s.speed == reference.key]
-        if not bars:
+        if not drawn(leaf):
             continue
         last = runs[-1][-1] if runs else None
-        if (
-            last is not None
-            and tags[last] == tags[leaf]
-            and bars == [s.bar for s in stride.muscles[last].spans if s.speed == reference.key]
-        ):
+        if last is not None and tags[last] == tags[leaf] and drawn(last) == drawn(leaf):
             runs[-1].append(leaf)
         else:
             runs.append([leaf])
@@ -1052,19 +1106,24 @@ def overview_chart_layout(
                 key=lambda s: (s.start, s.end),
             )
         )
-        rows.append(ChartRow(run[0], tuple(run), heading, reference, spans, note=note))
-    sections = tuple(
+        unknown = _unknown(stride, run[0], reference.key)
+        rows.append(
+            ChartRow(run[0], tuple(run), heading, reference, spans, note=note, unknown=unknown)
+        )
+    sections = [
         Section(reference, tuple(rows[i : i + OVERVIEW_ROWS]))
         for i in range(0, len(rows), OVERVIEW_ROWS)
-    )
+    ]
+    if missing and sections:
+        in_groups = dict.fromkeys(subjects[g].name for groups in missing.values() for g in groups)
+        sections[-1] = replace(sections[-1], missing=tuple(missing),
+                               missing_note=", ".join(in_groups))  # fmt: skip
     lines = [
         "Every muscle and group the article names: a row per muscle (or muscles that work "
         "alike), with its groups.",
         STRIDE_LINE,
     ]
     left_out = []
-    if any(stride.groups[g].unmeasured for key in named for g in _groups_under(stride, key)):
-        left_out.append("muscles with no running data (their groups' charts name them)")
     others = [
         subjects[key].name
         for key in stride.muscles
@@ -1076,7 +1135,9 @@ def overview_chart_layout(
         left_out.append(f"{listed}, which the article does not name (each has its own chart)")
     if left_out:
         lines.append(f"Left out: {'; '.join(left_out)}.")
-    return Layout("", "Leg muscles in one running stride", tuple(lines), sections)
+    if missing:
+        lines.append(NO_DATA_LINE)
+    return Layout("", "Leg muscles in one running stride", tuple(lines), tuple(sections))
 
 
 def _groups_under(stride: StrideData, key: str) -> list[str]:
@@ -1113,6 +1174,10 @@ STANCE_TRACK, SWING_TRACK = "#43464e", "#2f3137"
 TRACK_FILL = STANCE_TRACK
 """The lighter of the two: bars are drawn at 3:1 against it."""
 GUIDE, GRID, HATCH = "#a1a5ae", "#5d606a", "#1f2937"
+WHOLE_FILL = "#33353c"
+"""Behind a group's Whole group row: what every member does, set apart from the members' rows."""
+NO_DATA_EDGE = "#8b8f99"
+"""The grey of a "no data" track's hatching and dashed edge: no role's colour."""
 TWO_JOBS = "Stacked bars: two jobs at the same time."
 FONT_FAMILY = (
     '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, "Liberation Sans", sans-serif'
@@ -1244,6 +1309,11 @@ class _Drawing:
             elif how:
                 self.element(pattern, "path", d=path, fill="none", stroke=HATCH,
                              **{"stroke-width": how, "stroke-opacity": "0.8"})  # fmt: skip
+        hatch = ET.SubElement(defs, f"{{{SVG_NS}}}pattern", id="p-no-data", width="6", height="6",
+                              patternUnits="userSpaceOnUse")  # fmt: skip
+        self.element(hatch, "rect", width="6", height="6", fill=PANEL)
+        self.element(hatch, "path", d="M-1 1L1 -1M-1 7L7 -1M5 7L7 5", stroke=NO_DATA_EDGE,
+                     **{"stroke-width": "1.1"})  # fmt: skip
         self.panel = self.element(
             self.root, "rect", x="1", y="1", rx="12", fill=PANEL, stroke=BORDER,
             width=_num(WIDTH - 2), **{"class": "panel"},
@@ -1251,6 +1321,8 @@ class _Drawing:
         self.parent = self.root
         """Where new shapes go: the root, or the group of the row being drawn."""
         self.y = 0.0
+        self.x, self.y_top = 0.0, 0.0
+        """Where the next legend item goes (its left, its line's top)."""
 
     def element(self, parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
         return ET.SubElement(parent, f"{{{SVG_NS}}}{tag}", attributes)
@@ -1309,23 +1381,45 @@ class _Drawing:
         if note:
             self.lines(f"({note})", fill=MUTED, css_class="row-note")
 
-    def roles(self, spans: Sequence[Span]) -> None:
+    def roles(self, spans: Sequence[Span], unknown: Sequence[Span] = ()) -> None:
         """Each role of ``spans`` once, in the order its first bar starts: a swatch, its name and
-        where its bars run ("support the body 0–37%"), flowed left to right like words. The
-        numbers are the bars' ends, so no end is judged against grid lines."""
-        x, top = PAD + 2.0, self.y
+        where its bars run ("support the body 0\u201337%"), flowed left to right like words. The
+        numbers are the bars' ends, so no end is judged against grid lines. Then each job our
+        sources do not time, hatched: "no data: brace for landing 80\u2013100%"."""
+        self.x, self.y_top = PAD + 2.0, self.y
         ordered = sorted(spans, key=lambda s: (s.start, s.end))
         for key in dict.fromkeys(s.role for s in ordered):
-            label, where = ROLES[key].label, " " + span_range(s for s in ordered if s.role == key)
-            width = SWATCH_W + 5 + text_width(label + where, FONT)
-            if x > PAD + 2 and x + width > WIDTH - PAD:
-                x, top = PAD + 2.0, top + LINE
-            self.rect(x, top + 0.5, SWATCH_W, SWATCH_H, fill=f"url(#p-{key})", stroke=TEXT,
-                      **{"stroke-width": "0.8", "class": "swatch", "data-role": key})  # fmt: skip
-            text = self.text(x + SWATCH_W + 5, top + 13, label, css_class="role-label")
-            self.element(text, "tspan", **{"class": "role-range"}).text = where
-            x += width + 12
-        self.y = top + LINE
+            where = span_range(s for s in ordered if s.role == key)
+            self._legend(f"url(#p-{key})", ROLES[key].label, where, "swatch", "role-label", key)
+        for span in sorted(unknown, key=lambda s: (s.start, s.end)):
+            label = f"no data: {ROLES[span.role].label}"
+            self._legend("url(#p-no-data)", label, span_range([span]), "no-data-swatch",
+                         "no-data-label", span.role)  # fmt: skip
+        self.y = self.y_top + LINE
+
+    def no_data_label(self) -> None:
+        """The legend of a hatched track: "no data in our sources"."""
+        self.x, self.y_top = PAD + 2.0, self.y
+        self._legend("url(#p-no-data)", NO_DATA, "", "no-data-swatch", "no-data-label", "")
+        self.y = self.y_top + LINE
+
+    def _legend(
+        self, fill: str, label: str, where: str, swatch: str, css_class: str, role: str
+    ) -> None:
+        """One legend item at the flow's place, on the next line when it does not fit."""
+        suffix = f" {where}" if where else ""
+        width = SWATCH_W + 5 + text_width(label + suffix, FONT)
+        if self.x > PAD + 2 and self.x + width > WIDTH - PAD:
+            self.x, self.y_top = PAD + 2.0, self.y_top + LINE
+        attributes = {"stroke-width": "0.8", "class": swatch, "data-role": role}
+        if swatch == "no-data-swatch":
+            attributes.update({"stroke-dasharray": "3 2"})
+        self.rect(self.x, self.y_top + 0.5, SWATCH_W, SWATCH_H, fill=fill,
+                  stroke=TEXT if swatch == "swatch" else NO_DATA_EDGE, **attributes)  # fmt: skip
+        text = self.text(self.x + SWATCH_W + 5, self.y_top + 13, label, css_class=css_class)
+        if suffix:
+            self.element(text, "tspan", **{"class": "role-range"}).text = suffix
+        self.x += width + 12
 
     def finish(self) -> bytes:
         height = self.y + PAD
@@ -1421,7 +1515,7 @@ def _track(
     a little above and below the tracks, so a bar that hides it still shows where it crosses,
     at both edges; nothing is drawn on a bar."""
     spans = row.spans
-    lanes = _lanes(spans)
+    lanes = _lanes([*spans, *row.unknown])
     count = max(lanes) + 1 if lanes else 1
     top, toe = drawing.y, x_at(row.speed.toe_off)
     full = count * BAR + (count - 1) * LANE_GAP
@@ -1435,12 +1529,19 @@ def _track(
                              **{"stroke-width": "0.6", "class": "grid"})  # fmt: skip
     for percent, dashed in guides:
         _guide(drawing, percent, dashed, top - OVERHANG, top + full + OVERHANG)
-    for span, lane in zip(spans, lanes, strict=True):
+    for span, lane in zip(spans, lanes, strict=False):
         drawing.rect(
             x_at(span.start), top + lane * (BAR + LANE_GAP), x_at(span.end) - x_at(span.start),
             BAR, fill=f"url(#p-{span.role})", stroke=PANEL,
             **{"stroke-width": "1", "class": "bar", "data-row": str(index),
                "data-speed": row.speed.key, "data-subject": row.subject, "data-role": span.role},
+        )  # fmt: skip
+    for span, lane in zip(row.unknown, lanes[len(spans) :], strict=True):
+        drawing.rect(
+            x_at(span.start), top + lane * (BAR + LANE_GAP), x_at(span.end) - x_at(span.start),
+            BAR, fill="url(#p-no-data)", stroke=NO_DATA_EDGE,
+            **{"stroke-width": "1", "stroke-dasharray": "3 2", "class": "no-data",
+               "data-speed": row.speed.key, "data-role": span.role},
         )  # fmt: skip
     drawing.y = top + full
 
@@ -1460,6 +1561,23 @@ def _axis(drawing: _Drawing) -> None:
     drawing.y = top + 21
 
 
+def _separator(drawing: _Drawing) -> None:
+    """A thin line between two rows of a section."""
+    drawing.y += 5
+    drawing.element(drawing.root, "line", x1=_num(PAD), x2=_num(WIDTH - PAD), y1=_num(drawing.y),
+                    y2=_num(drawing.y), stroke=GRID, **{"stroke-width": "0.75"})  # fmt: skip
+    drawing.y += 2
+
+
+def _no_data_track(drawing: _Drawing, speed: Speed) -> None:
+    """A track hatched from end to end: the chart has no data for it at this speed."""
+    drawing.y += OVERHANG + 2
+    drawing.rect(X0, drawing.y, X1 - X0, BAR, fill="url(#p-no-data)", stroke=NO_DATA_EDGE,
+                 **{"stroke-width": "1", "stroke-dasharray": "3 2", "class": "no-data",
+                    "data-speed": speed.key})  # fmt: skip
+    drawing.y += BAR
+
+
 def _draw(layout: Layout, credit: str = "") -> bytes:
     drawing = _Drawing(layout.title)
     drawing.y = PAD
@@ -1472,33 +1590,53 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
     index = 0
     for section in layout.sections:
         drawing.y += 10
+        speed = section.speed
+        if not section.rows:  # no data at this speed: said, and drawn as a hatched track
+            drawing.parent = drawing.element(drawing.root, "g", **{
+                "class": "no-data-row", "data-speed": speed.key})  # fmt: skip
+            drawing.lines(f"{speed.label}: {NO_DATA}.", bold=True, css_class="speed")
+            _no_data_track(drawing, speed)
+            drawing.parent = drawing.root
+            drawing.y += OVERHANG
+            continue
         # Every section says its speed, the overview's too: read mid-scroll, it stands alone.
-        drawing.lines(f"{section.speed.label}: toe-off at {_num(section.speed.toe_off)}%",
+        drawing.lines(f"{speed.label}: toe-off at {_num(speed.toe_off)}%",
                       bold=True, css_class="speed")  # fmt: skip
-        if section.missing:
-            drawing.lines(f"No data at this speed: {join_names(section.missing)}.", fill=MUTED,
-                          css_class="subtitle")  # fmt: skip
         drawing.y += 2
-        guides = _header(drawing, section.speed.toe_off)
+        guides = _header(drawing, speed.toe_off)
         for number, row in enumerate(section.rows):
             if number:
-                drawing.y += 5
-                drawing.element(drawing.root, "line", x1=_num(PAD), x2=_num(WIDTH - PAD),
-                                y1=_num(drawing.y), y2=_num(drawing.y), stroke=GRID,
-                                **{"stroke-width": "0.75"})  # fmt: skip
-                drawing.y += 2
+                _separator(drawing)
             drawing.y += 2
             drawing.parent = drawing.element(
                 drawing.root, "g", **{"class": "chart-row", "data-row": str(index),
                                       "data-subject": row.subject, "data-speed": row.speed.key,
                                       "data-members": " ".join(row.members)},
             )  # fmt: skip
+            top = drawing.y
             drawing.heading(row.heading, row.note)
-            drawing.roles(row.spans)
+            drawing.roles(row.spans, row.unknown)
             drawing.y += OVERHANG + 2
             _track(drawing, index, row, guides)
+            if row.whole:  # set apart from the member rows under it by a lighter box
+                box = drawing.element(drawing.parent, "rect", x=_num(PAD - 5), y=_num(top - 1),
+                                      width=_num(WIDTH - 2 * PAD + 10), rx="6", fill=WHOLE_FILL,
+                                      height=_num(drawing.y + OVERHANG + 2 - top),
+                                      **{"class": "whole-group"})  # fmt: skip
+                drawing.parent.remove(box)
+                drawing.parent.insert(0, box)
             drawing.parent = drawing.root
             index += 1
+        if section.missing:  # members without data here: a row of their own, hatched
+            _separator(drawing)
+            drawing.y += 2
+            drawing.parent = drawing.element(drawing.root, "g", **{
+                "class": "no-data-row", "data-speed": speed.key,
+                "data-names": "; ".join(section.missing)})  # fmt: skip
+            drawing.heading(join_names(section.missing), section.missing_note)
+            drawing.no_data_label()
+            _no_data_track(drawing, speed)
+            drawing.parent = drawing.root
         _axis(drawing)
     if credit:  # where the numbers come from, under them
         drawing.y += 8
@@ -1551,8 +1689,10 @@ def _cited(layout: Layout) -> tuple[str, ...]:
     """The reference keys of every speed and span a chart draws, in order, once each."""
     keys = []
     for section in layout.sections:
-        keys += [cite.key for cite in section.speed.cites]
-        keys += [cite.key for row in section.rows for span in row.spans for cite in span.cites]
+        if section.rows:  # a section without data draws no toe-off
+            keys += [cite.key for cite in section.speed.cites]
+        for row in section.rows:
+            keys += [cite.key for span in (*row.spans, *row.unknown) for cite in span.cites]
     return tuple(dict.fromkeys(keys))
 
 

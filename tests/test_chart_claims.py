@@ -26,6 +26,7 @@ from flashgen.sources import DeckSources, load_sources
 from flashgen.stride import (
     ALSO,
     CHART_OVERVIEW_ID,
+    NO_DATA,
     ROLES,
     WHOLE_GROUP,
     X0,
@@ -735,7 +736,7 @@ def test_every_shipped_number_names_where_in_its_source_it_is_read():
     unlocated = [
         f"{muscle.subject} {span.speed} {span.start:g}-{span.end:g}"
         for muscle in stride.muscles.values()
-        for span in muscle.spans
+        for span in (*muscle.spans, *muscle.unmeasured)  # a hatched "no data" span's ends too
         if not any(cite.at for cite in span.cites)
     ]
     unlocated += [key for key, speed in stride.speeds.items() if not any(c.at for c in speed.cites)]
@@ -764,19 +765,61 @@ def test_the_overview_card_is_answered_by_the_data_and_names_its_sources():
     assert named and named <= shown, (named, shown)
 
 
-def test_a_missing_bar_is_said_to_be_missing_data_not_rest():
-    """Round 1's reader took the soleus' missing sprint brace for no work. Every chart says
-    which speeds it has no data for, and a muscle's `unmeasured` is said on its chart and on
-    every group chart that lists it."""
-    _, charts, stride = _shipped(SHIPPED_CARDS)
+def _hatched(root: ET.Element) -> list[tuple[str, str, float, float, str]]:
+    """Every "no data" track drawn: (its row's kind, speed, from, to in per cent, role)."""
+    out = []
+    for group in root.iter(f"{{{SVG_NS}}}g"):
+        for rect in group.iterfind("s:rect[@class='no-data']", NS):
+            left = float(rect.get("x", "0"))
+            right = left + float(rect.get("width", "0"))
+            out.append((group.get("class", ""), rect.get("data-speed", ""), _percent(left),
+                        _percent(right), rect.get("data-role", "")))  # fmt: skip
+    return out
+
+
+def test_missing_data_is_drawn_hatched_not_left_empty():
+    """Round 1's reader took the soleus' missing sprint brace for no work, and round 2's still
+    did, with only a grey line at the top saying so. Every gap in our sources is drawn, hatched,
+    "no data": a speed a chart has no data for (a hatched track of its own), the members of a
+    group with no data at a speed or none at all (a hatched row naming them), and a job our
+    sources do not time for a muscle (hatched where a like muscle does it), on the muscle's
+    chart and on every group chart that draws it. Nothing drawn hatched is counted as work."""
+    sources, charts, stride = _shipped(SHIPPED_CARDS)
+    assert stride.muscles["soleus"].unmeasured  # the case round 1 and round 2 misread
     for key, picture in charts.subjects.items():
-        texts = " ".join(_texts(picture.data))
-        drawn = {section.speed.key for section in charts.layouts[key].sections}
-        for speed in stride.speeds.values():
-            if speed.key not in drawn:
-                assert f"{speed.label}: no data in our sources." in texts, (key, speed.key)
+        root = ET.fromstring(picture.data)
+        hatched = _hatched(root)
+        layout = charts.layouts[key]
+        drawn = {section.speed.key for section in layout.sections if section.rows}
+        for speed in stride.speeds:
+            if speed not in drawn:
+                assert ("no-data-row", speed, 0, 100, "") in hatched, (key, speed)
+        rows = {
+            g.get("data-names", ""): g for g in root.iterfind(".//s:g[@class='no-data-row']", NS)
+        }
         members = stride.groups[key].members if key in stride.groups else (key,)
+        for speed in drawn:
+            without = [
+                sources.subjects[m].name if m in sources.subjects else stride.muscles[m].name
+                for m in members
+                if not stride.activity(m, speed)
+                and not (
+                    m in stride.muscles
+                    and any(s.speed == speed for s in stride.muscles[m].unmeasured)
+                )
+            ]
+            if key in stride.groups:
+                without += stride.groups[key].unmeasured
+            if without:
+                row = rows["; ".join(without)]
+                assert ("no-data-row", speed, 0, 100, "") in hatched, (key, speed)
+                assert NO_DATA in _texts(ET.tostring(row)), (key, speed)
         for member in members:
-            if member in stride.muscles and stride.muscles[member].unmeasured:
-                assert stride.muscles[member].unmeasured in texts, (key, member)
-    assert stride.muscles["soleus"].unmeasured == "pre-activation at a sprint"
+            for span in stride.muscles[member].unmeasured if member in stride.muscles else ():
+                if span.speed in drawn:
+                    where = ("chart-row", span.speed, span.start, span.end, span.role)
+                    assert where in hatched, (key, member, span)
+    overview = ET.fromstring(charts.overview.data)  # type: ignore[union-attr]
+    names = [n for g in stride.groups.values() for n in g.unmeasured]
+    (row,) = overview.iterfind(".//s:g[@class='no-data-row']", NS)
+    assert set(row.get("data-names", "").split("; ")) >= set(names)

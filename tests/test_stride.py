@@ -396,6 +396,17 @@ MALFORMED = {
         "[[a], {b: 1}]}]\nmuscles: []\n",
         "wrong-type",
     ),
+    "a muscle's unmeasured as text, not spans": (
+        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\nmuscles: [{subject: soleus, "
+        "unmeasured: brace, spans: [{speed: easy, from: 1, to: 9, role: support, source: S1}]}]\n",
+        "wrong-type",
+    ),
+    "a group's unmeasured name too long": (
+        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\ngroups: [{subject: calf, members: "
+        "[soleus], unmeasured: [" + "x" * 61 + "]}]\nmuscles: [{subject: soleus, spans: "
+        "[{speed: easy, from: 1, to: 9, role: support, source: S1}]}]\n",
+        "too-long",
+    ),
     "a tag": ("speeds: !!python/object:os.system {}\n", "yaml-tag"),
     "not UTF-8": ("\udcff", "encoding"),
 }
@@ -523,15 +534,39 @@ def test_stacked_bars_are_on_tracks_of_their_own(fixture_charts, shipped_charts)
                     continue
                 rects = list(row.iter(f"{{{SVG_NS}}}rect"))
                 tracks = sorted({float(r.get("y", 0)) for r in rects if r.get("class") == "track"})
-                bars = {float(r.get("y", 0)) for r in rects if r.get("class") == "bar"}
+                bars = {float(r.get("y", 0)) for r in rects if r.get("class") in ("bar", "no-data")}
                 assert all(float(r.get("height", 0)) == BAR for r in rects
-                           if r.get("class") in ("track", "bar"))  # fmt: skip
+                           if r.get("class") in ("track", "bar", "no-data"))  # fmt: skip
                 assert bars <= set(tracks) and len(tracks) == len(bars), (tracks, bars)
                 assert all(b - a >= BAR + 3 for a, b in zip(tracks, tracks[1:], strict=False)), (
                     tracks
                 )
                 stacked += len(tracks) > 1
     assert stacked  # the fixture and the deck have stacked bars
+
+
+def test_a_whole_group_row_is_set_apart_from_member_rows(shipped_charts):
+    """Round 2's reader told a group's Whole group row from its member rows by the heading
+    alone: it sits on a box of its own, and no other row does."""
+    charts = shipped_charts[3]
+    boxed = 0
+    for key, picture in charts.subjects.items():
+        for row in ET.fromstring(picture.data).iter(f"{{{SVG_NS}}}g"):
+            if row.get("class") != "chart-row":
+                continue
+            heading = " ".join(t.text or "" for t in row if t.get("class") == "row-name")
+            box = [r for r in row if r.get("class") == "whole-group"]
+            assert bool(box) == (heading == "Whole group"), (key, heading)
+            boxed += bool(box)
+    assert boxed
+
+
+def test_charts_call_each_job_by_its_one_name(shipped_charts):
+    """Round 2's reader met "pre-activation" in a chart's note and "brace for landing" in its
+    legend: the charts say "brace for landing" only."""
+    for picture in shipped_charts[3].pictures():
+        texts = " ".join("".join(t.itertext()) for t in ET.fromstring(picture.data).iter())
+        assert "activat" not in texts.lower(), texts
 
 
 def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
