@@ -845,6 +845,9 @@ class Layout:
     title: str
     lines: tuple[str, ...]
     sections: tuple[Section, ...]
+    section_legend: bool = False
+    """Name the jobs once per section, under its phase header and per cent scale, instead of
+    above each row (the overview: many rows, few jobs, read as one picture)."""
 
     @property
     def rows(self) -> tuple[ChartRow, ...]:
@@ -1049,17 +1052,18 @@ def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str
     return Layout(key, name, tuple(lines), tuple(sections))
 
 
-OVERVIEW_ROWS = 5
+OVERVIEW_ROWS = 8
 """Overview rows per section: each section repeats the phase header and the per cent scale, so
-the chart reads mid-scroll."""
+the chart reads mid-scroll (about a phone screen apart)."""
 
 
 def overview_chart_layout(
     stride: StrideData, subjects: Mapping[str, Subject], named: Sequence[str]
 ) -> Layout:
-    """One row per muscle under the subjects ``named``, at the reference speed, with the groups
-    it belongs to; muscles next to each other that work alike, in the same groups, share a row
-    (named after their group when they are all of it)."""
+    """One row per muscle under the subjects ``named``, at the reference speed, each saying the
+    groups it is in ("in Hip flexors and Hip abductors"), every row alike; muscles next to each
+    other that work alike, in the same groups, share a row. A last, hatched row names the
+    muscles without data here (the groups' ``unmeasured``)."""
     reference = stride.reference
     assert reference is not None
     leaves = list(dict.fromkeys(leaf for key in named for leaf in stride.leaves(key)))
@@ -1091,21 +1095,14 @@ def overview_chart_layout(
             runs.append([leaf])
     rows = []
     for run in runs:
-        names = [display_name(stride, subjects, m) for m in run]
-        groups = tags[run[0]]
-        whole = next((g for g in groups if len(run) > 1 and stride.leaves(g) == run), None)
-        heading = join_names(names)
-        if whole is not None:
-            heading = f"{subjects[whole].name}: {join_names(names, lower_first=True)}"
-            groups = [g for g in groups if g != whole]
-        shown = [subjects[g].name for g in groups]
-        note = ("" if whole is None else "also ") + ", ".join(shown) if shown else ""
+        heading = join_names([_short(display_name(stride, subjects, m)) for m in run])
         spans = tuple(
             sorted(
                 (s for s in stride.muscles[run[0]].spans if s.speed == reference.key),
                 key=lambda s: (s.start, s.end),
             )
         )
+        note = _in_groups(tags[run[0]], subjects)
         unknown = _unknown(stride, run[0], reference.key)
         rows.append(
             ChartRow(run[0], tuple(run), heading, reference, spans, note=note, unknown=unknown)
@@ -1115,29 +1112,30 @@ def overview_chart_layout(
         for i in range(0, len(rows), OVERVIEW_ROWS)
     ]
     if missing and sections:
-        in_groups = dict.fromkeys(subjects[g].name for groups in missing.values() for g in groups)
+        in_groups = list(dict.fromkeys(g for groups in missing.values() for g in groups))
         sections[-1] = replace(sections[-1], missing=tuple(missing),
-                               missing_note=", ".join(in_groups))  # fmt: skip
+                               missing_note=_in_groups(in_groups, subjects))  # fmt: skip
     lines = [
-        "Every muscle and group the article names: a row per muscle (or muscles that work "
-        "alike), with its groups.",
+        "A row per muscle of the groups the article names (muscles that work alike share one).",
         STRIDE_LINE,
     ]
-    left_out = []
-    others = [
-        subjects[key].name
-        for key in stride.muscles
-        if key in subjects and key not in leaves and stride.muscles[key].spans
-    ]
-    if others:
-        the = [f"the {_lower(name)}" for name in others]
-        listed = the[0] if len(the) == 1 else ", ".join(the[:-1]) + " and " + the[-1]
-        left_out.append(f"{listed}, which the article does not name (each has its own chart)")
-    if left_out:
-        lines.append(f"Left out: {'; '.join(left_out)}.")
-    if missing:
-        lines.append(NO_DATA_LINE)
-    return Layout("", "Leg muscles in one running stride", tuple(lines), tuple(sections))
+    title = "Leg muscles in one running stride"
+    return Layout("", title, tuple(lines), tuple(sections), section_legend=True)
+
+
+def _short(name: str) -> str:
+    """A name without its bracketed gloss, for the overview's rows ("Vasti"): the gloss is on
+    the muscle's own chart."""
+    return name[: name.rindex(" (")] if name.endswith(")") and " (" in name else name
+
+
+def _in_groups(groups: Sequence[str], subjects: Mapping[str, Subject]) -> str:
+    """The groups an overview row's muscles are in, as every row says them: "in Quadriceps and
+    Hip flexors" (the groups' chart titles, as written)."""
+    names = [subjects[g].name for g in groups]
+    if not names:
+        return ""
+    return "in " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
 def _groups_under(stride: StrideData, key: str) -> list[str]:
@@ -1164,6 +1162,8 @@ X0, X1 = 14.0, 326.0
 FONT, TITLE_FONT, LINE = 13, 16, 17
 BAR, LANE_GAP = 16, 4
 """A bar's height, and the panel showing between the two tracks of stacked bars."""
+LEGEND_COLUMN = 174
+"""Where a section legend's second column starts."""
 SWATCH_W, SWATCH_H = 32, 16
 """A role's swatch beside its name: a piece of bar, as tall as one and four tiles wide."""
 PANEL, BORDER = "#26272b", "#6b6e78"
@@ -1365,21 +1365,20 @@ class _Drawing:
             self.y += height
 
     def heading(self, heading: str, note: str) -> None:
-        """A row's heading (bold) and note (muted, in brackets): on one line when both fit,
-        else each on its own lines."""
+        """A row's heading (bold) and its note (muted) right after it, like one sentence: the
+        note goes on the heading's last line when it fits there, else on lines of its own."""
         room = WIDTH - 2 * PAD - 4
-        together = text_width(heading, FONT, True) + text_width(f" ({note})", FONT)
-        if heading and note and together <= room:
-            text = self.text(PAD + 2, self.y + LINE - 4, heading, bold=True, css_class="row-name")
-            span = self.element(text, "tspan", fill=MUTED, **{"font-weight": "400",
-                                                               "class": "row-note"})  # fmt: skip
-            span.text = f" ({note})"
+        lines = _wrap(heading, FONT, room, True, balance=True) if heading else []
+        last = text_width(lines[-1], FONT, True) if lines else 0.0
+        inline = bool(lines and note) and last + text_width(f" {note}", FONT) <= room
+        for number, line in enumerate(lines):
+            text = self.text(PAD + 2, self.y + LINE - 4, line, bold=True, css_class="row-name")
+            if inline and number == len(lines) - 1:
+                muted = {"font-weight": "400", "class": "row-note"}
+                self.element(text, "tspan", fill=MUTED, **muted).text = f" {note}"
             self.y += LINE
-            return
-        if heading:
-            self.lines(heading, bold=True, css_class="row-name")
-        if note:
-            self.lines(f"({note})", fill=MUTED, css_class="row-note")
+        if note and not inline:
+            self.lines(note, fill=MUTED, css_class="row-note")
 
     def roles(self, spans: Sequence[Span], unknown: Sequence[Span] = ()) -> None:
         """Each role of ``spans`` once, in the order its first bar starts: a swatch, its name and
@@ -1395,6 +1394,29 @@ class _Drawing:
             label = f"no data: {ROLES[span.role].label}"
             self._legend("url(#p-no-data)", label, span_range([span]), "no-data-swatch",
                          "no-data-label", span.role)  # fmt: skip
+        self.y = self.y_top + LINE
+
+    def legend(self, roles: Sequence[str], no_data: bool) -> None:
+        """A section's jobs, each once (a swatch and its name), then the hatched "no data"
+        swatch when the section has one: in two columns where two fit on a line, an item paired
+        with the first later one that fits beside it, so the legend keeps the jobs' order."""
+        items = [(f"url(#p-{key})", ROLES[key].label, "swatch", "role-label", key)
+                 for key in roles]  # fmt: skip
+        if no_data:
+            items.append(("url(#p-no-data)", NO_DATA, "no-data-swatch", "no-data-label", ""))
+        width = [SWATCH_W + 5 + text_width(item[1], FONT) for item in items]
+        left = list(range(len(items)))
+        self.y_top = self.y - LINE
+        while left:
+            first = left.pop(0)
+            beside = next((i for i in left if width[first] + 12 <= LEGEND_COLUMN - PAD - 2
+                           and LEGEND_COLUMN + width[i] <= WIDTH - PAD), None)  # fmt: skip
+            self.x, self.y_top = PAD + 2.0, self.y_top + LINE
+            self._legend(*items[first][:2], "", *items[first][2:])
+            if beside is not None:
+                left.remove(beside)
+                self.x = LEGEND_COLUMN
+                self._legend(*items[beside][:2], "", *items[beside][2:])
         self.y = self.y_top + LINE
 
     def no_data_label(self) -> None:
@@ -1546,27 +1568,32 @@ def _track(
     drawing.y = top + full
 
 
-def _axis(drawing: _Drawing) -> None:
-    """The per cent scale: a tick every 10%, a number every 20%."""
-    top = drawing.y + OVERHANG + 2
+def _scale(drawing: _Drawing, *, on_top: bool = False) -> None:
+    """The per cent scale: a tick every 10%, a number every 20%; under a section's rows, or on
+    top of them (ticks under the numbers, pointing at the rows)."""
+    top = drawing.y + (2 if on_top else OVERHANG + 2)
+    ticks = top + 15 if on_top else top
     for percent in range(0, 101, 10):
         major = percent % 20 == 0
-        drawing.line(x_at(percent), top, top + (5 if major else 3), stroke=TEXT if major else MUTED,
+        length = 5 if major else 3
+        drawing.line(x_at(percent), ticks + (5 - length if on_top else 0),
+                     ticks + (5 if on_top else length), stroke=TEXT if major else MUTED,
                      **{"stroke-width": "1.2" if major else "0.8"})  # fmt: skip
     for percent in range(0, 101, 20):
         label = f"{percent}%" if percent == 100 else str(percent)
         anchor = "start" if percent == 0 else "end" if percent == 100 else "middle"
         x = x_at(percent) - (2 if percent == 0 else -2 if percent == 100 else 0)
-        drawing.text(x, top + 17, label, anchor=anchor, fill=MUTED, css_class="axis-label")
+        drawing.text(x, top + (12 if on_top else 17), label, anchor=anchor, fill=MUTED,
+                     css_class="axis-label")  # fmt: skip
     drawing.y = top + 21
 
 
 def _separator(drawing: _Drawing) -> None:
     """A thin line between two rows of a section."""
-    drawing.y += 5
+    drawing.y += OVERHANG + 1.5
     drawing.element(drawing.root, "line", x1=_num(PAD), x2=_num(WIDTH - PAD), y1=_num(drawing.y),
                     y2=_num(drawing.y), stroke=GRID, **{"stroke-width": "0.75"})  # fmt: skip
-    drawing.y += 2
+    drawing.y += 1.5
 
 
 def _no_data_track(drawing: _Drawing, speed: Speed) -> None:
@@ -1603,19 +1630,34 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
         drawing.lines(f"{speed.label}: toe-off at {_num(speed.toe_off)}%",
                       bold=True, css_class="speed")  # fmt: skip
         drawing.y += 2
+        holder = drawing.element(drawing.root, "g", **{"class": "section",
+                                                       "data-speed": speed.key})  # fmt: skip
+        drawing.parent = holder
         guides = _header(drawing, speed.toe_off)
+        if layout.section_legend:  # the scale on top too, then every job of the section, once
+            _scale(drawing, on_top=True)
+            drawing.parent = drawing.element(holder, "g", **{"class": "legend"})
+            drawing.y += 4
+            roles = [
+                s.role for row in section.rows for s in sorted(row.spans, key=lambda s: s.start)
+            ]
+            no_data = bool(section.missing) or any(row.unknown for row in section.rows)
+            drawing.legend(list(dict.fromkeys(roles)), no_data)
+            drawing.parent = holder
+            drawing.y += 2
         for number, row in enumerate(section.rows):
-            if number:
+            if number or layout.section_legend:
                 _separator(drawing)
             drawing.y += 2
             drawing.parent = drawing.element(
-                drawing.root, "g", **{"class": "chart-row", "data-row": str(index),
-                                      "data-subject": row.subject, "data-speed": row.speed.key,
-                                      "data-members": " ".join(row.members)},
+                holder, "g", **{"class": "chart-row", "data-row": str(index),
+                                "data-subject": row.subject, "data-speed": row.speed.key,
+                                "data-members": " ".join(row.members)},
             )  # fmt: skip
             top = drawing.y
             drawing.heading(row.heading, row.note)
-            drawing.roles(row.spans, row.unknown)
+            if not layout.section_legend:
+                drawing.roles(row.spans, row.unknown)
             drawing.y += OVERHANG + 2
             _track(drawing, index, row, guides)
             if row.whole:  # set apart from the member rows under it by a lighter box
@@ -1625,19 +1667,24 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
                                       **{"class": "whole-group"})  # fmt: skip
                 drawing.parent.remove(box)
                 drawing.parent.insert(0, box)
-            drawing.parent = drawing.root
+            drawing.parent = holder
             index += 1
         if section.missing:  # members without data here: a row of their own, hatched
             _separator(drawing)
             drawing.y += 2
-            drawing.parent = drawing.element(drawing.root, "g", **{
+            drawing.parent = drawing.element(holder, "g", **{
                 "class": "no-data-row", "data-speed": speed.key,
                 "data-names": "; ".join(section.missing)})  # fmt: skip
             drawing.heading(join_names(section.missing), section.missing_note)
-            drawing.no_data_label()
+            if not layout.section_legend:
+                drawing.no_data_label()
             _no_data_track(drawing, speed)
-            drawing.parent = drawing.root
-        _axis(drawing)
+            drawing.parent = holder
+        if not layout.section_legend or section is layout.sections[-1]:
+            _scale(drawing)  # (the next section's scale on top is right under this one)
+        else:
+            drawing.y += OVERHANG
+        drawing.parent = drawing.root
     if credit:  # where the numbers come from, under them
         drawing.y += 8
         drawing.lines(credit, fill=MUTED, css_class="credit")

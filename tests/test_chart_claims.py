@@ -82,32 +82,50 @@ def _percent(x: float) -> float:
     return round((x - X0) / (X1 - X0) * 100 * 2) / 2
 
 
+def _labels(parent: ET.Element) -> list[str]:
+    """The roles named by a group's role labels (direct children), each checked to be a role's
+    one name."""
+    by_label = {role.label: key for key, role in ROLES.items()}
+    labels = []
+    for text in parent.iterfind("s:text[@class='role-label']", NS):
+        assert text.text in by_label, f"'{text.text}' is no role's name"
+        labels.append(by_label[text.text])
+    return labels
+
+
 def rows_from_svg(svg: bytes) -> list[Row]:
     """The rows as drawn: each ``chart-row`` group's heading, bars and role names. A row's
-    members are read from its visible heading; each bar's role from its pattern, and the role
-    names above the bars must name the same roles, each once."""
+    members are read from its visible heading; each bar's role from its pattern. The role
+    names above a row's bars must name the same roles, each once; where a section names its
+    jobs once in a legend under its header (the overview), the legend names every role of the
+    section's bars, each once, and its rows name none."""
     root = ET.fromstring(svg)
-    by_label = {role.label: key for key, role in ROLES.items()}
     rows = []
-    for group in root.iterfind(".//s:g[@class='chart-row']", NS):
-        heading = " ".join(
-            (text.text or "") for text in group.iterfind("s:text[@class='row-name']", NS)
-        )
-        bars = []
-        for rect in group.iterfind("s:rect[@class='bar']", NS):
-            pattern = re.fullmatch(r"url\(#p-([a-z-]+)\)", rect.get("fill", ""))
-            assert pattern is not None, rect.attrib
-            left = float(rect.get("x", "0"))
-            right = left + float(rect.get("width", "0"))
-            bars.append(Bar(rect.get("data-speed", ""), _percent(left), _percent(right),
-                            pattern.group(1)))  # fmt: skip
-        labels = []
-        for text in group.iterfind("s:text[@class='role-label']", NS):
-            assert text.text in by_label, f"'{text.text}' is no role's name"
-            labels.append(by_label[text.text])
-        assert sorted(labels) == sorted({bar.role for bar in bars}), (heading, labels, bars)
-        rows.append(Row(group.get("data-subject", ""), heading.removesuffix(ALSO),
-                        tuple(sorted(bars)), heading.endswith(ALSO)))  # fmt: skip
+    for section in root.iterfind(".//s:g[@class='section']", NS):
+        legend = section.find("s:g[@class='legend']", NS)
+        in_section = set()
+        for group in section.iterfind("s:g[@class='chart-row']", NS):
+            heading = " ".join(
+                (text.text or "") for text in group.iterfind("s:text[@class='row-name']", NS)
+            )
+            bars = []
+            for rect in group.iterfind("s:rect[@class='bar']", NS):
+                pattern = re.fullmatch(r"url\(#p-([a-z-]+)\)", rect.get("fill", ""))
+                assert pattern is not None, rect.attrib
+                left = float(rect.get("x", "0"))
+                right = left + float(rect.get("width", "0"))
+                bars.append(Bar(rect.get("data-speed", ""), _percent(left), _percent(right),
+                                pattern.group(1)))  # fmt: skip
+            labels = _labels(group)
+            roles = {bar.role for bar in bars}
+            in_section |= roles
+            assert sorted(labels) == (sorted(roles) if legend is None else []), (heading, labels)
+            rows.append(Row(group.get("data-subject", ""), heading.removesuffix(ALSO),
+                            tuple(sorted(bars)), heading.endswith(ALSO)))  # fmt: skip
+        if legend is not None:
+            labels = _labels(legend)
+            assert sorted(labels) == sorted(in_section), (labels, in_section)
+    assert len(rows) == len(root.findall(".//s:g[@class='chart-row']", NS))  # all in sections
     return rows
 
 
@@ -506,6 +524,21 @@ def overview_disagreements(sources: DeckSources, charts: Charts) -> list[str]:
         for leaf in stride.leaves(key):
             if leaf not in shown:
                 found.append(f"the overview leaves out {leaf}, a muscle of {key}")
+    # Every row says the groups its muscles are in, the same way ("in A and B"), the calf's too.
+    notes = [
+        " ".join(
+            t.text or "" for t in row.iter(f"{{{SVG_NS}}}tspan") if t.get("class") == "row-note"
+        )
+        + " ".join(t.text or "" for t in row.iterfind("s:text[@class='row-note']", NS))
+        for row in ET.fromstring(charts.overview.data).iterfind(".//s:g[@class='chart-row']", NS)
+    ]
+    for note, laid in zip(notes, charts.overview_layout.rows, strict=True):
+        groups = [
+            sources.subjects[g].name for g in stride.groups if laid.members[0] in stride.leaves(g)
+        ]
+        said = " ".join(note.split()).removeprefix("in ")
+        if said.replace(" and ", ", ").split(", ") != groups:
+            found.append(f"the overview's row '{laid.heading}' says '{note.strip()}', not {groups}")
     return found
 
 
