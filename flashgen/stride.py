@@ -143,13 +143,16 @@ RULE_SUMMARIES = {
     "stride-range": "stride.yaml: a span outside 0-100 or not from < to; toe_off outside 0-100.",
     "stride-role": "stride.yaml: a role outside the fixed vocabulary (with a suggestion).",
     "stride-source": "stride.yaml: a span or speed without a source key.",
-    "stride-speed": "stride.yaml: a span at a speed not defined under 'speeds'.",
+    "stride-speed": "stride.yaml: a span at a speed not defined under 'speeds'; a speed whose "
+    "label does not say its m_s.",
     "stride-missing": "stride.yaml: a muscle or group the article names has no spans.",
     "stride-overview": "stride.yaml: the overview card's question would have two right answers.",
     "stride-group": "stride.yaml: a group with spans of its own, or members that do not resolve.",
 }
 TOP_KEYS = ("speeds", "muscles", "groups")
-SPEED_KEYS = ("label", "toe_off", "source")
+SPEED_KEYS = ("label", "toe_off", "m_s", "source")
+MAX_M_S = 15.0
+"""Metres per second: no runner is faster (the fastest sprinters peak at about 12.5)."""
 MUSCLE_KEYS = ("subject", "key", "name", "note", "unmeasured", "spans")
 GROUP_KEYS = ("subject", "members", "unmeasured", "note")
 SPAN_KEYS = ("speed", "from", "to", "role", "source")
@@ -189,6 +192,21 @@ class Speed:
     source: str
     where: Where
     cites: tuple[Cite, ...] = ()
+    m_s: float | None = None
+    """The speed in metres per second, which the label names: the charts add its pace."""
+
+    @property
+    def title(self) -> str:
+        """The label as charts and the overview card show it, with a runner's pace beside the
+        metres per second: "Easy run, about 3.2 m/s (5:13 per km)"."""
+        return f"{self.label} ({pace(self.m_s)} per km)" if self.m_s else self.label
+
+
+def pace(m_s: float) -> str:
+    """Minutes and seconds per kilometre at ``m_s`` metres per second, to the nearest second
+    (3.2 m/s: "5:13")."""
+    seconds = int(1000 / m_s + 0.5)
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,8 +429,20 @@ def _read_speeds(node: YNode | None, top: YMap, check: _Checker) -> dict[str, Sp
                 "stride-range",
             )
             toe_off = None
+        m_s = check.number(value, "m_s", what) if "m_s" in value.items else None
+        if m_s is not None and not 0 < m_s <= MAX_M_S:
+            check.error(value.items["m_s"].where,
+                        f"m_s {m_s:g} of {what} must lie above 0 and at most {MAX_M_S:g} (metres "
+                        "per second)", "stride-range")  # fmt: skip
+            label = None
+        elif m_s is not None and label is not None and f"{m_s:g} m/s" not in label:
+            check.error(value.items["m_s"].where,
+                        f"{what} has m_s {m_s:g}, but its label '{label}' does not say "
+                        f"'{m_s:g} m/s': the chart shows the label with the pace of m_s",
+                        "stride-speed")  # fmt: skip
+            label = None
         if label is not None and toe_off is not None and cited is not None:
-            speeds[key] = Speed(key, label, toe_off, cited[0], value.where, cited[1])
+            speeds[key] = Speed(key, label, toe_off, cited[0], value.where, cited[1], m_s)
     return speeds
 
 
@@ -1621,14 +1651,15 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
         if not section.rows:  # no data at this speed: said, and drawn as a hatched track
             drawing.parent = drawing.element(drawing.root, "g", **{
                 "class": "no-data-row", "data-speed": speed.key})  # fmt: skip
-            drawing.lines(f"{speed.label}: {NO_DATA}.", bold=True, css_class="speed")
+            drawing.lines(speed.title, bold=True, css_class="speed")
+            drawing.lines(f"{NO_DATA[:1].upper()}{NO_DATA[1:]}.", bold=True, css_class="speed")
             _no_data_track(drawing, speed)
             drawing.parent = drawing.root
             drawing.y += OVERHANG
             continue
         # Every section says its speed, the overview's too: read mid-scroll, it stands alone.
-        drawing.lines(f"{speed.label}: toe-off at {_num(speed.toe_off)}%",
-                      bold=True, css_class="speed")  # fmt: skip
+        drawing.lines(speed.title, bold=True, css_class="speed")  # its own line, never split
+        drawing.lines(f"Toe-off at {_num(speed.toe_off)}%", bold=True, css_class="speed")
         drawing.y += 2
         holder = drawing.element(drawing.root, "g", **{"class": "section",
                                                        "data-speed": speed.key})  # fmt: skip
@@ -1892,7 +1923,7 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
     share = found.shares[1][1] if len(found.shares) > 1 else 0.0
     # The runners-up: every subject as close to the answer as the next one (ties named alike).
     next_ones = [sources.subjects[k].name for k, s in found.shares[1:] if abs(s - share) < 0.005]
-    extra = f"{markdown_literal(reference.label)}. {markdown_literal(name)}: {doing}."
+    extra = f"{markdown_literal(reference.title)}. {markdown_literal(name)}: {doing}."
     if next_ones:
         listed = ", ".join(next_ones[:1] + [_lower(n) for n in next_ones[1:]])
         extra += f" Next, {share:.0%} of swing: {markdown_literal(listed)}."

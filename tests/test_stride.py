@@ -87,7 +87,7 @@ STRIDE = """\
 # A test fixture in the format of cards/stride.yaml.
 speeds:
   easy:   {label: "Easy run, about 3.5 m/s", toe_off: 38, source: "S1, S29"}
-  sprint: {label: "Sprint, about 9 m/s", toe_off: 22, source: S3}
+  sprint: {label: "Sprint, about 9 m/s", m_s: 9, toe_off: 22, source: S3}
 muscles:
   - subject: gastrocnemius
     spans:
@@ -186,6 +186,18 @@ RULE_EXAMPLES = {
         "toe_off: 122",
         "toe_off 122 of speed 'sprint' must lie between 0 and 100",
         "stride-range",
+    ),
+    "stride-range:m_s": (
+        "m_s: 9,",
+        "m_s: 90,",
+        "m_s 90 of speed 'sprint' must lie above 0 and at most 15 (metres per second)",
+        "stride-range",
+    ),
+    "stride-speed:m_s": (
+        "m_s: 9,",
+        "m_s: 8,",
+        "speed 'sprint' has m_s 8, but its label 'Sprint, about 9 m/s' does not say '8 m/s'",
+        "stride-speed",
     ),
     "stride-role": (
         "role: lift-foot",
@@ -567,6 +579,32 @@ def test_charts_call_each_job_by_its_one_name(shipped_charts):
     for picture in shipped_charts[3].pictures():
         texts = " ".join("".join(t.itertext()) for t in ET.fromstring(picture.data).iter())
         assert "activat" not in texts.lower(), texts
+
+
+def test_every_speed_says_its_pace_beside_its_metres_per_second(fixture_charts, shipped_charts):
+    """Round 2's reader wanted a runner's pace beside m/s (3.2 m/s is about 5:13 per km): every
+    speed a chart names, with data or without, says the pace of its m_s; so does the overview
+    card."""
+    from flashgen.stride import pace
+
+    assert pace(3.2) == "5:13" and pace(9) == "1:51" and pace(1000 / 59.5) == "1:00"
+    for drawn in (fixture_charts[1], shipped_charts[3]):
+        stride = drawn.data
+        assert any(speed.m_s for speed in stride.speeds.values())
+        named = [(p, list(stride.speeds.values())) for p in drawn.subjects.values()]
+        for picture, speeds in [*named, (drawn.overview, [stride.reference])]:
+            root = ET.fromstring(picture.data)
+            said = " ".join(t.text or "" for t in root.iter(f"{{{SVG_NS}}}text")
+                            if t.get("class") == "speed")  # fmt: skip
+            for speed in speeds:
+                shown = f"{speed.label} ({pace(speed.m_s)} per km)" if speed.m_s else speed.label
+                assert shown in said, (shown, said)
+    shipped = shipped_charts[1]
+    assert all(speed.m_s for speed in shipped.speeds.values())
+    sources = shipped_charts[0]
+    (card,) = chart_cards(sources, shipped_charts[3])
+    assert card.extra.startswith(shipped.reference.title + ". ")
+    assert "per km" in shipped.reference.title
 
 
 def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
