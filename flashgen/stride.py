@@ -16,23 +16,29 @@ members' charts. Its rows, at each speed:
   data at that speed and none is ``unmeasured`` (a member without running data);
 - under it, one row per member, holding that member's own bars, each exactly as its own chart
   draws it, except a bar the Whole group row already draws unchanged ("Vasti, also"); with no
-  Whole group row, a member's row holds all its bars ("Gluteus maximus").
+  Whole group row, a member's row holds all its bars ("Gluteus maximus");
+- last, a hatched "no data" row naming the members without data at that speed, or none at all.
 
-The overview stacks one row per muscle (muscles that work alike share one), named with the
-groups they belong to, so every muscle and group the article names is on it and no row is a
-group's. The overview card's question, which of them works through the whole of swing, reads a
-group as working whenever one of its members does.
+Where our sources have no data, a chart draws a grey hatched track, never an empty one: a speed
+it has no data for, those members, and a job a muscle's ``unmeasured`` lists (the soleus'
+brace for landing at a sprint). Hatched spans are never activity.
+
+The overview stacks one row per muscle of the groups the article names (muscles that work alike
+share one), each saying the groups it is in ("in Quadriceps and Hip flexors"), so every group
+the article names is on it and no row is a group's. The overview card's question, which of them
+works through the whole of swing, reads a group as working whenever one of its members does.
 
 The charts are drawn on their own dark, neutral rounded panel: an ``<img>`` cannot see Anki's
 ``nightMode`` class, and no text colour reads at 4.5:1 on both a white and a near-black card,
 so the chart brings its background with it (dim enough not to glare in night mode). Every bar
-carries its role three ways: its name above the bar's row (a swatch and the role's one name), a
-fill pattern, and a colour; five colours that stay apart in the three kinds of colour blindness
-(:data:`COLOURS`) and a pattern family per role, so that two roles with alike colours never have
-alike patterns. Each speed has its own section: its stance and swing band, its phase words, its
-bars on a track shaded light in stance and dark in swing, and its own per cent scale, so a
-sprint's bars are read against the sprint's toe-off. The SVG is built with
-:mod:`xml.etree.ElementTree`, which escapes every text and attribute value.
+carries its role three ways: its name (a swatch and the role's one name, with the bars' ends,
+above the bar's row; on the overview, once per section), a bold texture, and a colour; five
+colours that stay apart in the three kinds of colour blindness (:data:`COLOURS`), and texture
+families (:data:`PATTERN_FAMILIES`) that two roles of close colours never share. Each speed has
+its own section: its label and pace, its stance and swing band, its phase words, its bars on a
+track shaded light in stance and dark in swing (a track per lane, when two jobs overlap), and
+its own per cent scale, so a sprint's bars are read against the sprint's toe-off. The SVG is
+built with :mod:`xml.etree.ElementTree`, which escapes every text and attribute value.
 
 The stance and swing phases are split at their middles (midstance, mid swing): a schematic
 division after Novacheck 1998, drawn as dashed lines at every speed, while toe-off is the data's
