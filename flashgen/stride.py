@@ -831,7 +831,8 @@ def load_stride(sources: DeckSources) -> tuple[StrideData | None, list[Problem]]
 
 # --- Rows: what each chart draws, derived from the muscles' data ------------------------------
 
-STRIDE_LINE = "0% is foot strike, 100% the next foot strike of the same foot."
+STRIDE_LINE = "0%: foot strike. 100%: that foot's next strike."
+"""What the per cent scale means: one line at 390 px."""
 WHOLE_GROUP = "Whole group"
 """The heading of a group's row of what every member does."""
 ALSO = ", also"
@@ -1035,7 +1036,7 @@ def _as_one_row(
 
 NO_DATA = "no data in our sources"
 """The name of the hatched placeholder: where our sources have no data (not rest)."""
-NO_DATA_LINE = "Hatched: no data in our sources, which does not mean the muscle rests."
+NO_DATA_LINE = "Hatched: no data in our sources (not rest)."
 
 
 def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str) -> Layout:
