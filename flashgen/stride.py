@@ -203,7 +203,7 @@ class Speed:
 
     @property
     def title(self) -> str:
-        """The label as charts and the overview card show it, with a runner's pace beside the
+        """The label as the charts show it, with a runner's pace beside the
         metres per second: "Easy run, about 3.2 m/s (5:13 per km)"."""
         return f"{self.label} ({pace(self.m_s)} per km)" if self.m_s else self.label
 
@@ -1930,7 +1930,8 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
     share = found.shares[1][1] if len(found.shares) > 1 else 0.0
     # The runners-up: every subject as close to the answer as the next one (ties named alike).
     next_ones = [sources.subjects[k].name for k, s in found.shares[1:] if abs(s - share) < 0.005]
-    extra = f"{markdown_literal(reference.title)}. {markdown_literal(name)}: {doing}."
+    # The label without its pace: the chart on the answer side says it; the extra stays short.
+    extra = f"{markdown_literal(reference.label)}. {markdown_literal(name)}: {doing}."
     if next_ones:
         listed = ", ".join(next_ones[:1] + [_lower(n) for n in next_ones[1:]])
         extra += f" Next, {share:.0%} of swing: {markdown_literal(listed)}."

@@ -583,8 +583,8 @@ def test_charts_call_each_job_by_its_one_name(shipped_charts):
 
 def test_every_speed_says_its_pace_beside_its_metres_per_second(fixture_charts, shipped_charts):
     """Round 2's reader wanted a runner's pace beside m/s (3.2 m/s is about 5:13 per km): every
-    speed a chart names, with data or without, says the pace of its m_s; so does the overview
-    card."""
+    speed a chart names, with data or without, says the pace of its m_s (the overview card's
+    extra names the speed by its label, and shows the chart)."""
     from flashgen.stride import pace
 
     assert pace(3.2) == "5:13" and pace(9) == "1:51" and pace(1000 / 59.5) == "1:00"
@@ -603,7 +603,7 @@ def test_every_speed_says_its_pace_beside_its_metres_per_second(fixture_charts, 
     assert all(speed.m_s for speed in shipped.speeds.values())
     sources = shipped_charts[0]
     (card,) = chart_cards(sources, shipped_charts[3])
-    assert card.extra.startswith(shipped.reference.title + ". ")
+    assert card.extra.startswith(shipped.reference.label + ". ")
     assert "per km" in shipped.reference.title
 
 
