@@ -607,6 +607,71 @@ def test_every_speed_says_its_pace_beside_its_metres_per_second(fixture_charts, 
     assert "per km" in shipped.reference.title
 
 
+_NAMES_DECK: list[Path] = []
+
+
+def _hatched_names(names: list[str]) -> str | None:
+    """The calf group's hatched row as drawn with ``names`` as its `unmeasured` (its
+    data-names, after checking its text), or None when the data is refused, as a located
+    error. Every chart drawn parses, and holds no markup made from the names."""
+    import json
+    import tempfile
+
+    if not _NAMES_DECK:  # one deck, rewritten per example
+        root = Path(tempfile.mkdtemp()) / "cards"
+        write_yaml(root / "deck.yaml", DECK)
+        write_yaml(root / "subjects.yaml", {"subjects": SUBJECTS})
+        write_yaml(root / "stride-test.yaml", {"cards": CARDS})
+        _NAMES_DECK.append(root)
+    root = _NAMES_DECK[0]
+    listed = f"    unmeasured: {json.dumps(names, ensure_ascii=False)}\n"
+    text = STRIDE.replace("    members: [gastrocnemius, soleus]\n",
+                          "    members: [gastrocnemius, soleus]\n" + listed)  # fmt: skip
+    (root / "stride.yaml").write_text(text, encoding="utf-8")
+    sources, _ = load_sources(root)
+    charts, problems = stride_charts(sources)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in errors:
+        assert problem.where.path.endswith("stride.yaml") and problem.where.line > 0, problem
+    for picture in charts.pictures():
+        root_element = ET.fromstring(picture.data)
+        assert not [e for e in root_element.iter() if e.tag.rpartition("}")[2] in {"b", "script"}]
+    if errors:
+        return None
+    calf = ET.fromstring(charts.subjects["calf"].data)
+    rows = [g for g in calf.iter(f"{{{SVG_NS}}}g") if g.get("class") == "no-data-row"]
+    if not rows:
+        return ""
+    drawn = " ".join("".join(t.itertext()) for t in rows[0].iter(f"{{{SVG_NS}}}text"))
+    first = rows[0].get("data-names", "").split("; ")[0]
+    assert first in drawn, (first, drawn)  # as text, as written
+    return rows[0].get("data-names")
+
+
+def test_names_without_data_are_a_hatched_row_of_text():
+    names = ["Long toe  extensors", "<b>x</b> & co", "Long toe extensors"]
+    assert _hatched_names(names) == "Long toe extensors; <b>x</b> & co"
+    assert _hatched_names(["Gracilis", " "]) is None  # a blank name: a located error
+
+
+@settings(max_examples=60, deadline=3000)
+@given(
+    st.lists(
+        st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=70).filter(str.strip),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_any_names_without_data_are_a_hatched_row_or_a_located_error(names):
+    """A group's `unmeasured` is text from a data file, drawn as a row heading: any names are
+    drawn as text on the hatched row (whitespace collapsed, each once), or refused with a
+    located error (too long, too many, a control character); nothing crashes or injects
+    markup."""
+    drawn = _hatched_names(names)
+    shown = list(dict.fromkeys(" ".join(n.split()) for n in names))
+    assert drawn is None or drawn == "; ".join(shown), (drawn, shown)
+
+
 def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
     """A subject name or speed label in stride data is shown as written on the overview card:
     no link, emphasis or picture made from it."""
