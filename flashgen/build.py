@@ -271,6 +271,11 @@ def _write_apkg(
         with tempfile.TemporaryDirectory() as scratch:
             collection = Path(scratch) / "collection.anki2"
             connection = sqlite3.connect(collection)
+            # A scratch file, thrown away on any failure: no journal and no waiting for the
+            # disk at each commit (the schema's alone waited 0.1 to 0.2 s, a third of a small
+            # deck's build). Neither changes a byte of the file.
+            connection.execute("PRAGMA journal_mode = OFF")
+            connection.execute("PRAGMA synchronous = OFF")
             try:
                 with shipped.open("w", encoding="utf-8", newline="\n") as out:
                     written = _write_collection(connection.cursor(), deck, now, types, out)

@@ -576,6 +576,12 @@ def unsilenceable(rule_id: str) -> str | None:
 
 
 _NOBODY: frozenset[str] = frozenset()
+LEAK_WORDS = 12
+"""The longest answer or name (in words) :meth:`CardCraft.leaks` looks for on a front: a front
+is read in runs of up to this many words from each word, so the cost is the front's length
+times this, never times the longest answer (a cloze of 5,000 deletions of one number is one
+answer of 5,000 words: 100 KB of it took three minutes). Answers are at most
+``max_answer_words`` (6) without a warning, names a few words."""
 
 
 def _runs(shown: Sequence[str], longest: int, starts: frozenset[str]) -> Iterator[tuple[str, ...]]:
@@ -644,11 +650,12 @@ class CardCraft:
         out (a front naming a muscle is no leak of the cards that ask for it; a term's name,
         such as a phase, is a fact like any other), and a one-word answer counts only on the
         front card's own subject ("swing" next to "hip" is rarely the hip's fact)."""
-        indexed = {phrase for _, phrase in self.answers}
+        indexed = {phrase for _, phrase in self.answers if len(phrase) <= LEAK_WORDS}
         if not indexed:
             return
-        reach = max(map(len, [*self.named, *indexed]), default=0)
-        starts = frozenset(phrase[0] for phrase in [*self.named, *indexed])
+        names = [name for name in self.named if len(name) <= LEAK_WORDS]
+        reach = max(map(len, [*names, *indexed]), default=0)
+        starts = frozenset(phrase[0] for phrase in [*names, *indexed])
         reported: set[tuple[str, str]] = set()
         for card, mine, shown in self.fronts:
             own = (

@@ -18,7 +18,7 @@ from flashgen.pictures import SubjectPictures
 from flashgen.problems import Problem, SourcesError, Where
 from flashgen.sources import DIAGRAMS_DIR, STRIDE_FILE, Card, DeckSources
 from flashgen.stride import Charts
-from flashgen.svgsafe import SvgError, check_packed
+from flashgen.svgsafe import SeenAttributes, SvgError, check_packed
 
 # Files Anki shows or plays from a note (what its media check and its editor accept): pictures,
 # sound and video. Anything else (.html, .js, .pdf) has no place in a learner's media folder.
@@ -83,13 +83,14 @@ def derived_media_problems(
     problems: list[Problem] = []
     total = sum(_size(path) for path in sources.media.values())
     seen: set[str] = set()
+    attributes = SeenAttributes()
     for view, picture in drawn:
         if picture.name in seen:
             continue
         seen.add(picture.name)
         shown = sources.shown(f"{DIAGRAMS_DIR}/{view}.svg" if view else STRIDE_FILE)
         try:
-            check_packed(picture.data, shown, "diagram" if view else "svg")
+            check_packed(picture.data, shown, "diagram" if view else "svg", attributes)
         except SvgError as exc:
             problems.append(
                 Problem(

@@ -16,27 +16,34 @@ members' charts. Its rows, at each speed:
   data at that speed and none is ``unmeasured`` (a member without running data);
 - under it, one row per member, holding that member's own bars, each exactly as its own chart
   draws it, except a bar the Whole group row already draws unchanged ("Vasti, also"); with no
-  Whole group row, a member's row holds all its bars ("Gluteus maximus").
+  Whole group row, a member's row holds all its bars ("Gluteus maximus");
+- last, a hatched "no data" row naming the members without data at that speed, or none at all.
 
-The overview stacks one row per muscle (muscles that work alike share one), named with the
-groups they belong to, so every muscle and group the article names is on it and no row is a
-group's. The overview card's question, which of them works through the whole of swing, reads a
-group as working whenever one of its members does.
+Where our sources have no data, a chart draws a grey hatched track, never an empty one: a speed
+it has no data for, those members, and a job a muscle's ``unmeasured`` lists (the soleus'
+brace for landing at a sprint). Hatched spans are never activity.
+
+The overview stacks one row per muscle of the groups the article names (muscles that work alike
+share one), each saying the groups it is in ("in Quadriceps and Hip flexors"), so every group
+the article names is on it and no row is a group's. The overview card's question, which of them
+works through the whole of swing, reads a group as working whenever one of its members does.
 
 The charts are drawn on their own dark, neutral rounded panel: an ``<img>`` cannot see Anki's
 ``nightMode`` class, and no text colour reads at 4.5:1 on both a white and a near-black card,
 so the chart brings its background with it (dim enough not to glare in night mode). Every bar
-carries its role three ways: its name above the bar's row (a swatch and the role's one name), a
-fill pattern, and a colour; five colours that stay apart in the three kinds of colour blindness
-(:data:`COLOURS`) and a pattern family per role, so that two roles with alike colours never have
-alike patterns. Each speed has its own section: its stance and swing band, its phase words, its
-bars on a track shaded light in stance and dark in swing, and its own per cent scale, so a
-sprint's bars are read against the sprint's toe-off. The SVG is built with
-:mod:`xml.etree.ElementTree`, which escapes every text and attribute value.
+carries its role three ways: its name (a swatch and the role's one name, with the bars' ends,
+above the bar's row; on the overview, once per section), a bold texture, and a colour; five
+colours that stay apart in the three kinds of colour blindness (:data:`COLOURS`), and texture
+families (:data:`PATTERN_FAMILIES`) that two roles of close colours never share. Each speed has
+its own section: its label and pace, its stance and swing band, its phase words, its bars on a
+track shaded light in stance and dark in swing (a track per lane, when two jobs overlap), and
+its own per cent scale, so a sprint's bars are read against the sprint's toe-off. The SVG is
+built with :mod:`xml.etree.ElementTree`, which escapes every text and attribute value.
 
 The stance and swing phases are split at their middles (midstance, mid swing): a schematic
-division after Novacheck 1998, drawn as dashed lines between the phase words, while toe-off is
-the data's own value.
+division after Novacheck 1998, drawn as dashed lines at every speed, while toe-off is the data's
+own value. Phase lines run behind the bars and reach a little above and below each track, so
+nothing is ever drawn on a bar (round 2's reader read a bar crossed by a mark as two bars).
 """
 
 from __future__ import annotations
@@ -73,26 +80,28 @@ COLOURS = {
 }
 """Light enough for 3:1 against the chart's tracks; chosen so that any two, except blue and green,
 stay apart in normal vision and in protanopia, deuteranopia and tritanopia (CIEDE2000 of at least
-20 in each). Blue and green, alike in red-green colour blindness, never share a pattern family."""
+20 in each). Some pairs only just do (yellow and orange, yellow and white, orange and green,
+green and white), so roles whose colours are that close never share a texture family either."""
 
 PATTERN_FAMILIES = {
-    "solid": "solid",
-    "horizontal": "horizontal",
-    "dashes": "horizontal",
-    "vertical": "vertical",
-    "diagonal": "diagonal",
-    "antidiagonal": "diagonal",
-    "cross": "mesh",
+    "solid": "plain",
+    "horizontal": "horizontal lines",
+    "dashes": "horizontal lines",
+    "vertical": "vertical lines",
+    "vdashes": "vertical lines",
+    "diagonal": "diagonal lines",
+    "antidiagonal": "diagonal lines",
     "grid": "mesh",
+    "cross": "mesh",
     "dots": "points",
-    "rings": "points",
-    "zigzag": "wave",
-    "checker": "checker",
-    "triangles": "triangles",
-    "arcs": "points",
+    "triangles": "points",
+    "checker": "blocks",
+    "zigzag": "waves",
+    "arcs": "waves",
 }
-"""Patterns that look alike at phone size belong to one family: two roles of one family must
-differ in colour (see :data:`COLOURS`)."""
+"""Textures that look alike on a phone belong to one family: lines one way (solid or dashed,
+either diagonal), meshes, points, blocks, waves. Two roles of one family must differ clearly in
+colour: round 2's reader could not tell four yellow textures apart, nor four white ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,18 +120,18 @@ ROLES: dict[str, Role] = {
     for role in (
         Role("absorb", "brake and absorb", COLOURS["yellow"], "horizontal"),
         Role("support", "support the body", COLOURS["yellow"], "solid"),
-        Role("propel", "propel the body", COLOURS["green"], "diagonal"),
+        Role("propel", "propel the body", COLOURS["green"], "dashes"),
         Role("extend-hip", "extend the hip", COLOURS["orange"], "antidiagonal"),
-        Role("swing", "swing the leg forward", COLOURS["blue"], "dots"),
-        Role("slow", "slow the swinging leg", COLOURS["yellow"], "cross"),
+        Role("swing", "swing the leg forward", COLOURS["blue"], "zigzag"),
+        Role("slow", "slow the swinging leg", COLOURS["yellow"], "dots"),
         Role("pelvis", "steady the pelvis", COLOURS["white"], "vertical"),
-        Role("trunk", "hold the trunk upright", COLOURS["blue"], "zigzag"),
-        Role("hip-joint", "steady the hip joint", COLOURS["white"], "rings"),
+        Role("trunk", "hold the trunk upright", COLOURS["blue"], "vdashes"),
+        Role("hip-joint", "steady the hip joint", COLOURS["white"], "arcs"),
         Role("lift-foot", "lift the foot clear", COLOURS["green"], "triangles"),
-        Role("lower-foot", "ease the forefoot down", COLOURS["white"], "dashes"),
-        Role("prepare", "brace for landing", COLOURS["orange"], "checker"),
-        Role("arch", "hold up the arch", COLOURS["yellow"], "arcs"),
-        Role("ankle", "steady the ankle", COLOURS["white"], "grid"),
+        Role("lower-foot", "ease the forefoot down", COLOURS["white"], "diagonal"),
+        Role("prepare", "brace for landing", COLOURS["orange"], "grid"),
+        Role("arch", "hold up the arch", COLOURS["yellow"], "checker"),
+        Role("ankle", "steady the ankle", COLOURS["white"], "cross"),
     )
 }
 """Why some roles are narrow: a chart must never teach what a card corrects. The gluteus
@@ -140,19 +149,21 @@ RULE_SUMMARIES = {
     "stride-range": "stride.yaml: a span outside 0-100 or not from < to; toe_off outside 0-100.",
     "stride-role": "stride.yaml: a role outside the fixed vocabulary (with a suggestion).",
     "stride-source": "stride.yaml: a span or speed without a source key.",
-    "stride-speed": "stride.yaml: a span at a speed not defined under 'speeds'.",
+    "stride-speed": "stride.yaml: a span at a speed not defined under 'speeds'; a speed whose "
+    "label does not say its m_s.",
     "stride-missing": "stride.yaml: a muscle or group the article names has no spans.",
     "stride-overview": "stride.yaml: the overview card's question would have two right answers.",
     "stride-group": "stride.yaml: a group with spans of its own, or members that do not resolve.",
 }
 TOP_KEYS = ("speeds", "muscles", "groups")
-SPEED_KEYS = ("label", "toe_off", "source")
+SPEED_KEYS = ("label", "toe_off", "m_s", "source")
+MAX_M_S = 15.0
+"""Metres per second: no runner is faster (the fastest sprinters peak at about 12.5)."""
 MUSCLE_KEYS = ("subject", "key", "name", "note", "unmeasured", "spans")
 GROUP_KEYS = ("subject", "members", "unmeasured", "note")
 SPAN_KEYS = ("speed", "from", "to", "role", "source")
 MAX_NAME = 60
 """A muscle the manifest does not list is named on the charts: at most this many characters."""
-MAX_UNMEASURED = 80
 REFERENCE_SPEED = "easy"
 """The speed the overview and its card read (the first speed listed when there is none)."""
 CHART_KINDS = ("muscle", "group")
@@ -187,6 +198,21 @@ class Speed:
     source: str
     where: Where
     cites: tuple[Cite, ...] = ()
+    m_s: float | None = None
+    """The speed in metres per second, which the label names: the charts add its pace."""
+
+    @property
+    def title(self) -> str:
+        """The label as the charts show it, with a runner's pace beside the
+        metres per second: "Easy run, about 3.2 m/s (5:13 per km)"."""
+        return f"{self.label} ({pace(self.m_s)} per km)" if self.m_s else self.label
+
+
+def pace(m_s: float) -> str:
+    """Minutes and seconds per kilometre at ``m_s`` metres per second, to the nearest second
+    (3.2 m/s: "5:13")."""
+    seconds = int(1000 / m_s + 0.5)
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,9 +245,10 @@ class MuscleData:
     name: str = ""
     """The name a muscle the manifest does not list is shown by (a row of its groups' charts);
     empty for a manifest subject, which has its own chart."""
-    unmeasured: str = ""
-    """What our sources do not time ("pre-activation at a sprint"), said on its charts, so a
-    missing bar is not read as no work."""
+    unmeasured: tuple[Span, ...] = ()
+    """Jobs our sources do not time for this muscle, where a like muscle does them (the soleus'
+    brace for landing at a sprint): drawn hatched, "no data", so a missing bar is not read as
+    rest. Never activity: no Whole group row, overview answer or coverage reads them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +258,9 @@ class GroupData:
     """Keys of muscle entries, or of groups whose members all work alike."""
     where: Where
     note: str = ""
-    unmeasured: str = ""
-    """Members with no running data in the sources, named on the chart ("gracilis, pectineus")."""
+    unmeasured: tuple[str, ...] = ()
+    """Members with no running data in the sources ("gracilis", "pectineus"): each of the
+    group's sections ends with a hatched "no data" row naming them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,8 +435,20 @@ def _read_speeds(node: YNode | None, top: YMap, check: _Checker) -> dict[str, Sp
                 "stride-range",
             )
             toe_off = None
+        m_s = check.number(value, "m_s", what) if "m_s" in value.items else None
+        if m_s is not None and not 0 < m_s <= MAX_M_S:
+            check.error(value.items["m_s"].where,
+                        f"m_s {m_s:g} of {what} must lie above 0 and at most {MAX_M_S:g} (metres "
+                        "per second)", "stride-range")  # fmt: skip
+            label = None
+        elif m_s is not None and label is not None and f"{m_s:g} m/s" not in label:
+            check.error(value.items["m_s"].where,
+                        f"{what} has m_s {m_s:g}, but its label '{label}' does not say "
+                        f"'{m_s:g} m/s': the chart shows the label with the pace of m_s",
+                        "stride-speed")  # fmt: skip
+            label = None
         if label is not None and toe_off is not None and cited is not None:
-            speeds[key] = Speed(key, label, toe_off, cited[0], value.where, cited[1])
+            speeds[key] = Speed(key, label, toe_off, cited[0], value.where, cited[1], m_s)
     return speeds
 
 
@@ -523,17 +563,40 @@ def _entry_key(entry: YMap, check: _Checker) -> tuple[str, str] | None:
     return key, " ".join(name.split())
 
 
-def _unmeasured(entry: YMap, check: _Checker, what: str) -> str:
-    """An entry's ``unmeasured``: short text, drawn on its charts."""
-    text = " ".join((check.string(entry, "unmeasured", what) or "").split())
-    if len(text) > MAX_UNMEASURED:
+def _unmeasured_members(entry: YMap, check: _Checker) -> tuple[str, ...]:
+    """A group's ``unmeasured``: the names of members with no running data (one, or a list)."""
+    names = []
+    for name, item in check.located_strings(entry, "unmeasured"):
+        name = " ".join(name.split())
+        if len(name) > MAX_NAME:
+            check.error(item.where, f"an 'unmeasured' name is {len(name)} characters long: at "
+                        f"most {MAX_NAME} (it heads a chart row)", "too-long")  # fmt: skip
+            continue
+        names.append(name)
+    if len(names) > MAX_MEMBERS:
+        check.error(entry.items["unmeasured"].where,
+                    f"more than {MAX_MEMBERS} names in 'unmeasured'", "too-long")  # fmt: skip
+        return ()
+    return tuple(dict.fromkeys(names))
+
+
+def _unmeasured_jobs(
+    entry: YMap, speeds: Mapping[str, Speed], defined: set[str], check: _Checker
+) -> list[Span]:
+    """A muscle's ``unmeasured``: spans of the jobs our sources do not time for it."""
+    node = entry.items.get("unmeasured")
+    if node is None:
+        return []
+    if not isinstance(node, YSeq) or not node.items:
         check.error(
-            entry.items["unmeasured"].where,
-            f"'unmeasured' is {len(text)} characters long: at most {MAX_UNMEASURED}",
-            "too-long",
+            node.where,
+            "a muscle's 'unmeasured' must be a list of spans (speed, from, to, role, source): "
+            "the jobs our sources do not time for it, drawn hatched as 'no data'",
+            "wrong-type",
         )
-        return ""
-    return text
+        return []
+    found = [_read_span(item, speeds, check, defined) for item in node.items]
+    return [span for span in found if span is not None]
 
 
 def _read_muscles(
@@ -552,7 +615,7 @@ def _read_muscles(
         check.check_keys(entry, MUSCLE_KEYS, "a muscle")
         named = _entry_key(entry, check)
         note = check.string(entry, "note", "a muscle") or ""
-        unmeasured = _unmeasured(entry, check, "a muscle")
+        unmeasured = _unmeasured_jobs(entry, speeds, defined, check)
         spans_node = entry.items.get("spans")
         spans: list[Span] = []
         if spans_node is None:
@@ -579,11 +642,12 @@ def _read_muscles(
                 "duplicate-id",
             )
             continue
-        if len(spans) > MAX_SPANS:
+        if len(spans) + len(unmeasured) > MAX_SPANS:
             check.error(entry.where, f"more than {MAX_SPANS} spans for one muscle", "too-long")
             continue
         spans.sort(key=lambda s: (s.speed, s.start, s.end))
-        muscles[key] = MuscleData(key, note, tuple(spans), entry.where, name, unmeasured)
+        unmeasured.sort(key=lambda s: (s.speed, s.start, s.end))
+        muscles[key] = MuscleData(key, note, tuple(spans), entry.where, name, tuple(unmeasured))
     return muscles
 
 
@@ -609,7 +673,7 @@ def _read_groups(
         check.check_keys(entry, GROUP_KEYS, "a group")
         key = check.subject(entry.items.get("subject"), entry.where)
         note = check.string(entry, "note", "a group") or ""
-        unmeasured = _unmeasured(entry, check, "a group")
+        unmeasured = _unmeasured_members(entry, check)
         if "members" not in entry.items:
             check.error(entry.where, "a group is missing required key 'members'", "missing-key")
         members = check.located_strings(entry, "members")
@@ -767,7 +831,8 @@ def load_stride(sources: DeckSources) -> tuple[StrideData | None, list[Problem]]
 
 # --- Rows: what each chart draws, derived from the muscles' data ------------------------------
 
-STRIDE_LINE = "0% is foot strike, 100% the next foot strike of the same foot."
+STRIDE_LINE = "0%: foot strike. 100%: that foot's next strike."
+"""What the per cent scale means: one line at 390 px."""
 WHOLE_GROUP = "Whole group"
 """The heading of a group's row of what every member does."""
 ALSO = ", also"
@@ -791,16 +856,22 @@ class ChartRow:
     """A group's Whole group row: what every member does."""
     note: str = ""
     """Shown under the heading, muted (the overview: the groups its muscles belong to)."""
+    unknown: tuple[Span, ...] = ()
+    """Jobs our sources do not time for the row's muscle at this speed: drawn hatched."""
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """One speed's part of a chart: its phase header, its rows and its per cent scale."""
+    """One speed's part of a chart: its phase header, its rows and its per cent scale; with no
+    rows, a speed the chart has no data for, drawn as one hatched "no data" track."""
 
     speed: Speed
     rows: tuple[ChartRow, ...]
     missing: tuple[str, ...] = ()
-    """Names of members with no data at this speed."""
+    """Names of members with no data at this speed (or no running data at all): a hatched
+    "no data" row after the others names them."""
+    missing_note: str = ""
+    """Shown beside the "no data" row's names, muted (the overview: their groups)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -811,6 +882,9 @@ class Layout:
     title: str
     lines: tuple[str, ...]
     sections: tuple[Section, ...]
+    section_legend: bool = False
+    """Name the jobs once per section, under its phase header and per cent scale, instead of
+    above each row (the overview: many rows, few jobs, read as one picture)."""
 
     @property
     def rows(self) -> tuple[ChartRow, ...]:
@@ -905,30 +979,39 @@ def _by_speed(spans: Iterable[Span]) -> dict[str, tuple[Span, ...]]:
 def _group_sections(
     stride: StrideData, subjects: Mapping[str, Subject], key: str
 ) -> tuple[list[Section], bool]:
-    """A group's sections (see the module's docstring) and whether one has a Whole group row."""
+    """A group's sections with data (see the module's docstring) and whether one has a Whole
+    group row."""
     group = stride.groups[key]
     own = {member: _as_one_row(stride, member, subjects) or {} for member in group.members}
     can_whole = len(group.members) > 1 and not group.unmeasured
     sections, any_whole = [], False
     for speed in _speed_order(stride):
         have = [m for m in group.members if own[m].get(speed.key)]
-        missing = [display_name(stride, subjects, m) for m in group.members if m not in have]
         whole: tuple[Span, ...] = ()
-        if can_whole and not missing:
+        if can_whole and len(have) == len(group.members):
             whole = common_bars([own[m][speed.key] for m in have], speed.key, group.where)
         rows = []
         if whole:
             any_whole = True
             rows.append(ChartRow(key, group.members, WHOLE_GROUP, speed, whole, whole=True))
         drawn = {span.bar for span in whole}
-        for member in have:
-            spans = tuple(s for s in own[member][speed.key] if s.bar not in drawn)
-            if spans:
+        for member in group.members:
+            spans = tuple(s for s in own[member].get(speed.key, ()) if s.bar not in drawn)
+            unknown = _unknown(stride, member, speed.key)
+            if spans or unknown:
                 name = display_name(stride, subjects, member) + (ALSO if whole else "")
-                rows.append(ChartRow(key, (member,), name, speed, spans))
+                rows.append(ChartRow(key, (member,), name, speed, spans, unknown=unknown))
         if rows:
-            sections.append(Section(speed, tuple(rows), tuple(missing)))
+            shown = {m for row in rows for m in row.members}
+            missing = [display_name(stride, subjects, m) for m in group.members if m not in shown]
+            sections.append(Section(speed, tuple(rows), (*missing, *group.unmeasured)))
     return sections, any_whole
+
+
+def _unknown(stride: StrideData, key: str, speed: str) -> tuple[Span, ...]:
+    """The jobs our sources do not time for muscle ``key`` at ``speed``."""
+    muscle = stride.muscles.get(key)
+    return tuple(s for s in muscle.unmeasured if s.speed == speed) if muscle is not None else ()
 
 
 def _as_one_row(
@@ -951,129 +1034,145 @@ def _as_one_row(
     return found
 
 
+NO_DATA = "no data in our sources"
+"""The name of the hatched placeholder: where our sources have no data (not rest)."""
+NO_DATA_LINE = "Hatched: no data in our sources (not rest)."
+
+
 def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str) -> Layout:
-    """A muscle's or a group's chart: a section per speed with data, the reference speed first."""
+    """A muscle's or a group's chart: a section per speed, the reference speed first; a speed
+    without data is a hatched "no data" section."""
     name = subjects[key].name
     if key in stride.muscles:
-        muscle = stride.muscles[key]
-        spans = _by_speed(muscle.spans)
+        spans = _by_speed(stride.muscles[key].spans)
         sections = [
-            Section(speed, (ChartRow(key, (), "", speed, spans[speed.key]),))
+            Section(
+                speed,
+                (
+                    ChartRow(
+                        key,
+                        (),
+                        "",
+                        speed,
+                        spans.get(speed.key, ()),
+                        unknown=_unknown(stride, key, speed.key),
+                    ),
+                ),
+            )  # fmt: skip
+            if speed.key in spans or _unknown(stride, key, speed.key)
+            else Section(speed, ())
             for speed in _speed_order(stride)
-            if speed.key in spans
         ]
-        lines = [STRIDE_LINE, *_gaps(stride, sections)]
-        if muscle.unmeasured:
-            lines.append(f"Not in our sources: {muscle.unmeasured}.")
-        return Layout(key, name, tuple(lines), tuple(sections))
-    group = stride.groups[key]
-    sections, whole = _group_sections(stride, subjects, key)
-    names = [display_name(stride, subjects, m) for m in group.members]
-    lines = [f"Members: {join_names(names)}."]
-    also = next((r.heading for s in sections for r in s.rows if r.heading.endswith(ALSO)), "")
-    if group.unmeasured:
-        lines.append(f"No running data: {group.unmeasured}: a row per member, no Whole group row.")
-    elif whole:
-        lines.append(
-            f"{WHOLE_GROUP}: what every member does."
-            + (f" '{also}': its other work." if also else "")
-        )
-    elif len(group.members) > 1:
-        lines.append("No job is shared by every member: a row per member.")
-    lines.append(STRIDE_LINE)
-    lines.extend(_gaps(stride, sections))
-    for member in group.members:
-        if member in stride.muscles and stride.muscles[member].unmeasured:
+        lines = [STRIDE_LINE]
+    else:
+        group = stride.groups[key]
+        found, whole = _group_sections(stride, subjects, key)
+        by_speed = {section.speed.key: section for section in found}
+        sections = [by_speed.get(speed.key, Section(speed, ())) for speed in _speed_order(stride)]
+        names = [display_name(stride, subjects, m) for m in group.members]
+        lines = [f"Members: {join_names([*names, *group.unmeasured])}."]
+        if group.unmeasured:
             lines.append(
-                f"{display_name(stride, subjects, member)}, not in our sources: "
-                f"{stride.muscles[member].unmeasured}."
+                f"No running data for the {join_names(group.unmeasured, lower_first=True)}, so "
+                "each member gets its own row."
             )
+        elif whole:
+            lines.append(
+                f"{WHOLE_GROUP}: what all the members do at the same time. A row named "
+                f"\u201c\u2026{ALSO}\u201d: what one member does besides."
+            )
+        elif len(group.members) > 1:
+            lines.append("No job is shared by all the members, so each member gets its own row.")
+        lines.append(STRIDE_LINE)
+    if any(not s.rows or s.missing or any(r.unknown for r in s.rows) for s in sections):
+        lines.append(NO_DATA_LINE)
     return Layout(key, name, tuple(lines), tuple(sections))
 
 
-def _gaps(stride: StrideData, sections: Sequence[Section]) -> list[str]:
-    """A line per speed the chart has no section for: no bars there is no data, not no work."""
-    drawn = {section.speed.key for section in sections}
-    return [
-        f"{speed.label}: no data in our sources."
-        for speed in _speed_order(stride)
-        if speed.key not in drawn
-    ]
-
-
-OVERVIEW_ROWS = 5
+OVERVIEW_ROWS = 8
 """Overview rows per section: each section repeats the phase header and the per cent scale, so
-the chart reads mid-scroll."""
+the chart reads mid-scroll (about a phone screen apart)."""
 
 
 def overview_chart_layout(
     stride: StrideData, subjects: Mapping[str, Subject], named: Sequence[str]
 ) -> Layout:
-    """One row per muscle under the subjects ``named``, at the reference speed, with the groups
-    it belongs to; muscles next to each other that work alike, in the same groups, share a row
-    (named after their group when they are all of it)."""
+    """One row per muscle under the subjects ``named``, at the reference speed, each saying the
+    groups it is in ("in Hip flexors and Hip abductors"), every row alike; muscles next to each
+    other that work alike, in the same groups, share a row. A last, hatched row names the
+    muscles without data here (the groups' ``unmeasured``)."""
     reference = stride.reference
     assert reference is not None
     leaves = list(dict.fromkeys(leaf for key in named for leaf in stride.leaves(key)))
     tags = {
         leaf: [g for g in stride.groups if leaf in stride.leaves(g)] for leaf in leaves
     }  # in the file's order
+
+    def drawn(leaf: str) -> list[tuple[str, float, float]]:
+        spans = (*stride.muscles[leaf].spans, *_unknown(stride, leaf, reference.key))
+        return [s.bar for s in spans if s.speed == reference.key]
+
     runs: list[list[str]] = []
+    # Muscles with no data at this speed, and the groups' members with no running data at all:
+    # named on a hatched "no data" row at the end, with their groups.
+    missing = {
+        display_name(stride, subjects, leaf): tags[leaf] for leaf in leaves if not drawn(leaf)
+    }
+    for group in (g for key in named for g in _groups_under(stride, key)):
+        for name in stride.groups[group].unmeasured:
+            missing.setdefault(name, [])
+            missing[name] += [group] if group not in missing[name] else []
     for leaf in leaves:
-        bars = [s.bar for s in stride.muscles[leaf].spans if s.speed == reference.key]
-        if not bars:
+        if not drawn(leaf):
             continue
         last = runs[-1][-1] if runs else None
-        if (
-            last is not None
-            and tags[last] == tags[leaf]
-            and bars == [s.bar for s in stride.muscles[last].spans if s.speed == reference.key]
-        ):
+        if last is not None and tags[last] == tags[leaf] and drawn(last) == drawn(leaf):
             runs[-1].append(leaf)
         else:
             runs.append([leaf])
     rows = []
     for run in runs:
-        names = [display_name(stride, subjects, m) for m in run]
-        groups = tags[run[0]]
-        whole = next((g for g in groups if len(run) > 1 and stride.leaves(g) == run), None)
-        heading = join_names(names)
-        if whole is not None:
-            heading = f"{subjects[whole].name}: {join_names(names, lower_first=True)}"
-            groups = [g for g in groups if g != whole]
-        shown = [subjects[g].name for g in groups]
-        note = ("" if whole is None else "also ") + ", ".join(shown) if shown else ""
+        heading = join_names([_short(display_name(stride, subjects, m)) for m in run])
         spans = tuple(
             sorted(
                 (s for s in stride.muscles[run[0]].spans if s.speed == reference.key),
                 key=lambda s: (s.start, s.end),
             )
         )
-        rows.append(ChartRow(run[0], tuple(run), heading, reference, spans, note=note))
-    sections = tuple(
+        note = _in_groups(tags[run[0]], subjects)
+        unknown = _unknown(stride, run[0], reference.key)
+        rows.append(
+            ChartRow(run[0], tuple(run), heading, reference, spans, note=note, unknown=unknown)
+        )
+    sections = [
         Section(reference, tuple(rows[i : i + OVERVIEW_ROWS]))
         for i in range(0, len(rows), OVERVIEW_ROWS)
-    )
+    ]
+    if missing and sections:
+        in_groups = list(dict.fromkeys(g for groups in missing.values() for g in groups))
+        sections[-1] = replace(sections[-1], missing=tuple(missing),
+                               missing_note=_in_groups(in_groups, subjects))  # fmt: skip
     lines = [
-        "Every muscle and group the article names: a row per muscle (or muscles that work "
-        "alike), with its groups.",
+        "A row per muscle of the groups the article names (muscles that work alike share one).",
         STRIDE_LINE,
     ]
-    left_out = []
-    if any(stride.groups[g].unmeasured for key in named for g in _groups_under(stride, key)):
-        left_out.append("muscles with no running data (their groups' charts name them)")
-    others = [
-        subjects[key].name
-        for key in stride.muscles
-        if key in subjects and key not in leaves and stride.muscles[key].spans
-    ]
-    if others:
-        the = [f"the {_lower(name)}" for name in others]
-        listed = the[0] if len(the) == 1 else ", ".join(the[:-1]) + " and " + the[-1]
-        left_out.append(f"{listed}, which the article does not name (each has its own chart)")
-    if left_out:
-        lines.append(f"Left out: {'; '.join(left_out)}.")
-    return Layout("", "Leg muscles in one running stride", tuple(lines), sections)
+    title = "Leg muscles in one running stride"
+    return Layout("", title, tuple(lines), tuple(sections), section_legend=True)
+
+
+def _short(name: str) -> str:
+    """A name without its bracketed gloss, for the overview's rows ("Vasti"): the gloss is on
+    the muscle's own chart."""
+    return name[: name.rindex(" (")] if name.endswith(")") and " (" in name else name
+
+
+def _in_groups(groups: Sequence[str], subjects: Mapping[str, Subject]) -> str:
+    """The groups an overview row's muscles are in, as every row says them: "in Quadriceps and
+    Hip flexors" (the groups' chart titles, as written)."""
+    names = [subjects[g].name for g in groups]
+    if not names:
+        return ""
+    return "in " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
 def _groups_under(stride: StrideData, key: str) -> list[str]:
@@ -1098,9 +1197,12 @@ PAD = 10
 X0, X1 = 14.0, 326.0
 """The stride's 0 and 100 per cent."""
 FONT, TITLE_FONT, LINE = 13, 16, 17
-BAR, LANE_GAP = 16, 2
-SWATCH_W, SWATCH_H = 24, 12
-"""A role's swatch beside its name: four pattern tiles wide, so the pattern shows."""
+BAR, LANE_GAP = 16, 4
+"""A bar's height, and the panel showing between the two tracks of stacked bars."""
+LEGEND_COLUMN = 174
+"""Where a section legend's second column starts."""
+SWATCH_W, SWATCH_H = 32, 16
+"""A role's swatch beside its name: a piece of bar, as tall as one and four tiles wide."""
 PANEL, BORDER = "#26272b", "#6b6e78"
 TEXT, MUTED = "#f4f4f5", "#d4d4d8"
 STANCE_BAND, SWING_BAND = "#4b4e58", "#383a42"
@@ -1109,25 +1211,34 @@ STANCE_TRACK, SWING_TRACK = "#43464e", "#2f3137"
 TRACK_FILL = STANCE_TRACK
 """The lighter of the two: bars are drawn at 3:1 against it."""
 GUIDE, GRID, HATCH = "#a1a5ae", "#5d606a", "#1f2937"
+WHOLE_FILL = "#33353c"
+"""Behind a group's Whole group row: what every member does, set apart from the members' rows."""
+NO_DATA_EDGE = "#8b8f99"
+"""The grey of a "no data" track's hatching and dashed edge: no role's colour."""
 TWO_JOBS = "Stacked bars: two jobs at the same time."
 FONT_FAMILY = (
     '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, "Liberation Sans", sans-serif'
 )
-_PATTERNS = {
-    "solid": "",
-    "dots": "",
-    "rings": "",
-    "checker": "",
-    "triangles": "",
-    "arcs": "M0.8 4.8Q3 0.6 5.2 4.8",
-    "horizontal": "M0 3H6",
-    "dashes": "M0.5 1.5H3.5M3.5 4.5H6.5M-2.5 4.5H0.5",
-    "vertical": "M3 0V6",
-    "diagonal": "M-1 7L7 -1M-1 1L1 -1M5 7L7 5",
-    "antidiagonal": "M-1 -1L7 7M5 -1L7 1M-1 5L1 7",
-    "cross": "M-1 7L7 -1M-1 -1L7 7",
-    "grid": "M0 3H6M3 0V6",
-    "zigzag": "M0 4.5L1.5 1.5L3 4.5L4.5 1.5L6 4.5",
+TILE = 8
+"""Texture tiles, in chart units: a 16-unit bar is two tiles tall, and a 390 px phone shows a
+tile about 8 px wide, so each texture reads as its own at a glance (round 2's 6-unit tiles with
+thin lines blurred into one look)."""
+_PATTERNS: dict[str, tuple[str, str]] = {
+    # Each texture as one path on the role's colour: drawn as a line of that width, or filled.
+    "solid": ("", ""),
+    "horizontal": ("M0 2.75H8V5.25H0Z", "fill"),
+    "dashes": ("M0.5 2.75H6V5.25H0.5Z", "fill"),
+    "vertical": ("M2.75 0V8H5.25V0Z", "fill"),
+    "vdashes": ("M2.75 0.5V6H5.25V0.5Z", "fill"),
+    "diagonal": ("M-2 2L2 -2M-2 10L10 -2M6 10L10 6", "2.2"),
+    "antidiagonal": ("M-2 6L2 10M-2 -2L10 10M6 -2L10 2", "2.2"),
+    "grid": ("M0 4H8M4 0V8", "1.6"),
+    "cross": ("M0 0L8 8M8 0L0 8", "1.5"),
+    "dots": ("M1.8 4A2.2 2.2 0 1 0 6.2 4A2.2 2.2 0 1 0 1.8 4Z", "fill"),
+    "triangles": ("M4 1.2L7.2 6.8H0.8Z", "fill"),
+    "checker": ("M0 0H4V4H0ZM4 4H8V8H4Z", "fill"),
+    "zigzag": ("M0 6L4 2L8 6", "1.8"),
+    "arcs": ("M0.6 6.6A3.4 3.4 0 0 1 7.4 6.6", "1.6"),
 }
 
 
@@ -1138,6 +1249,11 @@ def x_at(percent: float) -> float:
 
 def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def span_range(spans: Iterable[Span]) -> str:
+    """Where bars run, as printed beside their role: "0–37%", "0–15%, 86–100%"."""
+    return ", ".join(f"{_num(s.start)}\u2013{_num(s.end)}%" for s in spans)
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
@@ -1220,32 +1336,21 @@ class _Drawing:
         defs = ET.SubElement(self.root, f"{{{SVG_NS}}}defs")
         for role in ROLES.values():
             pattern = ET.SubElement(
-                defs,
-                f"{{{SVG_NS}}}pattern",
-                id=f"p-{role.key}",
-                patternUnits="userSpaceOnUse",
-                width="6",
-                height="6",
-            )
-            self.element(pattern, "rect", width="6", height="6", fill=role.colour)
-            path = _PATTERNS[role.pattern]
-            if path:
-                self.element(
-                    pattern, "path", d=path, stroke=HATCH, fill="none",
-                    **{"stroke-width": "1.3", "stroke-opacity": "0.75"},
-                )  # fmt: skip
-            if role.pattern == "dots":
-                self.element(pattern, "circle", cx="3", cy="3", r="1.4", fill=HATCH,
-                             **{"fill-opacity": "0.75"})  # fmt: skip
-            if role.pattern == "rings":
-                self.element(pattern, "circle", cx="3", cy="3", r="1.9", fill="none", stroke=HATCH,
-                             **{"stroke-width": "1.1", "stroke-opacity": "0.75"})  # fmt: skip
-            if role.pattern == "triangles":
-                self.element(pattern, "path", d="M3 1L5.4 5H0.6Z", fill=HATCH,
-                             **{"fill-opacity": "0.75"})  # fmt: skip
-            if role.pattern == "checker":
-                self.element(pattern, "path", d="M0 0H3V3H0ZM3 3H6V6H3Z", fill=HATCH,
-                             **{"fill-opacity": "0.5"})  # fmt: skip
+                defs, f"{{{SVG_NS}}}pattern", id=f"p-{role.key}", patternUnits="userSpaceOnUse",
+                width=str(TILE), height=str(TILE),
+            )  # fmt: skip
+            self.element(pattern, "rect", width=str(TILE), height=str(TILE), fill=role.colour)
+            path, how = _PATTERNS[role.pattern]
+            if how == "fill":
+                self.element(pattern, "path", d=path, fill=HATCH, **{"fill-opacity": "0.8"})
+            elif how:
+                self.element(pattern, "path", d=path, fill="none", stroke=HATCH,
+                             **{"stroke-width": how, "stroke-opacity": "0.8"})  # fmt: skip
+        hatch = ET.SubElement(defs, f"{{{SVG_NS}}}pattern", id="p-no-data", width="6", height="6",
+                              patternUnits="userSpaceOnUse")  # fmt: skip
+        self.element(hatch, "rect", width="6", height="6", fill=PANEL)
+        self.element(hatch, "path", d="M-1 1L1 -1M-1 7L7 -1M5 7L7 5", stroke=NO_DATA_EDGE,
+                     **{"stroke-width": "1.1"})  # fmt: skip
         self.panel = self.element(
             self.root, "rect", x="1", y="1", rx="12", fill=PANEL, stroke=BORDER,
             width=_num(WIDTH - 2), **{"class": "panel"},
@@ -1253,6 +1358,8 @@ class _Drawing:
         self.parent = self.root
         """Where new shapes go: the root, or the group of the row being drawn."""
         self.y = 0.0
+        self.x, self.y_top = 0.0, 0.0
+        """Where the next legend item goes (its left, its line's top)."""
 
     def element(self, parent: ET.Element, tag: str, **attributes: str) -> ET.Element:
         return ET.SubElement(parent, f"{{{SVG_NS}}}{tag}", attributes)
@@ -1295,36 +1402,83 @@ class _Drawing:
             self.y += height
 
     def heading(self, heading: str, note: str) -> None:
-        """A row's heading (bold) and note (muted, in brackets): on one line when both fit,
-        else each on its own lines."""
+        """A row's heading (bold) and its note (muted) right after it, like one sentence: the
+        note goes on the heading's last line when it fits there, else on lines of its own."""
         room = WIDTH - 2 * PAD - 4
-        together = text_width(heading, FONT, True) + text_width(f" ({note})", FONT)
-        if heading and note and together <= room:
-            text = self.text(PAD + 2, self.y + LINE - 4, heading, bold=True, css_class="row-name")
-            span = self.element(text, "tspan", fill=MUTED, **{"font-weight": "400",
-                                                               "class": "row-note"})  # fmt: skip
-            span.text = f" ({note})"
+        lines = _wrap(heading, FONT, room, True, balance=True) if heading else []
+        last = text_width(lines[-1], FONT, True) if lines else 0.0
+        inline = bool(lines and note) and last + text_width(f" {note}", FONT) <= room
+        for number, line in enumerate(lines):
+            text = self.text(PAD + 2, self.y + LINE - 4, line, bold=True, css_class="row-name")
+            if inline and number == len(lines) - 1:
+                muted = {"font-weight": "400", "class": "row-note"}
+                self.element(text, "tspan", fill=MUTED, **muted).text = f" {note}"
             self.y += LINE
-            return
-        if heading:
-            self.lines(heading, bold=True, css_class="row-name")
-        if note:
-            self.lines(f"({note})", fill=MUTED, css_class="row-note")
+        if note and not inline:
+            self.lines(note, fill=MUTED, css_class="row-note")
 
-    def roles(self, spans: Sequence[Span]) -> None:
-        """Each role of ``spans`` once, in the order its first bar starts: a swatch and its name,
-        flowed left to right like words."""
-        x, top = PAD + 2.0, self.y
-        for key in dict.fromkeys(s.role for s in sorted(spans, key=lambda s: (s.start, s.end))):
-            label = ROLES[key].label
-            width = SWATCH_W + 5 + text_width(label, FONT)
-            if x > PAD + 2 and x + width > WIDTH - PAD:
-                x, top = PAD + 2.0, top + LINE
-            self.rect(x, top + 3, SWATCH_W, SWATCH_H, fill=f"url(#p-{key})", stroke=TEXT,
-                      **{"stroke-width": "0.8", "class": "swatch", "data-role": key})  # fmt: skip
-            self.text(x + SWATCH_W + 5, top + 13, label, css_class="role-label")
-            x += width + 12
-        self.y = top + LINE
+    def roles(self, spans: Sequence[Span], unknown: Sequence[Span] = ()) -> None:
+        """Each role of ``spans`` once, in the order its first bar starts: a swatch, its name and
+        where its bars run ("support the body 0\u201337%"), flowed left to right like words. The
+        numbers are the bars' ends, so no end is judged against grid lines. Then each job our
+        sources do not time, hatched: "no data: brace for landing 80\u2013100%"."""
+        self.x, self.y_top = PAD + 2.0, self.y
+        ordered = sorted(spans, key=lambda s: (s.start, s.end))
+        for key in dict.fromkeys(s.role for s in ordered):
+            where = span_range(s for s in ordered if s.role == key)
+            self._legend(f"url(#p-{key})", ROLES[key].label, where, "swatch", "role-label", key)
+        for span in sorted(unknown, key=lambda s: (s.start, s.end)):
+            label = f"no data: {ROLES[span.role].label}"
+            self._legend("url(#p-no-data)", label, span_range([span]), "no-data-swatch",
+                         "no-data-label", span.role)  # fmt: skip
+        self.y = self.y_top + LINE
+
+    def legend(self, roles: Sequence[str], no_data: bool) -> None:
+        """A section's jobs, each once (a swatch and its name), then the hatched "no data"
+        swatch when the section has one: in two columns where two fit on a line, an item paired
+        with the first later one that fits beside it, so the legend keeps the jobs' order."""
+        items = [(f"url(#p-{key})", ROLES[key].label, "swatch", "role-label", key)
+                 for key in roles]  # fmt: skip
+        if no_data:
+            items.append(("url(#p-no-data)", NO_DATA, "no-data-swatch", "no-data-label", ""))
+        width = [SWATCH_W + 5 + text_width(item[1], FONT) for item in items]
+        left = list(range(len(items)))
+        self.y_top = self.y - LINE
+        while left:
+            first = left.pop(0)
+            beside = next((i for i in left if width[first] + 12 <= LEGEND_COLUMN - PAD - 2
+                           and LEGEND_COLUMN + width[i] <= WIDTH - PAD), None)  # fmt: skip
+            self.x, self.y_top = PAD + 2.0, self.y_top + LINE
+            self._legend(*items[first][:2], "", *items[first][2:])
+            if beside is not None:
+                left.remove(beside)
+                self.x = LEGEND_COLUMN
+                self._legend(*items[beside][:2], "", *items[beside][2:])
+        self.y = self.y_top + LINE
+
+    def no_data_label(self) -> None:
+        """The legend of a hatched track: "no data in our sources"."""
+        self.x, self.y_top = PAD + 2.0, self.y
+        self._legend("url(#p-no-data)", NO_DATA, "", "no-data-swatch", "no-data-label", "")
+        self.y = self.y_top + LINE
+
+    def _legend(
+        self, fill: str, label: str, where: str, swatch: str, css_class: str, role: str
+    ) -> None:
+        """One legend item at the flow's place, on the next line when it does not fit."""
+        suffix = f" {where}" if where else ""
+        width = SWATCH_W + 5 + text_width(label + suffix, FONT)
+        if self.x > PAD + 2 and self.x + width > WIDTH - PAD:
+            self.x, self.y_top = PAD + 2.0, self.y_top + LINE
+        attributes = {"stroke-width": "0.8", "class": swatch, "data-role": role}
+        if swatch == "no-data-swatch":
+            attributes.update({"stroke-dasharray": "3 2"})
+        self.rect(self.x, self.y_top + 0.5, SWATCH_W, SWATCH_H, fill=fill,
+                  stroke=TEXT if swatch == "swatch" else NO_DATA_EDGE, **attributes)  # fmt: skip
+        text = self.text(self.x + SWATCH_W + 5, self.y_top + 13, label, css_class=css_class)
+        if suffix:
+            self.element(text, "tspan", **{"class": "role-range"}).text = suffix
+        self.x += width + 12
 
     def finish(self) -> bytes:
         height = self.y + PAD
@@ -1341,36 +1495,42 @@ def _phase_marks(toe: float) -> tuple[float, float]:
     return toe / 2, (toe + 100) / 2
 
 
-NOTCH_CLEAR = 1.5
-"""Per cent of the stride: a phase line this close to a bar's end gets no wedge on the bar."""
 PHASE_MARGIN = 1.5
 """Room a phase word keeps from the lines either side of it."""
+OVERHANG = 3.0
+"""How far a phase line reaches above and below a track: where a bar hides it, its two ends
+still mark the phase on the bar's edges, and nothing is drawn on the bar itself."""
+GRID_CLEAR = 2.5
+"""Per cent of the stride: no 10% grid line this close to a phase line (two lines a few pixels
+apart read as one thick one)."""
 
 
-def _phases(toe: float) -> tuple[list[tuple[str, float, float]], list[tuple[float, bool]]]:
-    """The phase words that fit between their lines at this toe-off, and the lines: toe-off
-    (solid) and each phase middle (dashed) whose words on both sides fit, so that every dashed
-    line is labelled by the words either side of it."""
+def _phases(
+    toe: float,
+) -> tuple[list[tuple[str, float, float]], list[tuple[float, bool]], list[str]]:
+    """The phase words that fit between their lines at this toe-off, the lines (toe-off solid,
+    midstance and mid swing dashed, always), and for a phase too short for its two words (a
+    sprint's stance), a line that names them with their per cents instead."""
     middle_stance, middle_swing = _phase_marks(toe)
-    words = [
-        ("loading", 0.0, middle_stance), ("push-off", middle_stance, toe),
-        ("early swing", toe, middle_swing), ("terminal swing", middle_swing, 100.0),
-    ]  # fmt: skip
-    fits = [  # the estimate without its margin for wide fonts: Chromium's tests measure
-        text_width(word, FONT) / 1.08 + 2 * PHASE_MARGIN <= x_at(right) - x_at(left)
-        for word, left, right in words
-    ]
-    guides = [(toe, False)]
-    if fits[0] and fits[1]:
-        guides.append((middle_stance, True))
-    if fits[2] and fits[3]:
-        guides.append((middle_swing, True))
-    shown = [word for word, fit in zip(words, fits, strict=True) if fit]
-    if not (fits[0] and fits[1]):
-        shown = [w for w in shown if w[0] not in ("loading", "push-off")]
-    if not (fits[2] and fits[3]):
-        shown = [w for w in shown if w[0] not in ("early swing", "terminal swing")]
-    return shown, sorted(guides)
+    halves = (
+        ("Stance", (("loading", 0.0, middle_stance), ("push-off", middle_stance, toe))),
+        ("Swing", (("early swing", toe, middle_swing), ("terminal swing", middle_swing, 100.0))),
+    )
+    shown: list[tuple[str, float, float]] = []
+    callouts = []
+    for half, words in halves:
+        fits = all(  # the estimate without its margin for wide fonts: Chromium's tests measure
+            text_width(word, FONT) / 1.08 + 2 * PHASE_MARGIN <= x_at(right) - x_at(left)
+            for word, left, right in words
+        )
+        if fits:
+            shown.extend(words)
+        else:
+            named = ", ".join(f"{word} {_num(left)}\u2013{_num(right)}%"
+                              for word, left, right in words)  # fmt: skip
+            callouts.append(f"{half}: {named}.")
+    guides = [(middle_stance, True), (toe, False), (middle_swing, True)]
+    return shown, guides, callouts
 
 
 def _guide(drawing: _Drawing, percent: float, dashed: bool, top: float, bottom: float) -> None:
@@ -1381,7 +1541,8 @@ def _guide(drawing: _Drawing, percent: float, dashed: bool, top: float, bottom: 
 
 
 def _header(drawing: _Drawing, toe: float) -> list[tuple[float, bool]]:
-    """Stance and swing as a band, the phase words under it between their lines."""
+    """Stance and swing as a band, the phase words under it between their lines (or, for a
+    phase too short for them, a line naming them with their per cents)."""
     top = drawing.y
     for left, right, word, fill in (
         (0, toe, "stance", STANCE_BAND),
@@ -1391,7 +1552,7 @@ def _header(drawing: _Drawing, toe: float) -> list[tuple[float, bool]]:
         if text_width(word, FONT, True) + 4 <= x_at(right) - x_at(left):
             drawing.text((x_at(left) + x_at(right)) / 2, top + 15, word, bold=True,
                          anchor="middle", css_class="phase-label")  # fmt: skip
-    words, guides = _phases(toe)
+    words, guides, callouts = _phases(toe)
     drawing.y = top + 20
     for percent, dashed in guides:
         _guide(drawing, percent, dashed, drawing.y, drawing.y + LINE)
@@ -1399,6 +1560,8 @@ def _header(drawing: _Drawing, toe: float) -> list[tuple[float, bool]]:
         drawing.text((x_at(left) + x_at(right)) / 2, drawing.y + 13, word, anchor="middle",
                      fill=MUTED, css_class="phase-label")  # fmt: skip
     drawing.y += LINE
+    for callout in callouts:
+        drawing.lines(callout, fill=MUTED, css_class="phase-label")
     return guides
 
 
@@ -1406,57 +1569,77 @@ def _track(
     drawing: _Drawing, index: int, row: ChartRow, guides: list[tuple[float, bool]]
 ) -> None:  # fmt: skip
     """The row's bars on a track shaded by phase, with 10% grid lines and the phase lines
-    behind them; where a phase line crosses a bar, a wedge at its top and bottom edge marks it
-    without cutting the bar in two."""
+    behind them; two jobs at once are two tracks, one above the other, with the panel between
+    them (round 2's one block of track hid the lower track's empty part). A phase line reaches
+    a little above and below the tracks, so a bar that hides it still shows where it crosses,
+    at both edges; nothing is drawn on a bar."""
     spans = row.spans
-    lanes = _lanes(spans)
+    lanes = _lanes([*spans, *row.unknown])
     count = max(lanes) + 1 if lanes else 1
     top, toe = drawing.y, x_at(row.speed.toe_off)
     full = count * BAR + (count - 1) * LANE_GAP
-    drawing.rect(X0, top, toe - X0, full, fill=STANCE_TRACK, **{"class": "track"})
-    drawing.rect(toe, top, X1 - toe, full, fill=SWING_TRACK, **{"class": "track"})
-    marks = {round(percent, 6) for percent, _ in guides}
-    for step in range(10, 100, 10):
-        if round(float(step), 6) not in marks:
-            drawing.line(x_at(step), top, top + full, stroke=GRID,
-                         **{"stroke-width": "0.6", "class": "grid"})  # fmt: skip
+    for lane in range(count):  # a track per lane, the panel between: stacked bars look stacked
+        y = top + lane * (BAR + LANE_GAP)
+        drawing.rect(X0, y, toe - X0, BAR, fill=STANCE_TRACK, **{"class": "track"})
+        drawing.rect(toe, y, X1 - toe, BAR, fill=SWING_TRACK, **{"class": "track"})
+        for step in range(10, 100, 10):
+            if all(abs(step - percent) >= GRID_CLEAR for percent, _ in guides):
+                drawing.line(x_at(step), y, y + BAR, stroke=GRID,
+                             **{"stroke-width": "0.6", "class": "grid"})  # fmt: skip
     for percent, dashed in guides:
-        _guide(drawing, percent, dashed, top, top + full)
-    for span, lane in zip(spans, lanes, strict=True):
+        _guide(drawing, percent, dashed, top - OVERHANG, top + full + OVERHANG)
+    for span, lane in zip(spans, lanes, strict=False):
         drawing.rect(
             x_at(span.start), top + lane * (BAR + LANE_GAP), x_at(span.end) - x_at(span.start),
             BAR, fill=f"url(#p-{span.role})", stroke=PANEL,
             **{"stroke-width": "1", "class": "bar", "data-row": str(index),
                "data-speed": row.speed.key, "data-subject": row.subject, "data-role": span.role},
         )  # fmt: skip
-    for span, lane in zip(spans, lanes, strict=True):
-        y = top + lane * (BAR + LANE_GAP)
-        for percent, dashed in guides:  # not at a bar's very end, where it reads as the end
-            if span.start + NOTCH_CLEAR < percent < span.end - NOTCH_CLEAR:
-                x, half = x_at(percent), 1.6 if dashed else 2.4
-                depth = 3.0 if dashed else 4.0
-                drawing.element(  # a small wedge at each edge, pointing in: a marker, no cut
-                    drawing.parent, "path", fill=PANEL, **{"class": "guide notch"},
-                    d=f"M{_num(x - half)} {_num(y)}H{_num(x + half)}L{_num(x)} {_num(y + depth)}Z"
-                    f"M{_num(x - half)} {_num(y + BAR)}H{_num(x + half)}L{_num(x)} "
-                    f"{_num(y + BAR - depth)}Z",
-                )  # fmt: skip
+    for span, lane in zip(row.unknown, lanes[len(spans) :], strict=True):
+        drawing.rect(
+            x_at(span.start), top + lane * (BAR + LANE_GAP), x_at(span.end) - x_at(span.start),
+            BAR, fill="url(#p-no-data)", stroke=NO_DATA_EDGE,
+            **{"stroke-width": "1", "stroke-dasharray": "3 2", "class": "no-data",
+               "data-speed": row.speed.key, "data-role": span.role},
+        )  # fmt: skip
     drawing.y = top + full
 
 
-def _axis(drawing: _Drawing) -> None:
-    """The per cent scale: a tick every 10%, a number every 20%."""
-    top = drawing.y + 2
+def _scale(drawing: _Drawing, *, on_top: bool = False) -> None:
+    """The per cent scale: a tick every 10%, a number every 20%; under a section's rows, or on
+    top of them (ticks under the numbers, pointing at the rows)."""
+    top = drawing.y + (2 if on_top else OVERHANG + 2)
+    ticks = top + 15 if on_top else top
     for percent in range(0, 101, 10):
         major = percent % 20 == 0
-        drawing.line(x_at(percent), top, top + (5 if major else 3), stroke=TEXT if major else MUTED,
+        length = 5 if major else 3
+        drawing.line(x_at(percent), ticks + (5 - length if on_top else 0),
+                     ticks + (5 if on_top else length), stroke=TEXT if major else MUTED,
                      **{"stroke-width": "1.2" if major else "0.8"})  # fmt: skip
     for percent in range(0, 101, 20):
         label = f"{percent}%" if percent == 100 else str(percent)
         anchor = "start" if percent == 0 else "end" if percent == 100 else "middle"
         x = x_at(percent) - (2 if percent == 0 else -2 if percent == 100 else 0)
-        drawing.text(x, top + 17, label, anchor=anchor, fill=MUTED, css_class="axis-label")
+        drawing.text(x, top + (12 if on_top else 17), label, anchor=anchor, fill=MUTED,
+                     css_class="axis-label")  # fmt: skip
     drawing.y = top + 21
+
+
+def _separator(drawing: _Drawing) -> None:
+    """A thin line between two rows of a section."""
+    drawing.y += OVERHANG + 1.5
+    drawing.element(drawing.root, "line", x1=_num(PAD), x2=_num(WIDTH - PAD), y1=_num(drawing.y),
+                    y2=_num(drawing.y), stroke=GRID, **{"stroke-width": "0.75"})  # fmt: skip
+    drawing.y += 1.5
+
+
+def _no_data_track(drawing: _Drawing, speed: Speed) -> None:
+    """A track hatched from end to end: the chart has no data for it at this speed."""
+    drawing.y += OVERHANG + 2
+    drawing.rect(X0, drawing.y, X1 - X0, BAR, fill="url(#p-no-data)", stroke=NO_DATA_EDGE,
+                 **{"stroke-width": "1", "stroke-dasharray": "3 2", "class": "no-data",
+                    "data-speed": speed.key})  # fmt: skip
+    drawing.y += BAR
 
 
 def _draw(layout: Layout, credit: str = "") -> bytes:
@@ -1471,34 +1654,75 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
     index = 0
     for section in layout.sections:
         drawing.y += 10
+        speed = section.speed
+        if not section.rows:  # no data at this speed: said, and drawn as a hatched track
+            drawing.parent = drawing.element(drawing.root, "g", **{
+                "class": "no-data-row", "data-speed": speed.key})  # fmt: skip
+            drawing.lines(speed.title, bold=True, css_class="speed")
+            drawing.lines(f"{NO_DATA[:1].upper()}{NO_DATA[1:]}.", bold=True, css_class="speed")
+            _no_data_track(drawing, speed)
+            drawing.parent = drawing.root
+            drawing.y += OVERHANG
+            continue
         # Every section says its speed, the overview's too: read mid-scroll, it stands alone.
-        drawing.lines(f"{section.speed.label}: toe-off at {_num(section.speed.toe_off)}%",
-                      bold=True, css_class="speed")  # fmt: skip
-        if section.missing:
-            drawing.lines(f"No data at this speed: {join_names(section.missing)}.", fill=MUTED,
-                          css_class="subtitle")  # fmt: skip
+        drawing.lines(speed.title, bold=True, css_class="speed")  # its own line, never split
+        drawing.lines(f"Toe-off at {_num(speed.toe_off)}%", bold=True, css_class="speed")
         drawing.y += 2
-        guides = _header(drawing, section.speed.toe_off)
+        holder = drawing.element(drawing.root, "g", **{"class": "section",
+                                                       "data-speed": speed.key})  # fmt: skip
+        drawing.parent = holder
+        guides = _header(drawing, speed.toe_off)
+        if layout.section_legend:  # the scale on top too, then every job of the section, once
+            _scale(drawing, on_top=True)
+            drawing.parent = drawing.element(holder, "g", **{"class": "legend"})
+            drawing.y += 4
+            roles = [
+                s.role for row in section.rows for s in sorted(row.spans, key=lambda s: s.start)
+            ]
+            no_data = bool(section.missing) or any(row.unknown for row in section.rows)
+            drawing.legend(list(dict.fromkeys(roles)), no_data)
+            drawing.parent = holder
+            drawing.y += 2
         for number, row in enumerate(section.rows):
-            if number:
-                drawing.y += 5
-                drawing.element(drawing.root, "line", x1=_num(PAD), x2=_num(WIDTH - PAD),
-                                y1=_num(drawing.y), y2=_num(drawing.y), stroke=GRID,
-                                **{"stroke-width": "0.75"})  # fmt: skip
-                drawing.y += 2
+            if number or layout.section_legend:
+                _separator(drawing)
             drawing.y += 2
             drawing.parent = drawing.element(
-                drawing.root, "g", **{"class": "chart-row", "data-row": str(index),
-                                      "data-subject": row.subject, "data-speed": row.speed.key,
-                                      "data-members": " ".join(row.members)},
+                holder, "g", **{"class": "chart-row", "data-row": str(index),
+                                "data-subject": row.subject, "data-speed": row.speed.key,
+                                "data-members": " ".join(row.members)},
             )  # fmt: skip
+            top = drawing.y
             drawing.heading(row.heading, row.note)
-            drawing.roles(row.spans)
-            drawing.y += 2
+            if not layout.section_legend:
+                drawing.roles(row.spans, row.unknown)
+            drawing.y += OVERHANG + 2
             _track(drawing, index, row, guides)
-            drawing.parent = drawing.root
+            if row.whole:  # set apart from the member rows under it by a lighter box
+                box = drawing.element(drawing.parent, "rect", x=_num(PAD - 5), y=_num(top - 1),
+                                      width=_num(WIDTH - 2 * PAD + 10), rx="6", fill=WHOLE_FILL,
+                                      height=_num(drawing.y + OVERHANG + 2 - top),
+                                      **{"class": "whole-group"})  # fmt: skip
+                drawing.parent.remove(box)
+                drawing.parent.insert(0, box)
+            drawing.parent = holder
             index += 1
-        _axis(drawing)
+        if section.missing:  # members without data here: a row of their own, hatched
+            _separator(drawing)
+            drawing.y += 2
+            drawing.parent = drawing.element(holder, "g", **{
+                "class": "no-data-row", "data-speed": speed.key,
+                "data-names": "; ".join(section.missing)})  # fmt: skip
+            drawing.heading(join_names(section.missing), section.missing_note)
+            if not layout.section_legend:
+                drawing.no_data_label()
+            _no_data_track(drawing, speed)
+            drawing.parent = holder
+        if not layout.section_legend or section is layout.sections[-1]:
+            _scale(drawing)  # (the next section's scale on top is right under this one)
+        else:
+            drawing.y += OVERHANG
+        drawing.parent = drawing.root
     if credit:  # where the numbers come from, under them
         drawing.y += 8
         drawing.lines(credit, fill=MUTED, css_class="credit")
@@ -1550,8 +1774,10 @@ def _cited(layout: Layout) -> tuple[str, ...]:
     """The reference keys of every speed and span a chart draws, in order, once each."""
     keys = []
     for section in layout.sections:
-        keys += [cite.key for cite in section.speed.cites]
-        keys += [cite.key for row in section.rows for span in row.spans for cite in span.cites]
+        if section.rows:  # a section without data draws no toe-off
+            keys += [cite.key for cite in section.speed.cites]
+        for row in section.rows:
+            keys += [cite.key for span in (*row.spans, *row.unknown) for cite in span.cites]
     return tuple(dict.fromkeys(keys))
 
 
@@ -1704,6 +1930,7 @@ def chart_cards(sources: DeckSources, charts: Charts) -> list[Card]:
     share = found.shares[1][1] if len(found.shares) > 1 else 0.0
     # The runners-up: every subject as close to the answer as the next one (ties named alike).
     next_ones = [sources.subjects[k].name for k, s in found.shares[1:] if abs(s - share) < 0.005]
+    # The label without its pace: the chart on the answer side says it; the extra stays short.
     extra = f"{markdown_literal(reference.label)}. {markdown_literal(name)}: {doing}."
     if next_ones:
         listed = ", ".join(next_ones[:1] + [_lower(n) for n in next_ones[1:]])

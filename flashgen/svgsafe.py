@@ -184,6 +184,7 @@ def _scan(
     keep: bool,
     limits: Limits = PACKED,
     strict: bool = False,
+    seen: SeenAttributes | None = None,
 ) -> tuple[_Element | None, bool]:
     """Parse ``text`` within the bounds (depth, elements, path vertices, no DOCTYPE or
     entities, a UTF-8 declaration if any, an ``<svg>`` root); with ``keep``, also build the
@@ -191,6 +192,7 @@ def _scan(
     refuses, with a located error, anything cleaning would drop, and allows a ``<style>`` of
     flashgen's own (no function but calc() and var(), no @-rule, no escape)."""
     label = "diagram" if rule == "diagram" else "SVG"
+    verdicts, counts = (seen.verdicts, seen.vertices) if seen is not None else (None, None)
     parser = expat.ParserCreate()
     root: _Element | None = None
     stack: list[_Element | None] = []  # None: inside an element being dropped (or not kept)
@@ -229,7 +231,12 @@ def _scan(
         pairs = list(zip(attrs[::2], attrs[1::2], strict=True))
         for name, value in pairs:
             if name in {"d", "points"}:
-                vertices += len(_COORDINATE.findall(value)) // 2
+                counted = counts.get(value) if counts is not None else None
+                if counted is None:
+                    counted = len(_COORDINATE.findall(value)) // 2
+                    if counts is not None:
+                        counts[value] = counted
+                vertices += counted
                 if vertices > limits.vertices:
                     raise fail(
                         f"{label} has more than {limits.vertices} path vertices, the most a "
@@ -250,7 +257,14 @@ def _scan(
             return
         kept = []
         for name, value in pairs:
-            unsafe = _unsafe_attribute(name, value, in_resource)
+            if verdicts is None:
+                unsafe = _unsafe_attribute(name, value, in_resource)
+            else:
+                attribute = (name, value, in_resource)
+                if attribute in verdicts:
+                    unsafe = verdicts[attribute]
+                else:
+                    unsafe = verdicts[attribute] = _unsafe_attribute(name, value, in_resource)
             if unsafe is None:
                 kept.append((name, value))
             else:
@@ -338,7 +352,19 @@ def _without_comments(sheet: str) -> str:
         at = closing + 2
 
 
-def check_packed(data: bytes, shown: str, rule: str = "svg") -> None:
+@dataclass(slots=True)
+class SeenAttributes:
+    """What :func:`check_packed` found of each attribute value, kept across the pictures one
+    run checks: drawn from a few diagrams, they repeat most of their attributes, and checking
+    each value once halves the time. Held by the caller for that run only."""
+
+    verdicts: dict[tuple[str, str, bool], str | None] = field(default_factory=dict)
+    vertices: dict[str, int] = field(default_factory=dict)
+
+
+def check_packed(
+    data: bytes, shown: str, rule: str = "svg", seen: SeenAttributes | None = None
+) -> None:
     """Refuse, with a located error, an SVG a deck is about to pack that holds anything but
     what :data:`ALLOWED_ELEMENTS` and :data:`ALLOWED_ATTRIBUTES` allow (every url() to '#id'
     in the file), or more than :data:`PACKED` allows: for the pictures and charts flashgen
@@ -347,7 +373,7 @@ def check_packed(data: bytes, shown: str, rule: str = "svg") -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SvgError(Problem(Where(shown), "SVG is not valid UTF-8", rule)) from None
-    _scan(text, shown, rule, keep=True, strict=True)
+    _scan(text, shown, rule, keep=True, strict=True, seen=seen)
 
 
 def sanitise(data: bytes, shown: str, rule: str = "svg") -> bytes:

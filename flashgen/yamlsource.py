@@ -160,7 +160,11 @@ def read_regular_file(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> by
                 f"file is {info.st_size} bytes; the limit is {limit} bytes", "file-too-large"
             )
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+            # As large as the file is: read(limit + 1) would ask for the whole limit (1 GiB
+            # for a lock) at once. A file growing meanwhile is read on, up to the limit.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += handle.read(limit + 1 - len(data))
     except OSError as exc:
         raise refuse(f"cannot be read: {exc.strerror or exc}") from None
     finally:

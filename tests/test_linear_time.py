@@ -187,3 +187,24 @@ def test_a_long_bracket_field_renders_once_per_run(monkeypatch, tmp_path: Path):
     markup.picture_references(text)
     to_html(text)
     assert len(calls) == 1
+
+
+def test_a_cloze_answer_of_thousands_of_words_costs_linear_time(make_cards):
+    """The leak rule reads each front in runs of words as long as the longest answer: one
+    cloze number deleted 5,000 times made one answer of 5,000 words, and 100 KB of it took
+    three minutes to check (the hostile-sizes benchmark). Runs stop at LEAK_WORDS."""
+    from flashgen.pipeline import compile_deck
+
+    def check_cloze(text: str) -> None:
+        root = make_cards(
+            subjects={"subjects": [{"key": "soleus", "name": "Soleus", "kind": "muscle"}]},
+            cards={"cards": [{"id": "c1", "cloze": text, "source": "S1", "subject": "soleus"}]},
+        )
+        problems = compile_deck(root).problems
+        assert any(p.rule == "cloze-numbering" for p in problems)  # it was read and checked
+
+    atom = "{{c7::a}}{{c3::b}} "
+    small = _seconds(check_cloze, atom * (10_000 // len(atom)))
+    large = _seconds(check_cloze, atom * (100_000 // len(atom)))
+    assert large < 2.0, large
+    assert large <= 15 * max(small, 1e-2), (small, large)

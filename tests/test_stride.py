@@ -87,7 +87,7 @@ STRIDE = """\
 # A test fixture in the format of cards/stride.yaml.
 speeds:
   easy:   {label: "Easy run, about 3.5 m/s", toe_off: 38, source: "S1, S29"}
-  sprint: {label: "Sprint, about 9 m/s", toe_off: 22, source: S3}
+  sprint: {label: "Sprint, about 9 m/s", m_s: 9, toe_off: 22, source: S3}
 muscles:
   - subject: gastrocnemius
     spans:
@@ -186,6 +186,18 @@ RULE_EXAMPLES = {
         "toe_off: 122",
         "toe_off 122 of speed 'sprint' must lie between 0 and 100",
         "stride-range",
+    ),
+    "stride-range:m_s": (
+        "m_s: 9,",
+        "m_s: 90,",
+        "m_s 90 of speed 'sprint' must lie above 0 and at most 15 (metres per second)",
+        "stride-range",
+    ),
+    "stride-speed:m_s": (
+        "m_s: 9,",
+        "m_s: 8,",
+        "speed 'sprint' has m_s 8, but its label 'Sprint, about 9 m/s' does not say '8 m/s'",
+        "stride-speed",
     ),
     "stride-role": (
         "role: lift-foot",
@@ -396,6 +408,17 @@ MALFORMED = {
         "[[a], {b: 1}]}]\nmuscles: []\n",
         "wrong-type",
     ),
+    "a muscle's unmeasured as text, not spans": (
+        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\nmuscles: [{subject: soleus, "
+        "unmeasured: brace, spans: [{speed: easy, from: 1, to: 9, role: support, source: S1}]}]\n",
+        "wrong-type",
+    ),
+    "a group's unmeasured name too long": (
+        "speeds: {easy: {label: x, toe_off: 40, source: S1}}\ngroups: [{subject: calf, members: "
+        "[soleus], unmeasured: [" + "x" * 61 + "]}]\nmuscles: [{subject: soleus, spans: "
+        "[{speed: easy, from: 1, to: 9, role: support, source: S1}]}]\n",
+        "too-long",
+    ),
     "a tag": ("speeds: !!python/object:os.system {}\n", "yaml-tag"),
     "not UTF-8": ("\udcff", "encoding"),
 }
@@ -466,6 +489,187 @@ def test_a_chart_credit_names_each_reference_once(first, second):
     line = credit_line(["A", "B", "A", "C"], sources)
     items = list(dict.fromkeys([short_reference(first), short_reference(second), "C"]))
     assert line == "Data: " + "; ".join(items)
+
+
+Ends = list[tuple[float, ...]]
+
+
+def _printed_ends(svg: bytes) -> list[tuple[str, str, Ends, Ends]]:
+    """Per row and role, the bar ends printed beside the role's name and those drawn."""
+    out = []
+    for row in ET.fromstring(svg).iter(f"{{{SVG_NS}}}g"):
+        if row.get("class") != "chart-row":
+            continue
+        drawn: dict[str, Ends] = {}
+        for rect in row.iter(f"{{{SVG_NS}}}rect"):
+            if rect.get("class") == "bar":
+                left, width = float(rect.get("x", 0)), float(rect.get("width", 0))
+                ends = tuple(round((x - x_at(0)) / (x_at(100) - x_at(0)) * 100, 1)
+                             for x in (left, left + width))  # fmt: skip
+                drawn.setdefault(rect.get("data-role", ""), []).append(ends)
+        for text in row.iter(f"{{{SVG_NS}}}text"):
+            if text.get("class") != "role-label":
+                continue
+            role = next(k for k, r in ROLES.items() if r.label == text.text)
+            (where,) = [t.text or "" for t in text if t.get("class") == "role-range"]
+            printed = [tuple(float(n) for n in item.strip().rstrip("%").split("\u2013"))
+                       for item in where.split(",")]  # fmt: skip
+            out.append((row.get("data-row", ""), role, printed, sorted(drawn.get(role, []))))
+    return out
+
+
+def test_every_bar_has_its_ends_printed_beside_its_role(fixture_charts, shipped_charts):
+    """Round 2's reader judged bar ends against faint 10% grid lines (support to 37% or to
+    toe-off at 39%?): each role's name above a row is followed by its bars' ends, and they are
+    where the bars are drawn."""
+    for drawn in (fixture_charts[1], shipped_charts[3]):
+        for picture in drawn.subjects.values():  # the overview names its jobs once per section
+            rows = _printed_ends(picture.data)
+            assert rows
+            for row, role, printed, bars in rows:
+                assert len(printed) == len(bars), (row, role, printed, bars)
+                for (a, b), (c, d) in zip(printed, bars, strict=True):
+                    assert abs(a - c) < 0.2 and abs(b - d) < 0.2, (row, role, printed, bars)
+
+
+def test_stacked_bars_are_on_tracks_of_their_own(fixture_charts, shipped_charts):
+    """Round 2's reader could hardly spot the lower of two stacked bars: its empty part had the
+    stance's shade, one block with the track above. Each lane of a row is a track of its own,
+    as tall as a bar, with the panel showing between two tracks; every bar sits on one."""
+    from flashgen.stride import BAR
+
+    stacked = 0
+    for drawn in (fixture_charts[1], shipped_charts[3]):
+        for picture in drawn.pictures():
+            for row in ET.fromstring(picture.data).iter(f"{{{SVG_NS}}}g"):
+                if row.get("class") != "chart-row":
+                    continue
+                rects = list(row.iter(f"{{{SVG_NS}}}rect"))
+                tracks = sorted({float(r.get("y", 0)) for r in rects if r.get("class") == "track"})
+                bars = {float(r.get("y", 0)) for r in rects if r.get("class") in ("bar", "no-data")}
+                assert all(float(r.get("height", 0)) == BAR for r in rects
+                           if r.get("class") in ("track", "bar", "no-data"))  # fmt: skip
+                assert bars <= set(tracks) and len(tracks) == len(bars), (tracks, bars)
+                assert all(b - a >= BAR + 3 for a, b in zip(tracks, tracks[1:], strict=False)), (
+                    tracks
+                )
+                stacked += len(tracks) > 1
+    assert stacked  # the fixture and the deck have stacked bars
+
+
+def test_a_whole_group_row_is_set_apart_from_member_rows(shipped_charts):
+    """Round 2's reader told a group's Whole group row from its member rows by the heading
+    alone: it sits on a box of its own, and no other row does."""
+    charts = shipped_charts[3]
+    boxed = 0
+    for key, picture in charts.subjects.items():
+        for row in ET.fromstring(picture.data).iter(f"{{{SVG_NS}}}g"):
+            if row.get("class") != "chart-row":
+                continue
+            heading = " ".join(t.text or "" for t in row if t.get("class") == "row-name")
+            box = [r for r in row if r.get("class") == "whole-group"]
+            assert bool(box) == (heading == "Whole group"), (key, heading)
+            boxed += bool(box)
+    assert boxed
+
+
+def test_charts_call_each_job_by_its_one_name(shipped_charts):
+    """Round 2's reader met "pre-activation" in a chart's note and "brace for landing" in its
+    legend: the charts say "brace for landing" only."""
+    for picture in shipped_charts[3].pictures():
+        texts = " ".join("".join(t.itertext()) for t in ET.fromstring(picture.data).iter())
+        assert "activat" not in texts.lower(), texts
+
+
+def test_every_speed_says_its_pace_beside_its_metres_per_second(fixture_charts, shipped_charts):
+    """Round 2's reader wanted a runner's pace beside m/s (3.2 m/s is about 5:13 per km): every
+    speed a chart names, with data or without, says the pace of its m_s (the overview card's
+    extra names the speed by its label, and shows the chart)."""
+    from flashgen.stride import pace
+
+    assert pace(3.2) == "5:13" and pace(9) == "1:51" and pace(1000 / 59.5) == "1:00"
+    for drawn in (fixture_charts[1], shipped_charts[3]):
+        stride = drawn.data
+        assert any(speed.m_s for speed in stride.speeds.values())
+        named = [(p, list(stride.speeds.values())) for p in drawn.subjects.values()]
+        for picture, speeds in [*named, (drawn.overview, [stride.reference])]:
+            root = ET.fromstring(picture.data)
+            said = " ".join(t.text or "" for t in root.iter(f"{{{SVG_NS}}}text")
+                            if t.get("class") == "speed")  # fmt: skip
+            for speed in speeds:
+                shown = f"{speed.label} ({pace(speed.m_s)} per km)" if speed.m_s else speed.label
+                assert shown in said, (shown, said)
+    shipped = shipped_charts[1]
+    assert all(speed.m_s for speed in shipped.speeds.values())
+    sources = shipped_charts[0]
+    (card,) = chart_cards(sources, shipped_charts[3])
+    assert card.extra.startswith(shipped.reference.label + ". ")
+    assert "per km" in shipped.reference.title
+
+
+_NAMES_DECK: list[Path] = []
+
+
+def _hatched_names(names: list[str]) -> str | None:
+    """The calf group's hatched row as drawn with ``names`` as its `unmeasured` (its
+    data-names, after checking its text), or None when the data is refused, as a located
+    error. Every chart drawn parses, and holds no markup made from the names."""
+    import json
+    import tempfile
+
+    if not _NAMES_DECK:  # one deck, rewritten per example
+        root = Path(tempfile.mkdtemp()) / "cards"
+        write_yaml(root / "deck.yaml", DECK)
+        write_yaml(root / "subjects.yaml", {"subjects": SUBJECTS})
+        write_yaml(root / "stride-test.yaml", {"cards": CARDS})
+        _NAMES_DECK.append(root)
+    root = _NAMES_DECK[0]
+    listed = f"    unmeasured: {json.dumps(names, ensure_ascii=False)}\n"
+    text = STRIDE.replace("    members: [gastrocnemius, soleus]\n",
+                          "    members: [gastrocnemius, soleus]\n" + listed)  # fmt: skip
+    (root / "stride.yaml").write_text(text, encoding="utf-8")
+    sources, _ = load_sources(root)
+    charts, problems = stride_charts(sources)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in errors:
+        assert problem.where.path.endswith("stride.yaml") and problem.where.line > 0, problem
+    for picture in charts.pictures():
+        root_element = ET.fromstring(picture.data)
+        assert not [e for e in root_element.iter() if e.tag.rpartition("}")[2] in {"b", "script"}]
+    if errors:
+        return None
+    calf = ET.fromstring(charts.subjects["calf"].data)
+    rows = [g for g in calf.iter(f"{{{SVG_NS}}}g") if g.get("class") == "no-data-row"]
+    if not rows:
+        return ""
+    drawn = " ".join("".join(t.itertext()) for t in rows[0].iter(f"{{{SVG_NS}}}text"))
+    first = rows[0].get("data-names", "").split("; ")[0]
+    assert first in drawn, (first, drawn)  # as text, as written
+    return rows[0].get("data-names")
+
+
+def test_names_without_data_are_a_hatched_row_of_text():
+    names = ["Long toe  extensors", "<b>x</b> & co", "Long toe extensors"]
+    assert _hatched_names(names) == "Long toe extensors; <b>x</b> & co"
+    assert _hatched_names(["Gracilis", " "]) is None  # a blank name: a located error
+
+
+@settings(max_examples=60, deadline=3000)
+@given(
+    st.lists(
+        st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=70).filter(str.strip),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_any_names_without_data_are_a_hatched_row_or_a_located_error(names):
+    """A group's `unmeasured` is text from a data file, drawn as a row heading: any names are
+    drawn as text on the hatched row (whitespace collapsed, each once), or refused with a
+    located error (too long, too many, a control character); nothing crashes or injects
+    markup."""
+    drawn = _hatched_names(names)
+    shown = list(dict.fromkeys(" ".join(n.split()) for n in names))
+    assert drawn is None or drawn == "; ".join(shown), (drawn, shown)
 
 
 def test_names_on_the_chart_card_are_text_not_markdown(stride_cards, tmp_path):
@@ -639,6 +843,46 @@ def _check_bars(page, data: bytes, rows: list[tuple[int, str, list[Span]]], widt
                 assert abs(end - right) <= TOLERANCE_PX, (row, speed, runs, wanted)
 
 
+ON_BARS = """
+(svg) => {
+  const holder = document.createElement('div');
+  holder.innerHTML = svg;
+  document.body.appendChild(holder);
+  const root = holder.querySelector('svg');
+  const drawn = [...root.querySelectorAll('*')].filter(
+    e => e instanceof SVGGraphicsElement && !e.closest('defs') && e.tagName !== 'g');
+  function box(e) {
+    const b = e.getBBox();
+    const stroke = e.getAttribute('stroke');
+    // A bar's own outline, where two bars meet, is their border: only other marks' strokes count.
+    const half = stroke && stroke !== 'none' && !e.classList.contains('bar')
+      ? parseFloat(e.getAttribute('stroke-width') || '1') / 2 : 0;
+    return [b.x - half, b.y - half, b.x + b.width + half, b.y + b.height + half];
+  }
+  const out = [];
+  drawn.forEach((bar, index) => {
+    if (!bar.classList.contains('bar')) return;
+    const b = bar.getBBox();
+    const inside = [b.x + 0.01, b.y + 0.01, b.x + b.width - 0.01, b.y + b.height - 0.01];
+    for (const mark of drawn.slice(index + 1)) {  // painted after the bar: on top of it
+      if (mark.tagName === 'tspan') continue;  // its text is measured
+      const [x0, y0, x1, y1] = box(mark);
+      if (x0 < inside[2] && inside[0] < x1 && y0 < inside[3] && inside[1] < y1)
+        out.push([bar.dataset.row, bar.dataset.role, mark.tagName, mark.getAttribute('class')]);
+    }
+  });
+  holder.remove();
+  return out;
+}
+"""
+
+
+def _check_nothing_on_bars(page, data: bytes) -> None:
+    """Round 2's reader saw one bar as two where a phase mark crossed it: nothing drawn after a
+    bar (so on top of it) may reach into its rectangle; phase lines run behind the bars."""
+    assert page.evaluate(ON_BARS, data.decode()) == []
+
+
 def _chart_rows(layout: Layout | None) -> list[tuple[int, str, list[Span]]]:
     """The bars of each row of a chart, by the row's index in the drawing, with its speed."""
     assert layout is not None
@@ -663,6 +907,24 @@ def test_bars_sit_where_the_data_says(browser, fixture_charts):  # noqa: F811
         assert charts.overview is not None
         assert list(charts.overview_rows) == NAMED
         _check_bars(page, charts.overview.data, _chart_rows(charts.overview_layout), 358)
+        for picture in charts.pictures():
+            _check_nothing_on_bars(page, picture.data)
+    finally:
+        page.close()
+
+
+def test_a_mark_drawn_over_a_bar_is_found(browser, fixture_charts):  # noqa: F811
+    """The check above can fail: round 2's wedge at a phase line, drawn on top of a bar."""
+    _, charts = fixture_charts
+    data = charts.subjects["iliopsoas"].data.decode()
+    bar = next(r for r in ET.fromstring(data).iter(f"{{{SVG_NS}}}rect") if r.get("class") == "bar")
+    x = float(bar.get("x", 0)) + float(bar.get("width", 0)) / 2
+    y = float(bar.get("y", 0))
+    wedge = f'<path d="M{x - 2} {y}H{x + 2}L{x} {y + 4}Z" fill="#26272b" class="guide notch"/>'
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        found = page.evaluate(ON_BARS, data.replace("</svg>", wedge + "</svg>"))
+        assert [mark[2:] for mark in found] == [["path", "guide notch"]]
     finally:
         page.close()
 
@@ -812,23 +1074,75 @@ APART = 20.0
 """CIEDE2000: colours at least this far apart, in every vision, are told apart at a glance."""
 
 
+NEAR = 25.0
+"""CIEDE2000: colours closer than this for some reader are too close to carry two roles with the
+same kind of texture; APART is the least, this the margin a phone screen needs."""
+
+
+def _look_alike(families: dict[str, str]) -> list[tuple[str, str]]:
+    """Pairs of roles a reader may confuse: colours closer than NEAR for some reader (normal,
+    protan, deutan or tritan vision; the same colour too) and textures of one family."""
+    roles = list(ROLES.values())
+    return [
+        (one.key, two.key)
+        for i, one in enumerate(roles)
+        for two in roles[i + 1 :]
+        if _worst_difference(one.colour, two.colour) < NEAR
+        and families[one.key] == families[two.key]
+    ]
+
+
 def test_no_two_roles_look_alike_to_any_reader():
     """Round 1's reader confused pink with pink, cyan with teal, periwinkle with lavender and
-    yellow, lime and green. Every role has its own pattern and one name; two roles whose colours
-    come closer than APART for some reader (normal, protan, deutan or tritan vision) never share
-    a pattern family (stripes one way, points, meshes ...)."""
+    yellow, lime and green; round 2's, four yellow textures, four white ones and two orange
+    ones. Every role has its own texture and one name, and two roles whose colours are close
+    for some reader never share a texture family (lines one way, meshes, points, blocks,
+    waves): within one colour each family once, and so between yellow and white, yellow and
+    orange, orange and green, green and white, blue and green."""
     from flashgen.stride import PATTERN_FAMILIES
 
     roles = list(ROLES.values())
     assert len({role.pattern for role in roles}) == len(roles)
     assert len({role.label for role in roles}) == len(roles)
-    close = []
-    for i, one in enumerate(roles):
-        for two in roles[i + 1 :]:
-            alike = _worst_difference(one.colour, two.colour) < APART
-            if alike and PATTERN_FAMILIES[one.pattern] == PATTERN_FAMILIES[two.pattern]:
-                close.append((one.key, two.key))
-    assert close == []
+    assert _look_alike({r.key: PATTERN_FAMILIES[r.pattern] for r in roles}) == []
+
+
+ROUND_2_FAMILIES = {
+    # Round 2's textures by this round's families (its rings and arcs were points, its dashes
+    # horizontal lines): what its reader confused.
+    "absorb": "horizontal lines", "support": "plain", "propel": "diagonal lines",
+    "extend-hip": "diagonal lines", "swing": "points", "slow": "mesh",
+    "pelvis": "vertical lines", "trunk": "waves", "hip-joint": "points",
+    "lift-foot": "points", "lower-foot": "horizontal lines", "prepare": "blocks",
+    "arch": "points", "ankle": "mesh",
+}  # fmt: skip
+
+
+def test_round_2s_look_alike_textures_are_found():
+    """The test above can fail: round 2's yellow 'hold up the arch' and white 'steady the hip
+    joint' were both points, its yellow 'brake and absorb' and white 'ease the forefoot down'
+    both horizontal lines."""
+    found = _look_alike(ROUND_2_FAMILIES)
+    assert ("absorb", "lower-foot") in found and ("hip-joint", "arch") in found, found
+
+
+def test_legend_swatches_are_pieces_of_bar():
+    """Round 2's swatches were about 25 by 11 px: too small to show a texture. A swatch is as tall
+    as a bar and four texture tiles wide."""
+    from flashgen.stride import BAR, TILE
+
+    charts = [ET.fromstring(picture.data) for picture in _shipped_pictures()]
+    swatches = [
+        r for c in charts for r in c.iter(f"{{{SVG_NS}}}rect") if r.get("class") == "swatch"
+    ]
+    assert len(swatches) > len(charts)
+    for swatch in swatches:
+        assert float(swatch.get("height", 0)) == BAR and float(swatch.get("width", 0)) >= 4 * TILE
+
+
+def _shipped_pictures():
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    return stride_charts(sources)[0].pictures()
 
 
 def test_the_simulation_tells_confusable_colours_from_distinct_ones():
@@ -975,6 +1289,8 @@ def test_shipped_charts_sit_and_read_well(browser, shipped_charts):  # noqa: F81
         for key, picture in charts.subjects.items():
             _check_bars(page, picture.data, _chart_rows(charts.layouts[key]), 358)
         _check_bars(page, charts.overview.data, _chart_rows(charts.overview_layout), 358)
+        for picture in charts.pictures():
+            _check_nothing_on_bars(page, picture.data)
     finally:
         page.close()
     measure_charts(browser, charts, REPO / "build" / "screenshots" / "charts")
