@@ -102,7 +102,6 @@ def test_look_alike_pairs_each_have_a_discriminating_card(deck):
         ("rectus femoris", "vasti"),
         ("plantar flexion", "dorsiflexion"),
         ("medial", "lateral"),
-
     ]:
         assert first in text and second in text, (first, second)
 
