@@ -100,6 +100,11 @@ RULES: dict[str, Rule] = {
         Rule("long-extra", "warning", f"An extra note over {MAX_EXTRA_WORDS} words."),
         Rule("unknown-cue", "warning", "A context cue outside deck.yaml's 'context_cues'."),
         Rule("leak", "warning", "A front that shows another live card's answer with its subject."),
+        Rule(
+            "extra-leak",
+            "warning",
+            "An extra that tells another live card's answer with words of its question.",
+        ),
         Rule("same-answer", "warning", "Two live cards on one subject (or group) with one answer."),
         Rule("unused-reference", "warning", "A reference in deck.yaml that no card cites."),
         Rule("raw-html", "warning", "Raw HTML in a field; write Markdown (HTML is shown as text)."),
@@ -582,11 +587,39 @@ def unsilenceable(rule_id: str) -> str | None:
 
 _NOBODY: frozenset[str] = frozenset()
 LEAK_WORDS = 12
-"""The longest answer or name (in words) :meth:`CardCraft.leaks` looks for on a front: a front
-is read in runs of up to this many words from each word, so the cost is the front's length
-times this, never times the longest answer (a cloze of 5,000 deletions of one number is one
-answer of 5,000 words: 100 KB of it took three minutes). Answers are at most
-``max_answer_words`` (6) without a warning, names a few words."""
+"""The longest answer or name (in words) :meth:`CardCraft.leaks` looks for on a front (and
+:meth:`CardCraft.extra_leaks` in an extra): a text is read in runs of up to this many words
+from each word, so the cost is the text's length times this, never times the longest answer
+(a cloze of 5,000 deletions of one number is one answer of 5,000 words: 100 KB of it took
+three minutes). Answers are at most ``max_answer_words`` (6) without a warning, names a few
+words."""
+
+MAX_COMPARED = 256
+"""The most (answer, card) pairs ``extra-leak`` compares one extra with."""
+
+MAX_ASKED = 64
+"""The most words of a question ``extra-leak`` compares an extra with (a question is rarely a
+quarter of that)."""
+
+MAX_NAMED_ANSWERS = 8
+"""Cards per name answer that ``extra-leak`` compares an extra with: a name answered by more
+cards is ``same-answer``'s business, and the bound keeps the cost linear in the deck."""
+# Words of a question that say nothing of its fact: question words and filler.
+_ASKING = _FILLER | frozenset(
+    """what which who whose where when why how do doe does did called that this these those be
+    been ha has have had was were than then there into about each most more only also not no so
+    such but if all any other same while over under after before just""".split()
+)
+
+
+def _as_written(text: str, compared: Collection[str]) -> str:
+    """The words of ``text`` whose compared form (:func:`comparable`) is one of ``compared``,
+    as the text writes them, once each, in its order."""
+    found: dict[str, None] = {}
+    for word in words(text):
+        if any(part in compared for part in comparable(word)):
+            found.setdefault(word, None)
+    return ", ".join(found)
 
 
 def _runs(shown: Sequence[str], longest: int, starts: frozenset[str]) -> Iterator[tuple[str, ...]]:
@@ -623,14 +656,39 @@ class CardCraft:
         with subjects, since no front can leak an answer that is on no subject."""
         self.first: dict[tuple[str, tuple[str, ...]], Card] = {}
         self.keyed: list[tuple[Card, list[tuple[str, tuple[str, ...]]]]] = []
+        self.name_words = frozenset(word for name in self.named for word in name)
+        """Every word of a subject's name."""
+        self.named_answers: dict[tuple[str, ...], list[Card]] = {}
+        """A name -> the first cards whose answer it is (at most :data:`MAX_NAMED_ANSWERS`)."""
+        self.asks: dict[int, frozenset[str]] = {}
+        """Each card (by ``id``) -> the words of its question, without its cue or filler."""
+        self.said: dict[tuple[str, ...], str] = {}
+        """An answer phrase -> how a card first wrote it."""
+        self.extras: list[tuple[Card, frozenset[tuple[str, ...]], tuple[str, ...]]] = []
+        """Each card with an extra: its own answer phrases and the extra's words."""
 
     def add(self, card: Card, card_sides: list[Side]) -> None:
         if not self.subjects:
             return
         on_subject = card.subject is not None and card.subject in self.subjects
         keys = []
+        cue = _CONTEXT_CUE.match(card.question)
+        skip = len(comparable(cue.group())) if cue else 0
+        asks: dict[str, None] = {}
+        mine: set[tuple[str, ...]] = set()
         for side in card_sides:
             phrases = [phrase for _, phrase in side.phrases]
+            for word in side.shown[skip:]:
+                if len(asks) < MAX_ASKED and word not in _ASKING:
+                    asks.setdefault(word, None)
+            mine.update(phrases)
+            for text, phrase in side.phrases:
+                self.said.setdefault(phrase, text)
+            if phrases and phrases[0] in self.things and not card.is_cloze:
+                # A list's deletion is a member's name, which extras mention all the time.
+                found = self.named_answers.setdefault(phrases[0], [])
+                if len(found) < MAX_NAMED_ANSWERS and all(c is not card for c in found):
+                    found.append(card)
             self.fronts.append((card, tuple(phrases), " ".join(side.shown)))
             if not on_subject:
                 continue
@@ -647,6 +705,16 @@ class CardCraft:
             for key in keys:
                 self.first.setdefault(key, card)
             self.keyed.append((card, keys))
+        self.asks[id(card)] = frozenset(asks)
+        if card.extra:
+            self.extras.append((card, frozenset(mine), comparable(card.extra)))
+
+    def _lookup(self, indexed: set[tuple[str, ...]]) -> tuple[int, frozenset[str]]:
+        """How many words a run may have, and the words a run may start with, to find these
+        answers and the subjects' names in a text (names longer than :data:`LEAK_WORDS`
+        words are not looked for)."""
+        phrases = [*(name for name in self.named if len(name) <= LEAK_WORDS), *indexed]
+        return max(map(len, phrases), default=0), frozenset(phrase[0] for phrase in phrases)
 
     def leaks(self) -> Iterator[tuple[Card, Problem]]:
         """``leak``: a live card's front shows another live card's answer together with that
@@ -658,9 +726,7 @@ class CardCraft:
         indexed = {phrase for _, phrase in self.answers if len(phrase) <= LEAK_WORDS}
         if not indexed:
             return
-        names = [name for name in self.named if len(name) <= LEAK_WORDS]
-        reach = max(map(len, [*names, *indexed]), default=0)
-        starts = frozenset(phrase[0] for phrase in [*names, *indexed])
+        reach, starts = self._lookup(indexed)
         reported: set[tuple[str, str]] = set()
         for card, mine, shown in self.fronts:
             own = (
@@ -691,6 +757,73 @@ class CardCraft:
                                 "leak",
                             ),
                         )
+
+    def extra_leaks(self) -> Iterator[tuple[Card, Problem]]:
+        """``extra-leak``: a live card's extra tells another live card's fact: it shows that
+        card's answer together with words of that card's question. Read as ``leaks`` reads a
+        front (an answer on the card's own subject or on one the extra names), with these
+        differences, each measured on the shipped deck before and after blind review 4's fixes:
+        an answer of one word never counts ("talus", "dorsiflexion": extras mention such words
+        far more often than they tell them); the extra must share a word with the other card's
+        question that its own question lacks (besides cues and filler: a card's own framing is
+        its context, not another card's fact); and an answer that is a name (not of a cloze's
+        list) counts too, with two such words besides names ("the quadriceps lead braking early
+        in stance" tells; a muscle merely mentioned does not). Each extra is compared at most
+        :data:`MAX_COMPARED` times, each time with at most :data:`MAX_ASKED` words of the other
+        question: the cost grows with the extra's own text."""
+        indexed = {phrase for _, phrase in self.answers if 1 < len(phrase) <= LEAK_WORDS}
+        if not indexed and not self.named_answers:
+            return
+        reach, starts = self._lookup(indexed)
+        for card, mine, shown in self.extras:
+            own = card.subject if card.subject is not None and card.subject in self.subjects else ""
+            about = {own} if own else set()
+            found: dict[tuple[str, ...], None] = {}
+            for run in _runs(shown, reach, starts):
+                about |= self.named.get(run, _NOBODY)
+                if run not in mine and (run in indexed or run in self.named_answers):
+                    found.setdefault(run, None)
+            if not found:
+                continue
+            # Words of the card's own question are its context, not the other card's fact.
+            told = frozenset(shown).difference(self.asks.get(id(card), _NOBODY))
+            reported, budget = {card.id}, MAX_COMPARED
+            for phrase in found:
+                named = phrase in self.named_answers
+                if named:
+                    candidates: Iterable[Card] = self.named_answers[phrase]
+                else:
+                    candidates = (
+                        other
+                        for key in about
+                        if key not in self.named.get(phrase, ())
+                        for other in self.answers.get((key, phrase), ())
+                    )
+                for other in candidates:
+                    budget -= 1
+                    if budget < 0:
+                        break
+                    if other.id in reported:
+                        continue
+                    common = (self.asks.get(id(other), _NOBODY) & told).difference(phrase)
+                    if named:
+                        common -= self.name_words
+                    if len(common) < (2 if named else 1):
+                        continue
+                    reported.add(other.id)
+                    yield (
+                        card,
+                        _problem(
+                            card.at("extra"),
+                            f"the extra tells the answer of card '{other.id}' at {other.where}: "
+                            f"'{self.said.get(phrase, ' '.join(phrase))}', with words of its "
+                            f"question ({_as_written(other.question, common)}); cut it, or say it "
+                            "without the answer",
+                            "extra-leak",
+                        ),
+                    )
+                if budget < 0:
+                    break
 
     def same_answers(self) -> Iterator[tuple[Card, Problem]]:
         """``same-answer``: two live cards with one answer (its words, as compared, without
@@ -826,6 +959,7 @@ def check_cards(
                 )
             )
     owned.extend(craft.leaks())
+    owned.extend(craft.extra_leaks())
     owned.extend(craft.same_answers())
     # Lint is about what learners study; errors hold for retired cards too.
     found = [

