@@ -89,19 +89,26 @@ PATTERN_FAMILIES = {
     "dashes": "horizontal lines",
     "vertical": "vertical lines",
     "vdashes": "vertical lines",
-    "diagonal": "diagonal lines",
-    "antidiagonal": "diagonal lines",
+    "hatching": "diagonal lines",
     "grid": "mesh",
-    "cross": "mesh",
+    "bricks": "mesh",
+    "windows": "mesh",
     "dots": "points",
     "triangles": "points",
     "checker": "blocks",
     "zigzag": "waves",
     "arcs": "waves",
+    "sine": "waves",
 }
-"""Textures that look alike on a phone belong to one family: lines one way (solid or dashed,
-either diagonal), meshes, points, blocks, waves. Two roles of one family must differ clearly in
-colour: round 2's reader could not tell four yellow textures apart, nor four white ones."""
+"""Textures that look alike on a phone belong to one family: lines one way (solid or dashed),
+meshes, points, blocks, waves. Two roles of one family must differ clearly in colour: round 2's
+reader could not tell four yellow textures apart, nor four white ones. Diagonal lines are
+:data:`NO_DATA_PATTERN`'s family alone: round 3's reader, told "Hatched: no data", saw the white
+diagonal "ease the forefoot down", the orange diagonal "extend the hip" and the white diagonal
+crosshatch "steady the ankle" as hatching too, so no job is drawn with diagonal lines."""
+
+NO_DATA_PATTERN = "hatching"
+"""The texture of "no data in our sources": thin grey diagonal lines on the panel's colour."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,17 +128,17 @@ ROLES: dict[str, Role] = {
         Role("absorb", "brake and absorb", COLOURS["yellow"], "horizontal"),
         Role("support", "support the body", COLOURS["yellow"], "solid"),
         Role("propel", "propel the body", COLOURS["green"], "dashes"),
-        Role("extend-hip", "extend the hip", COLOURS["orange"], "antidiagonal"),
+        Role("extend-hip", "extend the hip", COLOURS["orange"], "sine"),
         Role("swing", "swing the leg forward", COLOURS["blue"], "zigzag"),
         Role("slow", "slow the swinging leg", COLOURS["yellow"], "dots"),
         Role("pelvis", "steady the pelvis", COLOURS["white"], "vertical"),
         Role("trunk", "hold the trunk upright", COLOURS["blue"], "vdashes"),
         Role("hip-joint", "steady the hip joint", COLOURS["white"], "arcs"),
         Role("lift-foot", "lift the foot clear", COLOURS["green"], "triangles"),
-        Role("lower-foot", "ease the forefoot down", COLOURS["white"], "diagonal"),
+        Role("lower-foot", "ease the forefoot down", COLOURS["blue"], "bricks"),
         Role("prepare", "brace for landing", COLOURS["orange"], "grid"),
         Role("arch", "hold up the arch", COLOURS["yellow"], "checker"),
-        Role("ankle", "steady the ankle", COLOURS["white"], "cross"),
+        Role("ankle", "steady the ankle", COLOURS["white"], "windows"),
     )
 }
 """Why some roles are narrow: a chart must never teach what a card corrects. The gluteus
@@ -1036,7 +1043,8 @@ def _as_one_row(
 
 NO_DATA = "no data in our sources"
 """The name of the hatched placeholder: where our sources have no data (not rest)."""
-NO_DATA_LINE = "Hatched: no data in our sources (not rest)."
+NO_DATA_LINE = "Grey hatching: no data in our sources, not rest."
+"""Said on every chart that draws one, by its texture and colour: no job is drawn in either."""
 
 
 def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str) -> Layout:
@@ -1230,15 +1238,16 @@ _PATTERNS: dict[str, tuple[str, str]] = {
     "dashes": ("M0.5 2.75H6V5.25H0.5Z", "fill"),
     "vertical": ("M2.75 0V8H5.25V0Z", "fill"),
     "vdashes": ("M2.75 0.5V6H5.25V0.5Z", "fill"),
-    "diagonal": ("M-2 2L2 -2M-2 10L10 -2M6 10L10 6", "2.2"),
-    "antidiagonal": ("M-2 6L2 10M-2 -2L10 10M6 -2L10 2", "2.2"),
+    "hatching": ("M-1 1L1 -1M-1 7L7 -1M5 7L7 5", "1.1"),  # the no-data texture, in a 6 tile
     "grid": ("M0 4H8M4 0V8", "1.6"),
-    "cross": ("M0 0L8 8M8 0L0 8", "1.5"),
+    "bricks": ("M0 2H8M0 6H8M2 2V6M6 6V10M6 -2V2", "1.5"),
+    "windows": ("M1.6 1.6H6.4V6.4H1.6Z", "1.5"),
     "dots": ("M1.8 4A2.2 2.2 0 1 0 6.2 4A2.2 2.2 0 1 0 1.8 4Z", "fill"),
     "triangles": ("M4 1.2L7.2 6.8H0.8Z", "fill"),
     "checker": ("M0 0H4V4H0ZM4 4H8V8H4Z", "fill"),
     "zigzag": ("M0 6L4 2L8 6", "1.8"),
     "arcs": ("M0.6 6.6A3.4 3.4 0 0 1 7.4 6.6", "1.6"),
+    "sine": ("M0 4C1.4 0.6 2.6 0.6 4 4S6.6 7.4 8 4", "1.7"),
 }
 
 
@@ -1349,8 +1358,8 @@ class _Drawing:
         hatch = ET.SubElement(defs, f"{{{SVG_NS}}}pattern", id="p-no-data", width="6", height="6",
                               patternUnits="userSpaceOnUse")  # fmt: skip
         self.element(hatch, "rect", width="6", height="6", fill=PANEL)
-        self.element(hatch, "path", d="M-1 1L1 -1M-1 7L7 -1M5 7L7 5", stroke=NO_DATA_EDGE,
-                     **{"stroke-width": "1.1"})  # fmt: skip
+        path, width = _PATTERNS[NO_DATA_PATTERN]
+        self.element(hatch, "path", d=path, stroke=NO_DATA_EDGE, **{"stroke-width": width})
         self.panel = self.element(
             self.root, "rect", x="1", y="1", rx="12", fill=PANEL, stroke=BORDER,
             width=_num(WIDTH - 2), **{"class": "panel"},

@@ -1120,10 +1120,59 @@ ROUND_2_FAMILIES = {
 
 def test_round_2s_look_alike_textures_are_found():
     """The test above can fail: round 2's yellow 'hold up the arch' and white 'steady the hip
-    joint' were both points, its yellow 'brake and absorb' and white 'ease the forefoot down'
-    both horizontal lines."""
+    joint' were both points, its yellow 'slow the swinging leg' and white 'steady the ankle'
+    both meshes (with this round's colours)."""
     found = _look_alike(ROUND_2_FAMILIES)
-    assert ("absorb", "lower-foot") in found and ("hip-joint", "arch") in found, found
+    assert ("slow", "ankle") in found and ("hip-joint", "arch") in found, found
+
+
+def _hatch_strokes(path: str) -> list[tuple[float, float]]:
+    """The directions (dx, dy) of a texture's hatch strokes: subpaths that are one straight
+    segment ("M x y L x y"), as a hatch is drawn; a polyline, curve or outline is no hatch."""
+    out = []
+    for subpath in re.findall(r"M[^M]*", path):
+        numbers = [float(n) for n in re.findall(r"-?[0-9.]+", subpath)]
+        if re.fullmatch(r"M[-0-9. ]+L[-0-9. ]+", subpath) and len(numbers) == 4:
+            out.append((numbers[2] - numbers[0], numbers[3] - numbers[1]))
+        elif re.fullmatch(r"M[-0-9. ]+[HV][-0-9. ]+", subpath):
+            out.append((1.0, 0.0) if "H" in subpath else (0.0, 1.0))
+    return out
+
+
+def _diagonal_hatching(pattern: str) -> bool:
+    from flashgen.stride import _PATTERNS
+
+    path, how = _PATTERNS[pattern]
+    return how not in ("", "fill") and any(dx and dy for dx, dy in _hatch_strokes(path))
+
+
+def test_no_job_is_drawn_in_the_no_data_hatching():
+    """Round 3's reader, told "Hatched: no data", saw three jobs drawn in diagonal lines (white
+    "ease the forefoot down", orange "extend the hip", a white diagonal crosshatch "steady the
+    ankle") as hatching too. Diagonal lines are the no-data texture alone: no role's texture is
+    in its family or drawn with diagonal strokes, and every chart that hatches says "Grey
+    hatching: no data"."""
+    from flashgen.stride import NO_DATA_LINE, NO_DATA_PATTERN, PATTERN_FAMILIES
+
+    assert _diagonal_hatching(NO_DATA_PATTERN)  # the check can fail: it finds the no-data hatch
+    assert not _diagonal_hatching("grid") and not _diagonal_hatching("zigzag")
+    family = PATTERN_FAMILIES[NO_DATA_PATTERN]
+    for role in ROLES.values():
+        assert PATTERN_FAMILIES[role.pattern] != family, role.key
+        assert not _diagonal_hatching(role.pattern), role.key
+    assert NO_DATA_LINE.startswith("Grey hatching: no data")
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    hatching = 0
+    for key, picture in charts.subjects.items():  # (the overview names it in its legend)
+        root = ET.fromstring(picture.data)
+        if any(r.get("class") == "no-data" for r in root.iter(f"{{{SVG_NS}}}rect")):
+            hatching += 1
+            said = " ".join(
+                str(t.text) for t in root.iter(f"{{{SVG_NS}}}text") if t.get("class") == "subtitle"
+            )
+            assert NO_DATA_LINE in said, (key, said)
+    assert hatching
 
 
 def test_legend_swatches_are_pieces_of_bar():
