@@ -1043,6 +1043,8 @@ def _as_one_row(
 
 NO_DATA = "no data in our sources"
 """The name of the hatched placeholder: where our sources have no data (not rest)."""
+UNTIMED = "not timed in our sources"
+"""Under a job our sources do not time for a muscle at a speed (hatched): what is unknown."""
 NO_DATA_LINE = "Grey hatching: no data in our sources, not rest."
 """Said on every chart that draws one, by its texture and colour: no job is drawn in either."""
 
@@ -1430,16 +1432,21 @@ class _Drawing:
         """Each role of ``spans`` once, in the order its first bar starts: a swatch, its name and
         where its bars run ("support the body 0\u201337%"), flowed left to right like words. The
         numbers are the bars' ends, so no end is judged against grid lines. Then each job our
-        sources do not time, hatched: "no data: brace for landing 80\u2013100%"."""
+        sources do not time, hatched, on a line of its own and said in full under its name:
+        "brace for landing 80\u2013100%:" / "not timed in our sources" (round 3's reader read
+        "no data: brace for landing" as half a claim that it braces)."""
         self.x, self.y_top = PAD + 2.0, self.y
         ordered = sorted(spans, key=lambda s: (s.start, s.end))
         for key in dict.fromkeys(s.role for s in ordered):
             where = span_range(s for s in ordered if s.role == key)
             self._legend(f"url(#p-{key})", ROLES[key].label, where, "swatch", "role-label", key)
         for span in sorted(unknown, key=lambda s: (s.start, s.end)):
-            label = f"no data: {ROLES[span.role].label}"
-            self._legend("url(#p-no-data)", label, span_range([span]), "no-data-swatch",
-                         "no-data-label", span.role)  # fmt: skip
+            self.x = WIDTH if self.x > PAD + 2 else self.x  # on a line of its own
+            self._legend("url(#p-no-data)", ROLES[span.role].label, f"{span_range([span])}:",
+                         "no-data-swatch", "no-data-label", span.role)  # fmt: skip
+            self.y_top += LINE
+            self.text(PAD + 2 + SWATCH_W + 5, self.y_top + 13, UNTIMED, css_class="no-data-label")
+            self.x = WIDTH
         self.y = self.y_top + LINE
 
     def legend(self, roles: Sequence[str], no_data: bool) -> None:

@@ -27,6 +27,8 @@ from flashgen.sources import DeckConfig, DeckSources, load_sources
 from flashgen.stride import (
     ROLES,
     WIDTH,
+    X0,
+    X1,
     Layout,
     Span,
     article_muscles,
@@ -1403,3 +1405,33 @@ def test_groups_nested_deep_or_in_a_cycle_are_one_error_each_in_linear_time(stri
     nested = [row for row in result.stderr.splitlines() if "nests groups" in row]
     assert len(nested) == 1, result.stderr
     assert f"stride.yaml:{_line(text, 'subject: g4') + 1}:" in nested[0], nested[0]
+
+
+def test_a_job_without_data_is_said_to_be_untimed_not_named_as_work():
+    """Round 3's reader took "no data: brace for landing 80-100%" (the soleus at a sprint) as
+    half a claim that it braces. A job our sources do not time is labelled with its name and
+    its ends, then "not timed in our sources" on the line under it, beside its hatched swatch:
+    on the muscle's chart and on every group chart that draws it."""
+    from flashgen.stride import UNTIMED
+
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    seen = 0
+    for key, picture in charts.subjects.items():
+        root = ET.fromstring(picture.data)
+        for row in root.iter(f"{{{SVG_NS}}}g"):
+            if row.get("class") != "chart-row":
+                continue
+            hatched = [r for r in row if r.get("class") == "no-data" and r.get("data-role")]
+            labels = ["".join(t.itertext()) for t in row if t.get("class") == "no-data-label"]
+            assert not any(label.startswith("no data") for label in labels), (key, labels)
+            for rect in hatched:
+                left = (float(rect.get("x", 0)) - X0) / (X1 - X0) * 100
+                right = left + float(rect.get("width", 0)) / (X1 - X0) * 100
+                said = (
+                    f"{ROLES[rect.get('data-role', '')].label} {round(left)}\u2013{round(right)}%:"
+                )
+                assert said in labels, (key, said, labels)
+                assert labels[labels.index(said) + 1] == UNTIMED, (key, labels)
+                seen += 1
+    assert seen >= 2  # the soleus' chart and the calf muscles'
