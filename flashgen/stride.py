@@ -1225,6 +1225,8 @@ WHOLE_FILL = "#33353c"
 """Behind a group's Whole group row: what every member does, set apart from the members' rows."""
 NO_DATA_EDGE = "#8b8f99"
 """The grey of a "no data" track's hatching and dashed edge: no role's colour."""
+PART_ON = ": same stride, more muscles"
+"""After "Part 2 of 2" on the overview: the same speed as part 1, other rows."""
 TWO_JOBS = "Stacked bars: two jobs at the same time."
 FONT_FAMILY = (
     '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, "Liberation Sans", sans-serif'
@@ -1681,6 +1683,13 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
             drawing.y += OVERHANG
             continue
         # Every section says its speed, the overview's too: read mid-scroll, it stands alone.
+        # Sections of one speed (the overview's) say which part they are: round 3's reader
+        # took the second, under the same heading, for a new speed or a page drawn twice.
+        parts = [s for s in layout.sections if s.speed.key == speed.key]
+        if len(parts) > 1:
+            number = parts.index(section) + 1
+            drawing.lines(f"Part {number} of {len(parts)}" + (PART_ON if number > 1 else ""),
+                          bold=True, css_class="part")  # fmt: skip
         drawing.lines(speed.title, bold=True, css_class="speed")  # its own line, never split
         drawing.lines(f"Toe-off at {_num(speed.toe_off)}%", bold=True, css_class="speed")
         drawing.y += 2
@@ -1734,10 +1743,7 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
                 drawing.no_data_label()
             _no_data_track(drawing, speed)
             drawing.parent = holder
-        if not layout.section_legend or section is layout.sections[-1]:
-            _scale(drawing)  # (the next section's scale on top is right under this one)
-        else:
-            drawing.y += OVERHANG
+        _scale(drawing)  # under every section's rows: round 3's reader counted grid lines
         drawing.parent = drawing.root
     if credit:  # where the numbers come from, under them
         drawing.y += 8

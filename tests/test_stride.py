@@ -1435,3 +1435,26 @@ def test_a_job_without_data_is_said_to_be_untimed_not_named_as_work():
                 assert labels[labels.index(said) + 1] == UNTIMED, (key, labels)
                 seen += 1
     assert seen >= 2  # the soleus' chart and the calf muscles'
+
+
+def test_each_overview_part_has_its_own_heading_and_its_own_scale_under_it():
+    """Round 3's reader found the overview's first part with its per cent scale only on top
+    (600 px above the gluteal rows) and its second part under the same heading, as if a new
+    speed. Every part of a chart ends with its scale under its last track, and the parts of
+    one speed are told apart by a heading of their own."""
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    assert charts.overview is not None
+    for picture in [charts.overview, *charts.subjects.values()]:
+        root = ET.fromstring(picture.data)
+        sections = [g for g in root.iter(f"{{{SVG_NS}}}g") if g.get("class") == "section"]
+        for section in sections:
+            tracks = [float(r.get("y", 0)) + float(r.get("height", 0)) for r in section.iter()
+                      if r.get("class") in ("track", "no-data")]  # fmt: skip
+            scale = [float(t.get("y", 0)) for t in section.iter(f"{{{SVG_NS}}}text")
+                     if t.get("class") == "axis-label"]  # fmt: skip
+            assert tracks and scale and max(scale) > max(tracks), picture.name
+        if picture is charts.overview:
+            assert len(sections) > 1
+            parts = [t.text for t in root.iter(f"{{{SVG_NS}}}text") if t.get("class") == "part"]
+            assert len(parts) == len(set(parts)) == len(sections), parts
