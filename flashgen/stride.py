@@ -1518,6 +1518,11 @@ PHASE_MARGIN = 1.5
 OVERHANG = 3.0
 """How far a phase line reaches above and below a track: where a bar hides it, its two ends
 still mark the phase on the bar's edges, and nothing is drawn on the bar itself."""
+TOE_MARK_W, TOE_MARK_H = 6.0, 4.2
+"""A white wedge above each row's tracks (and a shorter one under them) points at toe-off:
+round 3's reader could not see the toe-off line under a bar that crosses it (the iliopsoas',
+the rectus femoris'), and a mark on the bar would cut it in two (round 2). Outside the tracks,
+as wide as a phone shows 6 px."""
 GRID_CLEAR = 2.5
 """Per cent of the stride: no 10% grid line this close to a phase line (two lines a few pixels
 apart read as one thick one)."""
@@ -1590,7 +1595,8 @@ def _track(
     behind them; two jobs at once are two tracks, one above the other, with the panel between
     them (round 2's one block of track hid the lower track's empty part). A phase line reaches
     a little above and below the tracks, so a bar that hides it still shows where it crosses,
-    at both edges; nothing is drawn on a bar."""
+    at both edges, and a white wedge above and under the tracks points at toe-off; nothing is
+    drawn on a bar."""
     spans = row.spans
     lanes = _lanes([*spans, *row.unknown])
     count = max(lanes) + 1 if lanes else 1
@@ -1613,6 +1619,10 @@ def _track(
             **{"stroke-width": "1", "class": "bar", "data-row": str(index),
                "data-speed": row.speed.key, "data-subject": row.subject, "data-role": span.role},
         )  # fmt: skip
+    for tip, base in ((top - 0.8, top - 0.8 - TOE_MARK_H), (top + full + 0.8, top + full + 4.2)):
+        drawing.element(drawing.parent, "path", fill=TEXT, **{"class": "toe-off"}, d=(
+            f"M{_num(toe - TOE_MARK_W / 2)} {_num(base)}H{_num(toe + TOE_MARK_W / 2)}"
+            f"L{_num(toe)} {_num(tip)}Z"))  # fmt: skip
     for span, lane in zip(row.unknown, lanes[len(spans) :], strict=True):
         drawing.rect(
             x_at(span.start), top + lane * (BAR + LANE_GAP), x_at(span.end) - x_at(span.start),

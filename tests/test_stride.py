@@ -931,6 +931,55 @@ def test_a_mark_drawn_over_a_bar_is_found(browser, fixture_charts):  # noqa: F81
         page.close()
 
 
+TOE_MARKS = """
+(svg) => {
+  const holder = document.createElement('div');
+  holder.innerHTML = svg;
+  document.body.appendChild(holder);
+  const box = e => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; };
+  const rows = [...holder.querySelectorAll('g.chart-row')].map(row => ({
+    speed: row.dataset.speed,
+    tracks: [...row.querySelectorAll('.track')].map(box),
+    marks: [...row.querySelectorAll('.toe-off')].map(
+      m => ({box: box(m), fill: m.getAttribute('fill')})),
+  }));
+  holder.remove();
+  return rows;
+}
+"""
+
+
+def test_toe_off_is_marked_above_and_under_every_row(browser):  # noqa: F811
+    """Round 3's reader could not see the toe-off line under a bar that crosses it (the
+    iliopsoas', the rectus femoris'): only 1-2 px of it showed. Every row of every chart has a
+    light wedge at its speed's toe-off above its tracks and one under them, outside the tracks
+    (so never on a bar), at least 5 by 3 units, at 4.5:1 against the panel."""
+    from flashgen.stride import PANEL
+
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    assert charts.data is not None and charts.overview is not None
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        for picture in [charts.overview, *charts.subjects.values()]:
+            rows = page.evaluate(TOE_MARKS, picture.data.decode())
+            assert rows, picture.name
+            for row in rows:
+                toe = x_at(charts.data.speeds[row["speed"]].toe_off)
+                top = min(t[1] for t in row["tracks"])
+                bottom = max(t[3] for t in row["tracks"])
+                above = [m["box"] for m in row["marks"] if m["box"][3] <= top]
+                under = [m["box"] for m in row["marks"] if m["box"][1] >= bottom]
+                assert len(above) == len(under) == 1 == len(row["marks"]) / 2, (picture.name, row)
+                for x0, y0, x1, y1 in (*above, *under):
+                    assert abs((x0 + x1) / 2 - toe) < 0.1, (picture.name, row)
+                    assert x1 - x0 >= 5 and y1 - y0 >= 3, (picture.name, row)
+                for mark in row["marks"]:
+                    assert _contrast(mark["fill"], PANEL) >= 4.5, (picture.name, mark)
+    finally:
+        page.close()
+
+
 def _anki_like(page, fields_html: str, night: bool) -> None:
     """An answer's picture as Anki shows it on a phone: the card class (and nightMode) on body."""
     body = "card nightMode night_mode" if night else "card"
