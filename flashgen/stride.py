@@ -1221,8 +1221,10 @@ STANCE_TRACK, SWING_TRACK = "#43464e", "#2f3137"
 TRACK_FILL = STANCE_TRACK
 """The lighter of the two: bars are drawn at 3:1 against it."""
 GUIDE, GRID, HATCH = "#a1a5ae", "#5d606a", "#1f2937"
-WHOLE_FILL = "#33353c"
-"""Behind a group's Whole group row: what every member does, set apart from the members' rows."""
+WHOLE_FILL = "#141517"
+"""Behind a group's Whole group row: what every member does, set apart from the members' rows
+by a box darker than the panel (with a grid-grey edge), so both shades of track stand out on it
+(round 3's lighter box was 1.06:1 against the swing track, which vanished on it)."""
 NO_DATA_EDGE = "#8b8f99"
 """The grey of a "no data" track's hatching and dashed edge: no role's colour."""
 PART_ON = ": same stride, more muscles"
@@ -1733,11 +1735,12 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
                 drawing.roles(row.spans, row.unknown)
             drawing.y += OVERHANG + 2
             _track(drawing, index, row, guides)
-            if row.whole:  # set apart from the member rows under it by a lighter box
+            if row.whole:  # set apart from the member rows under it by a darker box
                 box = drawing.element(drawing.parent, "rect", x=_num(PAD - 5), y=_num(top - 1),
                                       width=_num(WIDTH - 2 * PAD + 10), rx="6", fill=WHOLE_FILL,
-                                      height=_num(drawing.y + OVERHANG + 2 - top),
-                                      **{"class": "whole-group"})  # fmt: skip
+                                      height=_num(drawing.y + OVERHANG + 3 - top), stroke=GRID,
+                                      **{"class": "whole-group",
+                                         "stroke-width": "0.75"})  # fmt: skip
                 drawing.parent.remove(box)
                 drawing.parent.insert(0, box)
             drawing.parent = holder

@@ -1063,6 +1063,18 @@ def test_bars_stand_out_from_the_panel_and_the_panel_does_not_glare_at_night():
     assert _contrast(PANEL, "#1c1c1e") < 1.3 and _luminance(PANEL) < 0.05
 
 
+def test_the_whole_group_box_sets_off_both_shades_of_track():
+    """Round 3's reader lost the swing half of every track in the Whole group box (1.06:1). The
+    box is set apart from the panel, and both shades of track stand out on it (at least
+    1.4:1, more than the swing track does on the panel)."""
+    from flashgen.stride import PANEL, STANCE_TRACK, SWING_TRACK, WHOLE_FILL
+
+    assert _contrast(WHOLE_FILL, PANEL) >= 1.2
+    for track in (STANCE_TRACK, SWING_TRACK):
+        assert _contrast(WHOLE_FILL, track) >= max(1.4, _contrast(SWING_TRACK, PANEL)), track
+    assert _contrast("#33353c", SWING_TRACK) < 1.1  # round 3's box fails it
+
+
 # Colour blindness: the dichromat simulations of Machado, Oliveira & Fernandes 2009 (severity 1),
 # applied to linear RGB, and CIEDE2000 differences in CIELAB (D65).
 DICHROMACY = {
