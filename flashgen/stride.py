@@ -1535,7 +1535,8 @@ def _phases(
 ) -> tuple[list[tuple[str, float, float]], list[tuple[float, bool]], list[str]]:
     """The phase words that fit between their lines at this toe-off, the lines (toe-off solid,
     midstance and mid swing dashed, always), and for a phase too short for its two words (a
-    sprint's stance), a line that names them with their per cents instead."""
+    sprint's stance), a line that names them with their per cents instead; swing's split is
+    always named with its per cents ("Swing: early 39\u201369.5%, terminal 69.5\u2013100%.")."""
     middle_stance, middle_swing = _phase_marks(toe)
     halves = (
         ("Stance", (("loading", 0.0, middle_stance), ("push-off", middle_stance, toe))),
@@ -1554,6 +1555,9 @@ def _phases(
             named = ", ".join(f"{word} {_num(left)}\u2013{_num(right)}%"
                               for word, left, right in words)  # fmt: skip
             callouts.append(f"{half}: {named}.")
+        if fits and half == "Swing":  # its split printed too: round 3's reader measured it
+            callouts.append(f"Swing: early {_num(toe)}\u2013{_num(middle_swing)}%, terminal "
+                            f"{_num(middle_swing)}\u2013100%.")  # fmt: skip
     guides = [(middle_stance, True), (toe, False), (middle_swing, True)]
     return shown, guides, callouts
 

@@ -1519,3 +1519,26 @@ def test_each_overview_part_has_its_own_heading_and_its_own_scale_under_it():
             assert len(sections) > 1
             parts = [t.text for t in root.iter(f"{{{SVG_NS}}}text") if t.get("class") == "part"]
             assert len(parts) == len(set(parts)) == len(sections), parts
+
+
+def test_every_section_prints_where_terminal_swing_starts():
+    """Round 3's reader measured the dashed line between early and terminal swing (about 69%
+    easy, 61% sprint): no chart printed it. Every section with bars names swing's split with
+    its per cents, and a dashed line is drawn where it says."""
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    assert charts.data is not None and charts.overview is not None
+    for picture in [charts.overview, *charts.subjects.values()]:
+        root = ET.fromstring(picture.data)
+        for section in root.iter(f"{{{SVG_NS}}}g"):
+            if section.get("class") != "section":
+                continue
+            toe = charts.data.speeds[section.get("data-speed", "")].toe_off
+            said = " ".join(str(t.text) for t in section.iter(f"{{{SVG_NS}}}text")
+                            if t.get("class") == "phase-label")  # fmt: skip
+            found = re.search(r"early (?:swing )?([0-9.]+)\u2013([0-9.]+)%, terminal", said)
+            assert found, (picture.name, said)
+            assert float(found[1]) == toe and float(found[2]) == (toe + 100) / 2, said
+            dashed = {round(float(line.get("x1", 0)), 2) for line in section.iter()
+                      if line.get("class") == "guide" and line.get("stroke-dasharray")}  # fmt: skip
+            assert round(x_at(float(found[2])), 2) in dashed, (picture.name, dashed)
