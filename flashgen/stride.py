@@ -89,19 +89,26 @@ PATTERN_FAMILIES = {
     "dashes": "horizontal lines",
     "vertical": "vertical lines",
     "vdashes": "vertical lines",
-    "diagonal": "diagonal lines",
-    "antidiagonal": "diagonal lines",
+    "hatching": "diagonal lines",
     "grid": "mesh",
-    "cross": "mesh",
+    "bricks": "mesh",
+    "windows": "mesh",
     "dots": "points",
     "triangles": "points",
     "checker": "blocks",
     "zigzag": "waves",
     "arcs": "waves",
+    "sine": "waves",
 }
-"""Textures that look alike on a phone belong to one family: lines one way (solid or dashed,
-either diagonal), meshes, points, blocks, waves. Two roles of one family must differ clearly in
-colour: round 2's reader could not tell four yellow textures apart, nor four white ones."""
+"""Textures that look alike on a phone belong to one family: lines one way (solid or dashed),
+meshes, points, blocks, waves. Two roles of one family must differ clearly in colour: round 2's
+reader could not tell four yellow textures apart, nor four white ones. Diagonal lines are
+:data:`NO_DATA_PATTERN`'s family alone: round 3's reader, told "Hatched: no data", saw the white
+diagonal "ease the forefoot down", the orange diagonal "extend the hip" and the white diagonal
+crosshatch "steady the ankle" as hatching too, so no job is drawn with diagonal lines."""
+
+NO_DATA_PATTERN = "hatching"
+"""The texture of "no data in our sources": thin grey diagonal lines on the panel's colour."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,17 +128,17 @@ ROLES: dict[str, Role] = {
         Role("absorb", "brake and absorb", COLOURS["yellow"], "horizontal"),
         Role("support", "support the body", COLOURS["yellow"], "solid"),
         Role("propel", "propel the body", COLOURS["green"], "dashes"),
-        Role("extend-hip", "extend the hip", COLOURS["orange"], "antidiagonal"),
+        Role("extend-hip", "extend the hip", COLOURS["orange"], "sine"),
         Role("swing", "swing the leg forward", COLOURS["blue"], "zigzag"),
         Role("slow", "slow the swinging leg", COLOURS["yellow"], "dots"),
         Role("pelvis", "steady the pelvis", COLOURS["white"], "vertical"),
         Role("trunk", "hold the trunk upright", COLOURS["blue"], "vdashes"),
         Role("hip-joint", "steady the hip joint", COLOURS["white"], "arcs"),
         Role("lift-foot", "lift the foot clear", COLOURS["green"], "triangles"),
-        Role("lower-foot", "ease the forefoot down", COLOURS["white"], "diagonal"),
+        Role("lower-foot", "ease the forefoot down", COLOURS["blue"], "bricks"),
         Role("prepare", "brace for landing", COLOURS["orange"], "grid"),
         Role("arch", "hold up the arch", COLOURS["yellow"], "checker"),
-        Role("ankle", "steady the ankle", COLOURS["white"], "cross"),
+        Role("ankle", "steady the ankle", COLOURS["white"], "windows"),
     )
 }
 """Why some roles are narrow: a chart must never teach what a card corrects. The gluteus
@@ -1036,7 +1043,10 @@ def _as_one_row(
 
 NO_DATA = "no data in our sources"
 """The name of the hatched placeholder: where our sources have no data (not rest)."""
-NO_DATA_LINE = "Hatched: no data in our sources (not rest)."
+UNTIMED = "not timed in our sources"
+"""Under a job our sources do not time for a muscle at a speed (hatched): what is unknown."""
+NO_DATA_LINE = "Grey hatching: no data in our sources, not rest."
+"""Said on every chart that draws one, by its texture and colour: no job is drawn in either."""
 
 
 def subject_layout(stride: StrideData, subjects: Mapping[str, Subject], key: str) -> Layout:
@@ -1211,10 +1221,14 @@ STANCE_TRACK, SWING_TRACK = "#43464e", "#2f3137"
 TRACK_FILL = STANCE_TRACK
 """The lighter of the two: bars are drawn at 3:1 against it."""
 GUIDE, GRID, HATCH = "#a1a5ae", "#5d606a", "#1f2937"
-WHOLE_FILL = "#33353c"
-"""Behind a group's Whole group row: what every member does, set apart from the members' rows."""
+WHOLE_FILL = "#141517"
+"""Behind a group's Whole group row: what every member does, set apart from the members' rows
+by a box darker than the panel (with a grid-grey edge), so both shades of track stand out on it
+(round 3's lighter box was 1.06:1 against the swing track, which vanished on it)."""
 NO_DATA_EDGE = "#8b8f99"
 """The grey of a "no data" track's hatching and dashed edge: no role's colour."""
+PART_ON = ": same stride, more muscles"
+"""After "Part 2 of 2" on the overview: the same speed as part 1, other rows."""
 TWO_JOBS = "Stacked bars: two jobs at the same time."
 FONT_FAMILY = (
     '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Arial, "Liberation Sans", sans-serif'
@@ -1230,15 +1244,16 @@ _PATTERNS: dict[str, tuple[str, str]] = {
     "dashes": ("M0.5 2.75H6V5.25H0.5Z", "fill"),
     "vertical": ("M2.75 0V8H5.25V0Z", "fill"),
     "vdashes": ("M2.75 0.5V6H5.25V0.5Z", "fill"),
-    "diagonal": ("M-2 2L2 -2M-2 10L10 -2M6 10L10 6", "2.2"),
-    "antidiagonal": ("M-2 6L2 10M-2 -2L10 10M6 -2L10 2", "2.2"),
+    "hatching": ("M-1 1L1 -1M-1 7L7 -1M5 7L7 5", "1.1"),  # the no-data texture, in a 6 tile
     "grid": ("M0 4H8M4 0V8", "1.6"),
-    "cross": ("M0 0L8 8M8 0L0 8", "1.5"),
+    "bricks": ("M0 2H8M0 6H8M2 2V6M6 6V10M6 -2V2", "1.5"),
+    "windows": ("M1.6 1.6H6.4V6.4H1.6Z", "1.5"),
     "dots": ("M1.8 4A2.2 2.2 0 1 0 6.2 4A2.2 2.2 0 1 0 1.8 4Z", "fill"),
     "triangles": ("M4 1.2L7.2 6.8H0.8Z", "fill"),
     "checker": ("M0 0H4V4H0ZM4 4H8V8H4Z", "fill"),
     "zigzag": ("M0 6L4 2L8 6", "1.8"),
     "arcs": ("M0.6 6.6A3.4 3.4 0 0 1 7.4 6.6", "1.6"),
+    "sine": ("M0 4C1.4 0.6 2.6 0.6 4 4S6.6 7.4 8 4", "1.7"),
 }
 
 
@@ -1349,8 +1364,8 @@ class _Drawing:
         hatch = ET.SubElement(defs, f"{{{SVG_NS}}}pattern", id="p-no-data", width="6", height="6",
                               patternUnits="userSpaceOnUse")  # fmt: skip
         self.element(hatch, "rect", width="6", height="6", fill=PANEL)
-        self.element(hatch, "path", d="M-1 1L1 -1M-1 7L7 -1M5 7L7 5", stroke=NO_DATA_EDGE,
-                     **{"stroke-width": "1.1"})  # fmt: skip
+        path, width = _PATTERNS[NO_DATA_PATTERN]
+        self.element(hatch, "path", d=path, stroke=NO_DATA_EDGE, **{"stroke-width": width})
         self.panel = self.element(
             self.root, "rect", x="1", y="1", rx="12", fill=PANEL, stroke=BORDER,
             width=_num(WIDTH - 2), **{"class": "panel"},
@@ -1421,16 +1436,21 @@ class _Drawing:
         """Each role of ``spans`` once, in the order its first bar starts: a swatch, its name and
         where its bars run ("support the body 0\u201337%"), flowed left to right like words. The
         numbers are the bars' ends, so no end is judged against grid lines. Then each job our
-        sources do not time, hatched: "no data: brace for landing 80\u2013100%"."""
+        sources do not time, hatched, on a line of its own and said in full under its name:
+        "brace for landing 80\u2013100%:" / "not timed in our sources" (round 3's reader read
+        "no data: brace for landing" as half a claim that it braces)."""
         self.x, self.y_top = PAD + 2.0, self.y
         ordered = sorted(spans, key=lambda s: (s.start, s.end))
         for key in dict.fromkeys(s.role for s in ordered):
             where = span_range(s for s in ordered if s.role == key)
             self._legend(f"url(#p-{key})", ROLES[key].label, where, "swatch", "role-label", key)
         for span in sorted(unknown, key=lambda s: (s.start, s.end)):
-            label = f"no data: {ROLES[span.role].label}"
-            self._legend("url(#p-no-data)", label, span_range([span]), "no-data-swatch",
-                         "no-data-label", span.role)  # fmt: skip
+            self.x = WIDTH if self.x > PAD + 2 else self.x  # on a line of its own
+            self._legend("url(#p-no-data)", ROLES[span.role].label, f"{span_range([span])}:",
+                         "no-data-swatch", "no-data-label", span.role)  # fmt: skip
+            self.y_top += LINE
+            self.text(PAD + 2 + SWATCH_W + 5, self.y_top + 13, UNTIMED, css_class="no-data-label")
+            self.x = WIDTH
         self.y = self.y_top + LINE
 
     def legend(self, roles: Sequence[str], no_data: bool) -> None:
@@ -1500,6 +1520,11 @@ PHASE_MARGIN = 1.5
 OVERHANG = 3.0
 """How far a phase line reaches above and below a track: where a bar hides it, its two ends
 still mark the phase on the bar's edges, and nothing is drawn on the bar itself."""
+TOE_MARK_W, TOE_MARK_H = 6.0, 4.2
+"""A white wedge above each row's tracks (and a shorter one under them) points at toe-off:
+round 3's reader could not see the toe-off line under a bar that crosses it (the iliopsoas',
+the rectus femoris'), and a mark on the bar would cut it in two (round 2). Outside the tracks,
+as wide as a phone shows 6 px."""
 GRID_CLEAR = 2.5
 """Per cent of the stride: no 10% grid line this close to a phase line (two lines a few pixels
 apart read as one thick one)."""
@@ -1510,7 +1535,8 @@ def _phases(
 ) -> tuple[list[tuple[str, float, float]], list[tuple[float, bool]], list[str]]:
     """The phase words that fit between their lines at this toe-off, the lines (toe-off solid,
     midstance and mid swing dashed, always), and for a phase too short for its two words (a
-    sprint's stance), a line that names them with their per cents instead."""
+    sprint's stance), a line that names them with their per cents instead; swing's split is
+    always named with its per cents ("Swing: early 39\u201369.5%, terminal 69.5\u2013100%.")."""
     middle_stance, middle_swing = _phase_marks(toe)
     halves = (
         ("Stance", (("loading", 0.0, middle_stance), ("push-off", middle_stance, toe))),
@@ -1529,6 +1555,9 @@ def _phases(
             named = ", ".join(f"{word} {_num(left)}\u2013{_num(right)}%"
                               for word, left, right in words)  # fmt: skip
             callouts.append(f"{half}: {named}.")
+        if fits and half == "Swing":  # its split printed too: round 3's reader measured it
+            callouts.append(f"Swing: early {_num(toe)}\u2013{_num(middle_swing)}%, terminal "
+                            f"{_num(middle_swing)}\u2013100%.")  # fmt: skip
     guides = [(middle_stance, True), (toe, False), (middle_swing, True)]
     return shown, guides, callouts
 
@@ -1572,7 +1601,8 @@ def _track(
     behind them; two jobs at once are two tracks, one above the other, with the panel between
     them (round 2's one block of track hid the lower track's empty part). A phase line reaches
     a little above and below the tracks, so a bar that hides it still shows where it crosses,
-    at both edges; nothing is drawn on a bar."""
+    at both edges, and a white wedge above and under the tracks points at toe-off; nothing is
+    drawn on a bar."""
     spans = row.spans
     lanes = _lanes([*spans, *row.unknown])
     count = max(lanes) + 1 if lanes else 1
@@ -1595,6 +1625,10 @@ def _track(
             **{"stroke-width": "1", "class": "bar", "data-row": str(index),
                "data-speed": row.speed.key, "data-subject": row.subject, "data-role": span.role},
         )  # fmt: skip
+    for tip, base in ((top - 0.8, top - 0.8 - TOE_MARK_H), (top + full + 0.8, top + full + 4.2)):
+        drawing.element(drawing.parent, "path", fill=TEXT, **{"class": "toe-off"}, d=(
+            f"M{_num(toe - TOE_MARK_W / 2)} {_num(base)}H{_num(toe + TOE_MARK_W / 2)}"
+            f"L{_num(toe)} {_num(tip)}Z"))  # fmt: skip
     for span, lane in zip(row.unknown, lanes[len(spans) :], strict=True):
         drawing.rect(
             x_at(span.start), top + lane * (BAR + LANE_GAP), x_at(span.end) - x_at(span.start),
@@ -1665,6 +1699,13 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
             drawing.y += OVERHANG
             continue
         # Every section says its speed, the overview's too: read mid-scroll, it stands alone.
+        # Sections of one speed (the overview's) say which part they are: round 3's reader
+        # took the second, under the same heading, for a new speed or a page drawn twice.
+        parts = [s for s in layout.sections if s.speed.key == speed.key]
+        if len(parts) > 1:
+            number = parts.index(section) + 1
+            drawing.lines(f"Part {number} of {len(parts)}" + (PART_ON if number > 1 else ""),
+                          bold=True, css_class="part")  # fmt: skip
         drawing.lines(speed.title, bold=True, css_class="speed")  # its own line, never split
         drawing.lines(f"Toe-off at {_num(speed.toe_off)}%", bold=True, css_class="speed")
         drawing.y += 2
@@ -1698,11 +1739,12 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
                 drawing.roles(row.spans, row.unknown)
             drawing.y += OVERHANG + 2
             _track(drawing, index, row, guides)
-            if row.whole:  # set apart from the member rows under it by a lighter box
+            if row.whole:  # set apart from the member rows under it by a darker box
                 box = drawing.element(drawing.parent, "rect", x=_num(PAD - 5), y=_num(top - 1),
                                       width=_num(WIDTH - 2 * PAD + 10), rx="6", fill=WHOLE_FILL,
-                                      height=_num(drawing.y + OVERHANG + 2 - top),
-                                      **{"class": "whole-group"})  # fmt: skip
+                                      height=_num(drawing.y + OVERHANG + 3 - top), stroke=GRID,
+                                      **{"class": "whole-group",
+                                         "stroke-width": "0.75"})  # fmt: skip
                 drawing.parent.remove(box)
                 drawing.parent.insert(0, box)
             drawing.parent = holder
@@ -1718,10 +1760,7 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
                 drawing.no_data_label()
             _no_data_track(drawing, speed)
             drawing.parent = holder
-        if not layout.section_legend or section is layout.sections[-1]:
-            _scale(drawing)  # (the next section's scale on top is right under this one)
-        else:
-            drawing.y += OVERHANG
+        _scale(drawing)  # under every section's rows: round 3's reader counted grid lines
         drawing.parent = drawing.root
     if credit:  # where the numbers come from, under them
         drawing.y += 8

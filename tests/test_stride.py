@@ -27,6 +27,8 @@ from flashgen.sources import DeckConfig, DeckSources, load_sources
 from flashgen.stride import (
     ROLES,
     WIDTH,
+    X0,
+    X1,
     Layout,
     Span,
     article_muscles,
@@ -929,6 +931,55 @@ def test_a_mark_drawn_over_a_bar_is_found(browser, fixture_charts):  # noqa: F81
         page.close()
 
 
+TOE_MARKS = """
+(svg) => {
+  const holder = document.createElement('div');
+  holder.innerHTML = svg;
+  document.body.appendChild(holder);
+  const box = e => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; };
+  const rows = [...holder.querySelectorAll('g.chart-row')].map(row => ({
+    speed: row.dataset.speed,
+    tracks: [...row.querySelectorAll('.track')].map(box),
+    marks: [...row.querySelectorAll('.toe-off')].map(
+      m => ({box: box(m), fill: m.getAttribute('fill')})),
+  }));
+  holder.remove();
+  return rows;
+}
+"""
+
+
+def test_toe_off_is_marked_above_and_under_every_row(browser):  # noqa: F811
+    """Round 3's reader could not see the toe-off line under a bar that crosses it (the
+    iliopsoas', the rectus femoris'): only 1-2 px of it showed. Every row of every chart has a
+    light wedge at its speed's toe-off above its tracks and one under them, outside the tracks
+    (so never on a bar), at least 5 by 3 units, at 4.5:1 against the panel."""
+    from flashgen.stride import PANEL
+
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    assert charts.data is not None and charts.overview is not None
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        for picture in [charts.overview, *charts.subjects.values()]:
+            rows = page.evaluate(TOE_MARKS, picture.data.decode())
+            assert rows, picture.name
+            for row in rows:
+                toe = x_at(charts.data.speeds[row["speed"]].toe_off)
+                top = min(t[1] for t in row["tracks"])
+                bottom = max(t[3] for t in row["tracks"])
+                above = [m["box"] for m in row["marks"] if m["box"][3] <= top]
+                under = [m["box"] for m in row["marks"] if m["box"][1] >= bottom]
+                assert len(above) == len(under) == 1 == len(row["marks"]) / 2, (picture.name, row)
+                for x0, y0, x1, y1 in (*above, *under):
+                    assert abs((x0 + x1) / 2 - toe) < 0.1, (picture.name, row)
+                    assert x1 - x0 >= 5 and y1 - y0 >= 3, (picture.name, row)
+                for mark in row["marks"]:
+                    assert _contrast(mark["fill"], PANEL) >= 4.5, (picture.name, mark)
+    finally:
+        page.close()
+
+
 def _anki_like(page, fields_html: str, night: bool) -> None:
     """An answer's picture as Anki shows it on a phone: the card class (and nightMode) on body."""
     body = "card nightMode night_mode" if night else "card"
@@ -1010,6 +1061,18 @@ def test_bars_stand_out_from_the_panel_and_the_panel_does_not_glare_at_night():
             assert _contrast(role.colour, behind) >= 3, (role.key, behind)
     # A dark neutral panel: close to Anki's night background, never a bright block at night.
     assert _contrast(PANEL, "#1c1c1e") < 1.3 and _luminance(PANEL) < 0.05
+
+
+def test_the_whole_group_box_sets_off_both_shades_of_track():
+    """Round 3's reader lost the swing half of every track in the Whole group box (1.06:1). The
+    box is set apart from the panel, and both shades of track stand out on it (at least
+    1.4:1, more than the swing track does on the panel)."""
+    from flashgen.stride import PANEL, STANCE_TRACK, SWING_TRACK, WHOLE_FILL
+
+    assert _contrast(WHOLE_FILL, PANEL) >= 1.2
+    for track in (STANCE_TRACK, SWING_TRACK):
+        assert _contrast(WHOLE_FILL, track) >= max(1.4, _contrast(SWING_TRACK, PANEL)), track
+    assert _contrast("#33353c", SWING_TRACK) < 1.1  # round 3's box fails it
 
 
 # Colour blindness: the dichromat simulations of Machado, Oliveira & Fernandes 2009 (severity 1),
@@ -1120,10 +1183,59 @@ ROUND_2_FAMILIES = {
 
 def test_round_2s_look_alike_textures_are_found():
     """The test above can fail: round 2's yellow 'hold up the arch' and white 'steady the hip
-    joint' were both points, its yellow 'brake and absorb' and white 'ease the forefoot down'
-    both horizontal lines."""
+    joint' were both points, its yellow 'slow the swinging leg' and white 'steady the ankle'
+    both meshes (with this round's colours)."""
     found = _look_alike(ROUND_2_FAMILIES)
-    assert ("absorb", "lower-foot") in found and ("hip-joint", "arch") in found, found
+    assert ("slow", "ankle") in found and ("hip-joint", "arch") in found, found
+
+
+def _hatch_strokes(path: str) -> list[tuple[float, float]]:
+    """The directions (dx, dy) of a texture's hatch strokes: subpaths that are one straight
+    segment ("M x y L x y"), as a hatch is drawn; a polyline, curve or outline is no hatch."""
+    out = []
+    for subpath in re.findall(r"M[^M]*", path):
+        numbers = [float(n) for n in re.findall(r"-?[0-9.]+", subpath)]
+        if re.fullmatch(r"M[-0-9. ]+L[-0-9. ]+", subpath) and len(numbers) == 4:
+            out.append((numbers[2] - numbers[0], numbers[3] - numbers[1]))
+        elif re.fullmatch(r"M[-0-9. ]+[HV][-0-9. ]+", subpath):
+            out.append((1.0, 0.0) if "H" in subpath else (0.0, 1.0))
+    return out
+
+
+def _diagonal_hatching(pattern: str) -> bool:
+    from flashgen.stride import _PATTERNS
+
+    path, how = _PATTERNS[pattern]
+    return how not in ("", "fill") and any(dx and dy for dx, dy in _hatch_strokes(path))
+
+
+def test_no_job_is_drawn_in_the_no_data_hatching():
+    """Round 3's reader, told "Hatched: no data", saw three jobs drawn in diagonal lines (white
+    "ease the forefoot down", orange "extend the hip", a white diagonal crosshatch "steady the
+    ankle") as hatching too. Diagonal lines are the no-data texture alone: no role's texture is
+    in its family or drawn with diagonal strokes, and every chart that hatches says "Grey
+    hatching: no data"."""
+    from flashgen.stride import NO_DATA_LINE, NO_DATA_PATTERN, PATTERN_FAMILIES
+
+    assert _diagonal_hatching(NO_DATA_PATTERN)  # the check can fail: it finds the no-data hatch
+    assert not _diagonal_hatching("grid") and not _diagonal_hatching("zigzag")
+    family = PATTERN_FAMILIES[NO_DATA_PATTERN]
+    for role in ROLES.values():
+        assert PATTERN_FAMILIES[role.pattern] != family, role.key
+        assert not _diagonal_hatching(role.pattern), role.key
+    assert NO_DATA_LINE.startswith("Grey hatching: no data")
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    hatching = 0
+    for key, picture in charts.subjects.items():  # (the overview names it in its legend)
+        root = ET.fromstring(picture.data)
+        if any(r.get("class") == "no-data" for r in root.iter(f"{{{SVG_NS}}}rect")):
+            hatching += 1
+            said = " ".join(
+                str(t.text) for t in root.iter(f"{{{SVG_NS}}}text") if t.get("class") == "subtitle"
+            )
+            assert NO_DATA_LINE in said, (key, said)
+    assert hatching
 
 
 def test_legend_swatches_are_pieces_of_bar():
@@ -1354,3 +1466,79 @@ def test_groups_nested_deep_or_in_a_cycle_are_one_error_each_in_linear_time(stri
     nested = [row for row in result.stderr.splitlines() if "nests groups" in row]
     assert len(nested) == 1, result.stderr
     assert f"stride.yaml:{_line(text, 'subject: g4') + 1}:" in nested[0], nested[0]
+
+
+def test_a_job_without_data_is_said_to_be_untimed_not_named_as_work():
+    """Round 3's reader took "no data: brace for landing 80-100%" (the soleus at a sprint) as
+    half a claim that it braces. A job our sources do not time is labelled with its name and
+    its ends, then "not timed in our sources" on the line under it, beside its hatched swatch:
+    on the muscle's chart and on every group chart that draws it."""
+    from flashgen.stride import UNTIMED
+
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    seen = 0
+    for key, picture in charts.subjects.items():
+        root = ET.fromstring(picture.data)
+        for row in root.iter(f"{{{SVG_NS}}}g"):
+            if row.get("class") != "chart-row":
+                continue
+            hatched = [r for r in row if r.get("class") == "no-data" and r.get("data-role")]
+            labels = ["".join(t.itertext()) for t in row if t.get("class") == "no-data-label"]
+            assert not any(label.startswith("no data") for label in labels), (key, labels)
+            for rect in hatched:
+                left = (float(rect.get("x", 0)) - X0) / (X1 - X0) * 100
+                right = left + float(rect.get("width", 0)) / (X1 - X0) * 100
+                said = (
+                    f"{ROLES[rect.get('data-role', '')].label} {round(left)}\u2013{round(right)}%:"
+                )
+                assert said in labels, (key, said, labels)
+                assert labels[labels.index(said) + 1] == UNTIMED, (key, labels)
+                seen += 1
+    assert seen >= 2  # the soleus' chart and the calf muscles'
+
+
+def test_each_overview_part_has_its_own_heading_and_its_own_scale_under_it():
+    """Round 3's reader found the overview's first part with its per cent scale only on top
+    (600 px above the gluteal rows) and its second part under the same heading, as if a new
+    speed. Every part of a chart ends with its scale under its last track, and the parts of
+    one speed are told apart by a heading of their own."""
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    assert charts.overview is not None
+    for picture in [charts.overview, *charts.subjects.values()]:
+        root = ET.fromstring(picture.data)
+        sections = [g for g in root.iter(f"{{{SVG_NS}}}g") if g.get("class") == "section"]
+        for section in sections:
+            tracks = [float(r.get("y", 0)) + float(r.get("height", 0)) for r in section.iter()
+                      if r.get("class") in ("track", "no-data")]  # fmt: skip
+            scale = [float(t.get("y", 0)) for t in section.iter(f"{{{SVG_NS}}}text")
+                     if t.get("class") == "axis-label"]  # fmt: skip
+            assert tracks and scale and max(scale) > max(tracks), picture.name
+        if picture is charts.overview:
+            assert len(sections) > 1
+            parts = [t.text for t in root.iter(f"{{{SVG_NS}}}text") if t.get("class") == "part"]
+            assert len(parts) == len(set(parts)) == len(sections), parts
+
+
+def test_every_section_prints_where_terminal_swing_starts():
+    """Round 3's reader measured the dashed line between early and terminal swing (about 69%
+    easy, 61% sprint): no chart printed it. Every section with bars names swing's split with
+    its per cents, and a dashed line is drawn where it says."""
+    sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
+    charts = stride_charts(sources)[0]
+    assert charts.data is not None and charts.overview is not None
+    for picture in [charts.overview, *charts.subjects.values()]:
+        root = ET.fromstring(picture.data)
+        for section in root.iter(f"{{{SVG_NS}}}g"):
+            if section.get("class") != "section":
+                continue
+            toe = charts.data.speeds[section.get("data-speed", "")].toe_off
+            said = " ".join(str(t.text) for t in section.iter(f"{{{SVG_NS}}}text")
+                            if t.get("class") == "phase-label")  # fmt: skip
+            found = re.search(r"early (?:swing )?([0-9.]+)\u2013([0-9.]+)%, terminal", said)
+            assert found, (picture.name, said)
+            assert float(found[1]) == toe and float(found[2]) == (toe + 100) / 2, said
+            dashed = {round(float(line.get("x1", 0)), 2) for line in section.iter()
+                      if line.get("class") == "guide" and line.get("stroke-dasharray")}  # fmt: skip
+            assert round(x_at(float(found[2])), 2) in dashed, (picture.name, dashed)
