@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from anki_collection import import_apkg, notes_by_card_id, open_collection
+from cli_results import fails_located, invoke
 from conftest import write_yaml
 from svg_expand import addresses, drawn_elements, path_vertices
 
@@ -30,32 +31,6 @@ from flashgen.yamlsource import Where
 CARD = {"id": "soleus-depth", "front": "Calf: which muscle lies deep?", "back": "Soleus",
         "source": "S1"}  # fmt: skip
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">\n{}\n</svg>\n'
-
-
-def _invoke(runner, *args):
-    result = runner.invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
-
-
-def _errors(result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if ": error: " in line]
-
-
-def _fails_located(runner, cards, rule, tmp_path, *, build=True) -> list[str]:
-    """check (and build) fail with a located ``rule`` error, and build writes nothing."""
-    checked = _invoke(runner, "check", cards)
-    assert checked.exit_code == 1, checked.output
-    located = [line for line in _errors(checked) if line.endswith(f"[{rule}]")]
-    assert located, checked.stderr
-    path, line, col = located[0].split(": error: ")[0].rsplit(":", 2)
-    assert path.startswith(str(cards)) and int(line) >= 1 and int(col) >= 1
-    if build:
-        out = tmp_path / "out.apkg"
-        built = _invoke(runner, "build", cards, "-o", out)
-        assert built.exit_code == 1 and not out.exists(), built.output
-    return located
 
 
 def _packed_media(apkg: Path, tmp_path: Path) -> dict[str, bytes]:
@@ -100,18 +75,18 @@ def test_a_picture_that_expands_without_bound_is_packed_drawable(runner, make_ca
     (cards / "media").mkdir()
     (cards / "media" / "bomb.svg").write_bytes(bomb)
     out = tmp_path / "d.apkg"
-    assert _invoke(runner, "build", cards, "-o", out).exit_code == 0
+    assert invoke(runner, "build", cards, "-o", out).exit_code == 0
     (svg,) = [d for name, d in _packed_media(out, tmp_path).items() if name.endswith(".svg")]
     assert drawn_elements(svg) <= 50
     assert path_vertices(svg) <= svgsafe.MAX_PATH_VERTICES
     assert addresses(svg) == []
     preview = tmp_path / "p.html"
-    assert _invoke(runner, "preview", cards, "-o", preview).exit_code == 0
+    assert invoke(runner, "preview", cards, "-o", preview).exit_code == 0
 
 
 def test_every_picture_of_the_shipped_deck_is_drawable_and_local(runner, shipped_cards, tmp_path):
     out = tmp_path / "d.apkg"
-    assert _invoke(runner, "build", shipped_cards, "-o", out).exit_code == 0
+    assert invoke(runner, "build", shipped_cards, "-o", out).exit_code == 0
     media = _packed_media(out, tmp_path)
     svgs = [data for name, data in media.items() if name.endswith(".svg")]
     assert len(svgs) > 50
@@ -133,7 +108,7 @@ def test_an_svg_over_its_bounds_is_a_located_error(runner, make_cards, tmp_path,
     cards = make_cards(calf={"cards": [{**CARD, "picture": "big.svg"}]})
     (cards / "media").mkdir()
     (cards / "media" / "big.svg").write_text(SVG.format(content), "utf-8")
-    (located,) = _fails_located(runner, cards, "svg", tmp_path)
+    (located,) = fails_located(runner, cards, "svg", tmp_path)
     assert located.startswith(f"{cards}/media/big.svg:2:") and "more than " in located
     assert over in located
 
@@ -144,7 +119,7 @@ def test_a_diagram_over_its_bounds_is_a_located_error(runner, shipped_cards, tmp
     (shipped_cards / "diagrams" / "huge.svg").write_text(
         SVG.format(shapes).replace("<svg ", '<svg data-view="Right leg" ', 1), "utf-8"
     )
-    (located,) = _fails_located(runner, shipped_cards, "diagram", tmp_path)
+    (located,) = fails_located(runner, shipped_cards, "diagram", tmp_path)
     assert located.startswith(f"{shipped_cards}/diagrams/huge.svg:")
     assert f"more than {svgsafe.DIAGRAM.elements} elements" in located
 
@@ -156,7 +131,7 @@ def test_media_over_the_deck_bound_are_a_located_error(runner, make_cards, tmp_p
     for n in range(count):
         with (cards / "media" / f"p{n}.png").open("wb") as handle:
             handle.truncate(15 << 20)  # sparse: the size is what counts
-    located = _fails_located(runner, cards, "media-size", tmp_path)
+    located = fails_located(runner, cards, "media-size", tmp_path)
     assert located[0].startswith(f"{cards}/media/p{count - 1}.png:1:1:")
 
 
@@ -164,7 +139,7 @@ def test_media_that_is_no_picture_sound_or_video_is_refused(runner, make_cards, 
     cards = make_cards(calf={"cards": [{**CARD, "extra": "See ![page](page.html)"}]})
     (cards / "media").mkdir()
     (cards / "media" / "page.html").write_text("<script>alert(1)</script>", "utf-8")
-    (located,) = _fails_located(runner, cards, "media-type", tmp_path)
+    (located,) = fails_located(runner, cards, "media-type", tmp_path)
     assert located.startswith(f"{cards}/media/page.html:1:1:") and "'.html'" in located
 
 
@@ -175,7 +150,7 @@ def test_media_that_is_no_picture_sound_or_video_is_refused(runner, make_cards, 
 def test_a_picture_in_a_source_is_a_located_error(runner, make_cards, tmp_path, address):
     """Without references a source is Markdown: a picture there was a tracking pixel."""
     cards = make_cards(calf={"cards": [{**CARD, "source": f"Gray ![x]({address})"}]})
-    (located,) = _fails_located(runner, cards, "picture-place", tmp_path)
+    (located,) = fails_located(runner, cards, "picture-place", tmp_path)
     assert located.startswith(f"{cards}/calf.yaml:5:")
 
 
@@ -202,7 +177,7 @@ def test_a_picture_in_a_stride_source_is_a_located_error(runner, make_cards, tmp
             ],
         },
     )
-    (located,) = _fails_located(runner, cards, "picture-place", tmp_path)
+    (located,) = fails_located(runner, cards, "picture-place", tmp_path)
     lines = (cards / "stride.yaml").read_text("utf-8").splitlines()
     line = next(n for n, row in enumerate(lines, 1) if "tracker.example" in row)
     assert located.startswith(f"{cards}/stride.yaml:{line}:")
@@ -213,7 +188,7 @@ def test_a_remote_picture_on_a_card_is_a_located_error(runner, make_cards, tmp_p
     cards = make_cards(
         calf={"cards": [{**CARD, field: "Soleus ![x](https://tracker.example/x.png)"}]}
     )
-    (located,) = _fails_located(runner, cards, "missing-media", tmp_path)
+    (located,) = fails_located(runner, cards, "missing-media", tmp_path)
     assert "https://tracker.example/x.png" in located and "an address" in located
 
 
@@ -234,7 +209,7 @@ def test_a_field_picture_the_package_lacks_stops_the_build_located():
 def test_links_stay_links(runner, make_cards, tmp_path):
     cards = make_cards(calf={"cards": [{**CARD, "extra": "[Gray](https://example.org/gray)"}]})
     out = tmp_path / "d.apkg"
-    assert _invoke(runner, "build", cards, "-o", out).exit_code == 0
+    assert invoke(runner, "build", cards, "-o", out).exit_code == 0
     col = open_collection(tmp_path / "anki")
     try:
         import_apkg(col, out)
@@ -280,7 +255,7 @@ def test_diagrams_whose_pictures_would_explode_are_a_located_error(runner, make_
     diagram = SVG.format(skin + regions).replace("<svg ", '<svg data-view="Right leg" ', 1)
     assert 3_000_000 < len(diagram) < svgsafe.MAX_SVG_BYTES
     (cards / "diagrams" / "view.svg").write_text(diagram, "utf-8")
-    located = _fails_located(runner, cards, "media-size", tmp_path)
+    located = fails_located(runner, cards, "media-size", tmp_path)
     assert located[0].startswith(f"{cards}/diagrams/view.svg:1:1:") and "60 subjects" in located[0]
 
 
@@ -289,7 +264,7 @@ def test_diagrams_whose_pictures_would_explode_are_a_located_error(runner, make_
 
 def _released(runner, make_cards, tmp_path) -> Path:
     cards = make_cards(calf={"cards": [CARD, {**CARD, "id": "two", "front": "Calf: two?"}]})
-    built = _invoke(runner, "build", cards, "-o", tmp_path / "first.apkg")
+    built = invoke(runner, "build", cards, "-o", tmp_path / "first.apkg")
     assert built.exit_code == 0, built.output
     return cards
 
@@ -326,10 +301,10 @@ def test_an_insane_lock_entry_is_a_located_error(runner, make_cards, tmp_path, k
     only from a newer one, no later release could ever update it."""
     cards = _released(runner, make_cards, tmp_path)
     line = _edit_lock(cards, "two", key, value)
-    (located,) = _fails_located(runner, cards, "lock", tmp_path)
+    (located,) = fails_located(runner, cards, "lock", tmp_path)
     assert located.startswith(f"{cards}/deck.lock:{line}:1: error: card 'two' in the lock")
     assert said in located and "restore deck.lock" in located
-    frozen = _invoke(runner, "build", cards, "--frozen", "-o", tmp_path / "f.apkg")
+    frozen = invoke(runner, "build", cards, "--frozen", "-o", tmp_path / "f.apkg")
     assert frozen.exit_code == 1 and not (tmp_path / "f.apkg").exists()
 
 
@@ -356,7 +331,7 @@ def test_a_notetype_id_out_of_range_in_the_lock_is_a_located_error(runner, make_
     first = json.loads(text)["notetypes"]
     type_id = next(iter(first))
     lock.write_text(text.replace(f'"{type_id}": {{', '"0": {', 1), "utf-8")
-    (located,) = _fails_located(runner, cards, "lock", tmp_path)
+    (located,) = fails_located(runner, cards, "lock", tmp_path)
     assert "notetype id 0 is out of range" in located
 
 
@@ -378,13 +353,13 @@ def test_cloze_syntax_anki_would_misread_is_a_located_error(runner, make_cards, 
     cards = make_cards(calf={"cards": [{"id": "c", "cloze": cloze, "source": "S1"}]})
     (cards / "media").mkdir()
     (cards / "media" / "x.png").write_bytes(b"png")
-    located = _fails_located(runner, cards, "cloze-syntax", tmp_path)
+    located = fails_located(runner, cards, "cloze-syntax", tmp_path)
     assert located[0].startswith(f"{cards}/calf.yaml:3:") and said in located[0]
 
 
 def test_a_huge_integer_is_a_located_error(runner, make_cards, tmp_path):
     cards = make_cards(calf="cards:\n  - id: " + "1" * 5000 + "\n    front: a\n    back: b\n")
-    (located,) = _fails_located(runner, cards, "wrong-type", tmp_path)
+    (located,) = fails_located(runner, cards, "wrong-type", tmp_path)
     assert located.startswith(f"{cards}/calf.yaml:2:9:") and "5000 digits" in located
 
 
@@ -393,7 +368,7 @@ def test_non_characters_are_refused_where_control_characters_are(runner, make_ca
                                                                  char):  # fmt: skip
     cards = make_cards(calf={"cards": [CARD]})
     write_yaml(cards / "subjects.yaml", {"subjects": [{"key": "soleus", "name": f"Sol{char}"}]})
-    (located,) = _fails_located(runner, cards, "control-character", tmp_path)
+    (located,) = fails_located(runner, cards, "control-character", tmp_path)
     assert located.startswith(f"{cards}/subjects.yaml:") and "non-character" in located
 
 
@@ -421,7 +396,7 @@ def test_init_never_follows_a_symlinked_folder(runner, tmp_path, linked):
     deck = tmp_path / "deck"
     (deck / linked).parent.mkdir(parents=True, exist_ok=True)
     (deck / linked).symlink_to(elsewhere)
-    result = _invoke(runner, "init", deck)
+    result = invoke(runner, "init", deck)
     assert result.exit_code == 1 and "is a symbolic link" in result.stderr
     assert list(elsewhere.iterdir()) == []
 
@@ -431,7 +406,7 @@ def test_output_onto_a_fifo_is_refused(runner, make_cards, tmp_path):
     fifo = tmp_path / "pipe.apkg"
     os.mkfifo(fifo)
     for command in ("build", "preview"):
-        result = _invoke(runner, command, cards, "-o", fifo)
+        result = invoke(runner, command, cards, "-o", fifo)
         assert result.exit_code == 1 and "not a regular file" in result.stderr
         assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
@@ -470,10 +445,10 @@ def test_an_unreadable_diagrams_folder_is_a_located_error(shipped_cards):
 
 def test_init_and_schema_print_paths_escaped(runner, tmp_path):
     folder = tmp_path / "deck\x1b[31mred\nline"
-    result = _invoke(runner, "init", folder, "--name", "Deck")
+    result = invoke(runner, "init", folder, "--name", "Deck")
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "\\x1b[31mred\\nline" in result.stdout
-    written = _invoke(runner, "schema", "-o", tmp_path / "s\x1bx")
+    written = invoke(runner, "schema", "-o", tmp_path / "s\x1bx")
     assert written.exit_code == 0 and "\x1b" not in written.stdout and "\\x1b" in written.stdout
 
 

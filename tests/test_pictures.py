@@ -1252,7 +1252,8 @@ patellar tendon). Mid grey #777777 is 0.47; a picture that stays under the bound
 drawing on the dark card, not a lit panel."""
 NIGHT_WIDTH = 358
 
-MEAN_LUMA = """async ({src, width, background}) => {
+# The picture drawn at ``width`` on ``background`` as a browser shows it: its pixels in ``d``.
+DRAWN_PIXELS = """
   const img = new Image(); img.src = src; await img.decode();
   const height = Math.round(width * img.naturalHeight / img.naturalWidth);
   const canvas = document.createElement('canvas'); canvas.width = width; canvas.height = height;
@@ -1260,10 +1261,17 @@ MEAN_LUMA = """async ({src, width, background}) => {
   context.fillStyle = background; context.fillRect(0, 0, width, height);
   context.drawImage(img, 0, 0, width, height);
   const d = context.getImageData(0, 0, width, height).data;
+"""
+
+MEAN_LUMA = (
+    """async ({src, width, background}) => {"""
+    + DRAWN_PIXELS
+    + """
   let total = 0;
   for (let i = 0; i < d.length; i += 4) total += 0.299 * d[i] + 0.587 * d[i + 1] + 0.114 * d[i + 2];
   return total / 255 / (width * height);
 }"""
+)
 
 
 def test_every_picture_stays_dark_at_night(browser, shipped_pictures):  # noqa: F811
@@ -1695,19 +1703,16 @@ def test_no_two_identification_cards_show_the_same_picture(deck_dir, drawn_deck)
             shown[item.highlighted.name] = key
 
 
-PIXELS_AT = """async ({src, width, background, points}) => {
-  const img = new Image(); img.src = src; await img.decode();
-  const height = Math.round(width * img.naturalHeight / img.naturalWidth);
-  const canvas = document.createElement('canvas'); canvas.width = width; canvas.height = height;
-  const context = canvas.getContext('2d');
-  context.fillStyle = background; context.fillRect(0, 0, width, height);
-  context.drawImage(img, 0, 0, width, height);
-  const d = context.getImageData(0, 0, width, height).data;
+PIXELS_AT = (
+    """async ({src, width, background, points}) => {"""
+    + DRAWN_PIXELS
+    + """
   return points.map(([x, y]) => {
     const i = (Math.round(y) * width + Math.round(x)) * 4;
     return [d[i], d[i + 1], d[i + 2]];
   });
 }"""
+)
 
 LAYERED = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 200" data-view="A view">'

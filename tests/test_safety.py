@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from anki_collection import import_apkg, notes_by_card_id, open_collection
+from cli_results import errors, fails_located, invoke
 from click.testing import CliRunner
 from conftest import write_yaml
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from flashgen import build as build_module
 from flashgen import pipeline as pipeline_module
 from flashgen.build import write_atomically
-from flashgen.cli import cli, install_signal_handlers
+from flashgen.cli import install_signal_handlers
 from flashgen.problems import Where
 from flashgen.sources import Card
 
@@ -36,32 +37,6 @@ SETTINGS = settings(
 )
 
 
-def _invoke(runner, *args, env=None):
-    result = runner.invoke(cli, [str(a) for a in args], env=env)
-    # No traceback: the only exception a command may end with is its exit.
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
-
-
-def _errors(result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if ": error: " in line]
-
-
-def _fails_located(runner, cards, rule, tmp_path):
-    """check and build both fail with a located `rule` error, and build writes nothing."""
-    checked = _invoke(runner, "check", cards)
-    assert checked.exit_code == 1, checked.output
-    located = [line for line in _errors(checked) if line.endswith(f"[{rule}]")]
-    assert located, checked.stderr
-    path, line, col = located[0].split(": error: ")[0].rsplit(":", 2)
-    assert path.startswith(str(cards)) and int(line) >= 1 and int(col) >= 1
-    out = tmp_path / "out.apkg"
-    built = _invoke(runner, "build", cards, "-o", out)
-    assert built.exit_code == 1 and not out.exists()
-    return located
-
-
 # Identity ---------------------------------------------------------------------------------
 
 
@@ -69,13 +44,13 @@ def _fails_located(runner, cards, rule, tmp_path):
 def test_written_ids_may_not_take_a_generated_prefix(runner, make_cards, tmp_path, card_id):
     cards = make_cards(calf={"cards": [{**CARD, "id": card_id, "subject": "soleus"}]})
     write_yaml(cards / "subjects.yaml", SUBJECTS)
-    (located,) = _fails_located(runner, cards, "reserved-id", tmp_path)
+    (located,) = fails_located(runner, cards, "reserved-id", tmp_path)
     assert located.startswith(f"{cards}/calf.yaml:2:7:")
 
 
 def test_the_guid_separator_is_refused_in_key_and_ids(runner, make_cards, tmp_path):
     cards = make_cards(deck={"key": "a__b"}, calf={"cards": [{**CARD, "id": "b__c"}]})
-    located = _fails_located(runner, cards, "guid-separator", tmp_path)
+    located = fails_located(runner, cards, "guid-separator", tmp_path)
     assert {line.split(":")[0].rsplit("/", 1)[1] for line in located} == {"deck.yaml", "calf.yaml"}
 
 
@@ -83,7 +58,7 @@ def test_the_guid_separator_is_refused_in_subject_keys(runner, make_cards, tmp_p
     """A subject's picture cards are ids ``picture-which-<key>``: '__' may not reach them."""
     cards = make_cards(calf={"cards": [CARD]})
     write_yaml(cards / "subjects.yaml", {"subjects": [{"key": "calf__soleus", "name": "Soleus"}]})
-    (located,) = _fails_located(runner, cards, "guid-separator", tmp_path)
+    (located,) = fails_located(runner, cards, "guid-separator", tmp_path)
     assert located.startswith(f"{cards}/subjects.yaml:2:")
     assert "subject key 'calf__soleus' holds '__'" in located
 
@@ -102,9 +77,9 @@ def test_a_generated_card_is_checked_by_the_rules_written_cards_pass(
 
     monkeypatch.setattr(pipeline_module, "picture_cards", clashing)
     out = tmp_path / "out.apkg"
-    built = _invoke(runner, "build", cards, "-o", out)
+    built = invoke(runner, "build", cards, "-o", out)
     assert built.exit_code == 1 and not out.exists()
-    (error,) = _errors(built)
+    (error,) = errors(built)
     assert error.startswith(f"{subject_at}: error: duplicate card id 'soleus-depth'")
     assert error.endswith("[duplicate-id]")
 
@@ -116,15 +91,15 @@ def test_every_build_has_one_note_per_guid(runner, make_cards, tmp_path, monkeyp
     cards = make_cards(calf={"cards": [CARD, second]})
     monkeypatch.setattr(pipeline_module, "note_guid", lambda config, card_id: "same")
     out = tmp_path / "out.apkg"
-    built = _invoke(runner, "build", cards, "-o", out)
+    built = invoke(runner, "build", cards, "-o", out)
     assert built.exit_code == 1 and not out.exists()
-    (error,) = _errors(built)
+    (error,) = errors(built)
     assert "would get the note guid of card 'soleus-depth'" in error
     assert error.endswith("[duplicate-guid]")
 
 
 def test_the_shipped_deck_still_builds_frozen(runner, shipped_cards, tmp_path):
-    built = _invoke(runner, "build", shipped_cards, "--frozen", "-o", tmp_path / "d.apkg")
+    built = invoke(runner, "build", shipped_cards, "--frozen", "-o", tmp_path / "d.apkg")
     assert built.exit_code == 0, built.output
 
 
@@ -134,13 +109,13 @@ def test_the_shipped_deck_still_builds_frozen(runner, shipped_cards, tmp_path):
 @pytest.mark.parametrize("char", ["\x1f", "\x00", "\x08", "\x7f", "\x9b", "\r"])
 def test_control_characters_are_located_errors(runner, make_cards, tmp_path, char):
     cards = make_cards(calf={"cards": [CARD, {**CARD, "id": "two", "back": f"So{char}leus"}]})
-    (located,) = _fails_located(runner, cards, "control-character", tmp_path)
+    (located,) = fails_located(runner, cards, "control-character", tmp_path)
     assert located.startswith(f"{cards}/calf.yaml:8:9:")
 
 
 def test_control_characters_in_names_and_keys(runner, make_cards, tmp_path):
     cards = make_cards(deck={"name": "Deck\x1b[31m"}, calf={"cards": [CARD]})
-    located = _fails_located(runner, cards, "control-character", tmp_path)
+    located = fails_located(runner, cards, "control-character", tmp_path)
     assert "\x1b" not in "".join(located) and "U+001B" in located[0]
 
 
@@ -155,9 +130,9 @@ def test_any_text_in_any_field_builds_or_is_a_located_error(tmp_path_factory, te
             "subject": "s"}  # fmt: skip
     write_yaml(root / "c.yaml", {"cards": [card]})
     write_yaml(root / "d.yaml", {"cards": [{"id": text, "front": "Q: id?", "back": "B"}]})
-    built = _invoke(CliRunner(), "build", root, "-o", tmp / "d.apkg")
+    built = invoke(CliRunner(), "build", root, "-o", tmp / "d.apkg")
     if built.exit_code:
-        assert _errors(built) and not (tmp / "d.apkg").exists()
+        assert errors(built) and not (tmp / "d.apkg").exists()
         return
     col = open_collection(tmp / "anki")
     try:
@@ -170,7 +145,7 @@ def test_any_text_in_any_field_builds_or_is_a_located_error(tmp_path_factory, te
 def test_zero_width_characters_do_not_evade_duplicate_detection(runner, make_cards):
     twin = {**CARD, "id": "twin", "front": "Calf: which muscle lies\u200b deep?"}
     cards = make_cards(calf={"cards": [CARD, twin]})
-    result = _invoke(runner, "check", cards)
+    result = invoke(runner, "check", cards)
     assert result.exit_code == 0
     lines = result.stderr.splitlines()
     rules = [line.rsplit("[", 1)[1] for line in lines if ": warning: " in line]
@@ -180,7 +155,7 @@ def test_zero_width_characters_do_not_evade_duplicate_detection(runner, make_car
 def test_sound_and_tts_tags_are_text_in_anki_and_in_the_preview(runner, make_cards, tmp_path):
     card = {**CARD, "back": "[sound:boom.mp3]", "extra": "[anki:tts lang=en_US]hi[/anki:tts]"}
     cards = make_cards(calf={"cards": [card]})
-    assert _invoke(runner, "build", cards, "-o", tmp_path / "d.apkg").exit_code == 0
+    assert invoke(runner, "build", cards, "-o", tmp_path / "d.apkg").exit_code == 0
     col = open_collection(tmp_path / "anki")
     try:
         import_apkg(col, tmp_path / "d.apkg")
@@ -190,7 +165,7 @@ def test_sound_and_tts_tags_are_text_in_anki_and_in_the_preview(runner, make_car
         assert "&#91;sound:boom.mp3]" in answer and "&#91;anki:tts lang=en_US]hi" in answer
     finally:
         col.close()
-    assert _invoke(runner, "preview", cards, "-o", tmp_path / "p.html").exit_code == 0
+    assert invoke(runner, "preview", cards, "-o", tmp_path / "p.html").exit_code == 0
     assert "&#91;sound:boom.mp3]" in (tmp_path / "p.html").read_text("utf-8")
 
 
@@ -201,7 +176,7 @@ def test_a_symlink_in_media_is_refused(runner, make_cards, tmp_path):
     cards = make_cards(calf={"cards": [{**CARD, "picture": "secret.png"}]})
     (cards / "media").mkdir()
     (cards / "media" / "secret.png").symlink_to("/etc/passwd")
-    (located,) = _fails_located(runner, cards, "unsafe-file", tmp_path)
+    (located,) = fails_located(runner, cards, "unsafe-file", tmp_path)
     assert located.startswith(f"{cards}/media/secret.png:1:1:")
 
 
@@ -211,14 +186,14 @@ def test_media_itself_a_symlink_is_refused(runner, make_cards, tmp_path):
     (outside / "x.png").write_bytes(b"secret")
     cards = make_cards(calf={"cards": [{**CARD, "picture": "x.png"}]})
     (cards / "media").symlink_to(outside)
-    _fails_located(runner, cards, "unsafe-file", tmp_path)
+    fails_located(runner, cards, "unsafe-file", tmp_path)
 
 
 def test_symlinked_card_files_and_diagrams_are_refused(runner, make_cards, tmp_path):
     cards = make_cards(calf={"cards": [CARD]})
     (tmp_path / "elsewhere.yaml").write_text("cards: []\n", "utf-8")
     (cards / "more.yaml").symlink_to(tmp_path / "elsewhere.yaml")
-    (located,) = _fails_located(runner, cards, "unsafe-file", tmp_path)
+    (located,) = fails_located(runner, cards, "unsafe-file", tmp_path)
     assert located.startswith(f"{cards}/more.yaml:1:1:")
 
 
@@ -268,9 +243,9 @@ def test_any_picture_name_is_referenced_packed_and_shown(runner, make_cards, tmp
     (cards / "media").mkdir()
     for name in PICTURE_NAMES:
         (cards / "media" / name).write_bytes(b"img " + name.encode())
-    checked = _invoke(runner, "check", cards)
+    checked = invoke(runner, "check", cards)
     assert checked.exit_code == 0 and "media" not in checked.stderr, checked.stderr
-    assert _invoke(runner, "build", cards, "-o", tmp_path / "d.apkg").exit_code == 0
+    assert invoke(runner, "build", cards, "-o", tmp_path / "d.apkg").exit_code == 0
     with zipfile.ZipFile(tmp_path / "d.apkg") as archive:
         packed = json.loads(archive.read("media"))
     assert len(packed) == len(PICTURE_NAMES)
@@ -285,7 +260,7 @@ def test_any_picture_name_is_referenced_packed_and_shown(runner, make_cards, tmp
             assert '<img src="' in note["Extra"] and f'alt="pic {n}"' in note["Extra"]
     finally:
         col.close()
-    assert _invoke(runner, "preview", cards, "-o", tmp_path / "p.html").exit_code == 0
+    assert invoke(runner, "preview", cards, "-o", tmp_path / "p.html").exit_code == 0
     assert (tmp_path / "p.html").read_text("utf-8").count('src="data:image/png;base64,') == 9
 
 
@@ -294,7 +269,7 @@ def test_media_names_equal_once_normalised_are_refused(runner, make_cards, tmp_p
     (cards / "media").mkdir()
     (cards / "media" / "K.png").write_bytes(b"1")
     (cards / "media" / "\u212a.png").write_bytes(b"2")
-    _fails_located(runner, cards, "file-name", tmp_path)
+    fails_located(runner, cards, "file-name", tmp_path)
 
 
 @pytest.mark.parametrize("where", ["description", "references"])
@@ -304,19 +279,19 @@ def test_pictures_outside_cards_are_refused(runner, make_cards, tmp_path, where)
     cards = make_cards(deck=deck, calf={"cards": [CARD]})
     (cards / "media").mkdir()
     (cards / "media" / "x.png").write_bytes(b"x")
-    _fails_located(runner, cards, "picture-place", tmp_path)
+    fails_located(runner, cards, "picture-place", tmp_path)
 
 
 def test_a_missing_reference_style_picture_is_found_by_check(runner, make_cards, tmp_path):
     cards = make_cards(calf={"cards": [{**CARD, "extra": "![x][p]\n\n[p]: <gone pic.png>"}]})
-    (located,) = _fails_located(runner, cards, "missing-media", tmp_path)
+    (located,) = fails_located(runner, cards, "missing-media", tmp_path)
     assert "gone pic.png" in located
 
 
 def test_deep_svg_diagram_is_a_located_error(runner, shipped_cards, tmp_path):
     deep = '<svg xmlns="http://www.w3.org/2000/svg">' + "<g>" * 5000 + "</g>" * 5000 + "</svg>"
     (shipped_cards / "diagrams" / "deep.svg").write_text(deep, "utf-8")
-    (located,) = _fails_located(runner, shipped_cards, "diagram", tmp_path)
+    (located,) = fails_located(runner, shipped_cards, "diagram", tmp_path)
     assert located.startswith(f"{shipped_cards}/diagrams/deep.svg:1:") and "deep" in located
 
 
@@ -345,7 +320,7 @@ def test_svg_media_are_sanitised_before_packing(runner, make_cards, tmp_path):
     cards = make_cards(calf={"cards": [{**CARD, "picture": "x.svg"}]})
     (cards / "media").mkdir()
     (cards / "media" / "x.svg").write_text(HOSTILE_SVG, "utf-8")
-    assert _invoke(runner, "build", cards, "-o", tmp_path / "d.apkg").exit_code == 0
+    assert invoke(runner, "build", cards, "-o", tmp_path / "d.apkg").exit_code == 0
     with zipfile.ZipFile(tmp_path / "d.apkg") as archive:
         (svg,) = [
             archive.read(n) for n in archive.namelist() if n not in {"media", "collection.anki2"}
@@ -358,14 +333,14 @@ def test_hostile_diagrams_are_refused_where_they_are_written(runner, shipped_car
     and event handlers are each a located error, and no picture is derived from it."""
     (shipped_cards / "diagrams" / "right-back.svg").write_text(HOSTILE_SVG, "utf-8")
     out = tmp_path / "d.apkg"
-    result = _invoke(runner, "build", shipped_cards, "-o", out)
+    result = invoke(runner, "build", shipped_cards, "-o", out)
     assert result.exit_code == 1 and not out.exists()
     lines = HOSTILE_SVG.splitlines()
     for bad in ("<script", "<style", "<foreignObject", "<a ", "onclick"):
         line = next(n for n, row in enumerate(lines, 1) if bad in row)
         assert any(
             f"diagrams/right-back.svg:{line}:" in row and row.endswith("[diagram]")
-            for row in _errors(result)
+            for row in errors(result)
         ), (bad, result.stderr)
 
 
@@ -373,7 +348,7 @@ def test_hostile_diagrams_are_refused_where_they_are_written(runner, shipped_car
 def test_output_inside_the_cards_directory_is_refused(runner, make_cards, command):
     cards = make_cards(calf={"cards": [CARD]})
     before = (cards / "calf.yaml").read_bytes()
-    result = _invoke(runner, command, cards, "-o", cards / "calf.yaml")
+    result = invoke(runner, command, cards, "-o", cards / "calf.yaml")
     assert result.exit_code == 1 and "inside the cards directory" in result.stderr
     assert (cards / "calf.yaml").read_bytes() == before
     assert not (cards / "deck.lock").exists()
@@ -385,7 +360,7 @@ def test_output_inside_the_cards_directory_is_refused(runner, make_cards, comman
 def test_deck_and_lock_are_replaced_together(runner, make_cards, tmp_path, monkeypatch):
     cards = make_cards(calf={"cards": [CARD]})
     out = tmp_path / "d.apkg"
-    assert _invoke(runner, "build", cards, "-o", out).exit_code == 0
+    assert invoke(runner, "build", cards, "-o", out).exit_code == 0
     deck_before, lock_before = out.read_bytes(), (cards / "deck.lock").read_bytes()
     write_yaml(cards / "calf.yaml", {"cards": [{**CARD, "back": "Soleus muscle"}]})
     real_replace = os.replace
@@ -396,7 +371,7 @@ def test_deck_and_lock_are_replaced_together(runner, make_cards, tmp_path, monke
         real_replace(source, target)
 
     monkeypatch.setattr(build_module.os, "replace", full_disk)
-    result = _invoke(runner, "build", cards, "-o", out)
+    result = invoke(runner, "build", cards, "-o", out)
     assert result.exit_code == 1 and "No space left" in result.stderr
     assert out.read_bytes() == deck_before
     assert (cards / "deck.lock").read_bytes() == lock_before
@@ -417,9 +392,9 @@ def test_sigterm_removes_temporary_files_like_ctrl_c(tmp_path):
 
 def test_a_file_that_fails_to_parse_does_not_report_its_cards_removed(runner, shipped_cards):
     (shipped_cards / "calf.yaml").write_text("cards: [\n", "utf-8")
-    result = _invoke(runner, "check", shipped_cards)
+    result = invoke(runner, "check", shipped_cards)
     assert result.exit_code == 1
-    assert [line.rsplit("[", 1)[1] for line in _errors(result)] == ["yaml-syntax]"]
+    assert [line.rsplit("[", 1)[1] for line in errors(result)] == ["yaml-syntax]"]
 
 
 def test_a_card_with_an_error_is_not_also_reported_removed(runner, shipped_cards):
@@ -427,9 +402,9 @@ def test_a_card_with_an_error_is_not_also_reported_removed(runner, shipped_cards
     first = yaml.safe_load(text)["cards"][0]
     key = "front" if "front" in first else "cloze"
     (shipped_cards / "calf.yaml").write_text(text.replace(f"{key}:", "frnt:", 1), "utf-8")
-    result = _invoke(runner, "check", shipped_cards)
+    result = invoke(runner, "check", shipped_cards)
     assert result.exit_code == 1
-    assert not [line for line in _errors(result) if line.endswith("[card-removed]")]
+    assert not [line for line in errors(result) if line.endswith("[card-removed]")]
 
 
 @pytest.mark.parametrize(
@@ -440,21 +415,21 @@ def test_a_bad_mod_in_the_lock_is_a_located_error(runner, shipped_cards, tmp_pat
     text = lock.read_text("utf-8")
     start = text.index('"mod": ') + len('"mod": ')
     lock.write_text(text[:start] + mod + text[text.index(",", start) :], "utf-8")
-    (located,) = _fails_located(runner, shipped_cards, "lock", tmp_path)
+    (located,) = fails_located(runner, shipped_cards, "lock", tmp_path)
     assert located.startswith(f"{shipped_cards}/deck.lock:")
 
 
 def test_a_deeply_nested_lock_is_a_located_error(runner, make_cards, tmp_path):
     cards = make_cards(calf={"cards": [CARD]})
     (cards / "deck.lock").write_text("[" * 100_000 + "]" * 100_000, "utf-8")
-    _fails_located(runner, cards, "lock", tmp_path)
+    fails_located(runner, cards, "lock", tmp_path)
 
 
 # Every failure speaks the same language ---------------------------------------------------
 
 
 def _json_check(runner, cards) -> list[dict[str, object]]:
-    result = _invoke(runner, "check", cards, "--format", "json")
+    result = invoke(runner, "check", cards, "--format", "json")
     assert result.exit_code == 1, result.output
     problems = json.loads(result.stdout)
     assert problems and all(p["severity"] in {"error", "warning"} for p in problems)
@@ -501,7 +476,7 @@ def test_check_json_for_an_unreadable_file(runner, make_cards):
 @pytest.mark.parametrize("epoch", ["\u00b2", "1" * 5000, "99999999999999"])
 def test_a_bad_source_date_epoch_is_one_line(runner, make_cards, tmp_path, epoch):
     cards = make_cards(calf={"cards": [CARD]})
-    result = _invoke(runner, "build", cards, "-o", tmp_path / "d.apkg",
+    result = invoke(runner, "build", cards, "-o", tmp_path / "d.apkg",
                      env={"SOURCE_DATE_EPOCH": epoch})  # fmt: skip
     assert result.exit_code == 1 and result.stderr.startswith("Error: SOURCE_DATE_EPOCH")
     assert len(result.stderr) < 200 and not (tmp_path / "d.apkg").exists()
@@ -512,8 +487,8 @@ def test_file_names_with_newlines_and_escape_codes_print_escaped(runner, make_ca
     (cards / "media").mkdir()
     (cards / "media" / "a\nb\x1b[31m.png").write_bytes(b"x")
     (cards / "bad\x1b[2J\n.yaml").write_text("cards: [", "utf-8")
-    result = _invoke(runner, "check", cards)
+    result = invoke(runner, "check", cards)
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr
-    assert len(result.stderr.splitlines()) == len(_errors(result)) + 1  # each problem one line
-    assert json.loads(_invoke(runner, "check", cards, "--format", "json").stdout)
+    assert len(result.stderr.splitlines()) == len(errors(result)) + 1  # each problem one line
+    assert json.loads(invoke(runner, "check", cards, "--format", "json").stdout)
