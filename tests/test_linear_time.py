@@ -131,11 +131,12 @@ def test_lock_reading_meets_its_deadline(tmp_path_factory, text):
 
 
 def _seconds(function: Callable[[str], object], text: str) -> float:
+    """CPU seconds, the best of three: other jobs on a shared machine do not count."""
     best = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.process_time()
         function(text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
@@ -232,9 +233,9 @@ def _compile_seconds(root: Path, words: int) -> float:
         for n in (1, 2)
     )
     (root / "calf.yaml").write_text(f"cards:\n{cards}", encoding="utf-8")
-    start = time.perf_counter()
+    start = time.process_time()
     compile_deck(root)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def test_leak_rules_cost_linear_time_in_a_long_answer(tmp_path: Path):
