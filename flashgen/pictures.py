@@ -96,8 +96,9 @@ CAPTION_PX = 34.0
 # turns dark maroon (3:1 or more darker than the muscles around it; its fibre lines turn light
 # so their direction still shows). A highlighted tendon, fascia or bone keeps its pale fill and
 # texture and is tinted one colour no tissue has, a clear sky blue for tendon and fascia and a
-# warm gold for bone (never the pinks and salmons of flesh): pale where the muscle highlight is
-# dark, so a tendon of a highlighted muscle reads as that muscle's tendon, not as a gap in it.
+# strong amber for bone, far more saturated than ivory bone (never the pinks and salmons of
+# flesh): pale where the muscle highlight is dark, so a tendon of a highlighted muscle reads as
+# that muscle's tendon, not as a gap in it.
 # Every highlight is ringed the same way: a pale halo, then a heavy black rim drawn *under* its
 # fill, so the rim follows the outline of the whole highlighted shape and the lines inside it
 # (between the bones of an arch, between a muscle and its tendon) stay fine, never stained
@@ -148,7 +149,7 @@ svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap
 .hl .fibre { stroke: #d4695a; stroke-opacity: 0.75; stroke-width: calc(0.8 * var(--u)); }
 .hl.tendon, .hl .tendon { fill: #8fd0f2; stroke: #2b5d78; stroke-width: calc(0.8 * var(--u)); }
 .hl.fascia { fill: #9fd8f5; fill-opacity: 0.9; stroke: #2b5d78; }
-.hl.bone, .hl .bone { fill: #f1cf6a; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
+.hl.bone, .hl .bone { fill: #f4b012; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
 .hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #ffffff; stroke-opacity: 0.9; }
 .hl.bone .fibre { stroke: #4a380f; stroke-opacity: 1; stroke-width: calc(4 * var(--u)); }
 .hl.edge, .hl.edge * { fill: none; stroke-opacity: 1;

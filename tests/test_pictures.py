@@ -1080,6 +1080,10 @@ def test_the_palette_reads_on_day_and_night_backgrounds():
         assert _luminance(tinted) > 0.3 and _contrast(_luminance(tinted), _luminance(highlight)) > 6
         assert low <= _hue(tinted) <= high, tissue  # never 330-30: pink, salmon, flesh
         assert _saturation(tinted) >= 0.3 > max(_saturation(halo), _saturation(unmarked)), tissue
+    # Fresh eyes round 3: the foot arch's gold (saturation 0.56) was too subtle on ivory bone
+    # (0.19). A highlighted bone is a strong amber, far more saturated than bone.
+    tinted_bone = _css_colour(".hl.bone, .hl .bone", "fill")
+    assert _saturation(tinted_bone) - _saturation(bone) >= 0.5
 
 
 def _saturation(hex_colour: str) -> float:
