@@ -1844,3 +1844,30 @@ def test_every_caption_fits_its_picture(browser, shipped_pictures):  # noqa: F81
             assert x + width <= WIDTH_PX - 8 and size >= 20, (caption, x + width, size)
     finally:
         page.close()
+
+
+def _inside(point: tuple[float, float], polygon: list[tuple[float, float]]) -> bool:
+    """Whether ``point`` lies inside ``polygon`` (even-odd ray casting)."""
+    x, y = point
+    inside = False
+    for (x0, y0), (x1, y1) in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
+            inside = not inside
+    return inside
+
+
+def test_the_plantar_fascia_starts_on_the_heel_bone():
+    """Fresh eyes round 3: the plantar fascia looked detached from the heel. It arises from the
+    calcaneal tuberosity: its heel end reaches back under the heel bone's rear (within 8 units
+    of the calcaneus' back) and lies on the bone there."""
+    medial = next(d for d in _shipped_diagrams() if d.name == "right-medial")
+    fascia = next(r for r in medial.regions if "plantar-fascia" in r.keys)
+    arch = next(r for r in medial.regions if "foot-arch" in r.keys)
+    bones = [c for c in arch.node.children if c.tag == "path" and "fibre" not in c.classes]
+    calcaneus = max(bones, key=lambda bone: bone.box.x1)  # the heel is at the right
+    (heel,) = path_outline(calcaneus.attributes["d"])
+    sheet = next(c for c in [fascia.node, *fascia.node.children] if "d" in c.attributes)
+    points = [p for outline in path_outline(sheet.attributes["d"]) for p in outline]
+    hindmost = max(points)
+    assert hindmost[0] >= calcaneus.box.x1 - 8, (hindmost, calcaneus.box)
+    assert _inside(hindmost, heel), hindmost
