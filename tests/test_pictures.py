@@ -7,6 +7,7 @@ import base64
 import html
 import itertools
 import json
+import math
 import re
 import shutil
 from dataclasses import replace
@@ -1871,3 +1872,29 @@ def test_the_plantar_fascia_starts_on_the_heel_bone():
     hindmost = max(points)
     assert hindmost[0] >= calcaneus.box.x1 - 8, (hindmost, calcaneus.box)
     assert _inside(hindmost, heel), hindmost
+
+
+def _lowest(node) -> float:
+    """The lowest y (the furthest down) any path of ``node`` or its parts reaches."""
+    own = [y for outline in path_outline(node.attributes["d"]) for _, y in outline] if (
+        "d" in node.attributes) else []  # fmt: skip
+    parts = [_lowest(child) for child in node.children if "fibre" not in child.classes]
+    return max(own + parts, default=-math.inf)
+
+
+def test_the_semitendinosus_long_tendon_is_drawn_as_tendon():
+    """Fresh eyes round 3: the semitendinosus' long distal tendon was filled like its belly, dark
+    when highlighted, where every other highlighted muscle's tendon is tinted like tendon. In
+    every view drawing the medial hamstrings, the one reaching lowest (the semitendinosus, to
+    the pes anserinus) ends in a tendon part, which its highlight tints."""
+    views = 0
+    for diagram in _shipped_diagrams():
+        hamstrings = [r for r in diagram.regions if "medial-hamstrings" in r.keys]
+        if not hamstrings:
+            continue
+        views += 1
+        semitendinosus = max(hamstrings, key=lambda r: _lowest(r.node))
+        tendons = [c for c in semitendinosus.node.children if "tendon" in c.classes]
+        assert tendons, diagram.name
+        assert max(_lowest(t) for t in tendons) >= _lowest(semitendinosus.node) - 1, diagram.name
+    assert views >= 2
