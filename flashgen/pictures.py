@@ -96,8 +96,9 @@ CAPTION_PX = 34.0
 # turns dark maroon (3:1 or more darker than the muscles around it; its fibre lines turn light
 # so their direction still shows). A highlighted tendon, fascia or bone keeps its pale fill and
 # texture and is tinted one colour no tissue has, a clear sky blue for tendon and fascia and a
-# warm gold for bone (never the pinks and salmons of flesh): pale where the muscle highlight is
-# dark, so a tendon of a highlighted muscle reads as that muscle's tendon, not as a gap in it.
+# strong amber for bone, far more saturated than ivory bone (never the pinks and salmons of
+# flesh): pale where the muscle highlight is dark, so a tendon of a highlighted muscle reads as
+# that muscle's tendon, not as a gap in it.
 # Every highlight is ringed the same way: a pale halo, then a heavy black rim drawn *under* its
 # fill, so the rim follows the outline of the whole highlighted shape and the lines inside it
 # (between the bones of an arch, between a muscle and its tendon) stay fine, never stained
@@ -106,7 +107,9 @@ CAPTION_PX = 34.0
 # A deep highlight is seen by its outline, drawn over everything in dashes, pale on black, so
 # they show on a muscle, a bone, the page and a highlight alike (one convention for a deep
 # muscle and for a deep member of a highlighted group). Where two highlighted regions meet, the
-# later one's pale edge parts them (a group's members, a muscle drawn in two parts). Shapes
+# later one's pale edge parts them (a group's members, a muscle drawn in two parts), 3.6 px wide
+# so it reads at the narrowest phone width; a member's halo and rim widen by as much, so the black
+# rim outside the whole shape stays as wide as a single highlight's. Shapes
 # take their colours by inheritance, so a region's own texture lines (its ``fibre`` children)
 # follow its tissue and its highlight; a bone region's texture line (the foot arch's curve) is
 # drawn bold when highlighted.
@@ -136,11 +139,17 @@ svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap
 .halo .fibre, .rim .fibre { stroke: none; }
 .hl { fill: #2e0503; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
   stroke-width: calc(0.8 * var(--u)); stroke-dasharray: none; }
-.hl.member { stroke: #f2e6c9; stroke-width: calc(1.8 * var(--u)); }
+.hl.member { stroke: #f2e6c9; stroke-width: calc(3.6 * var(--u)); }
+.halo.member, .halo.member * { stroke-width: calc(11.6 * var(--u)); }
+.rim.member, .rim.member * { stroke-width: calc(10 * var(--u)); }
+.halo.member.tendon, .halo.member.tendon *, .halo.member.fascia, .halo.member.fascia *,
+  .halo.member.bone, .halo.member.bone * { stroke-width: calc(8 * var(--u)); }
+.rim.member.tendon, .rim.member.tendon *, .rim.member.fascia, .rim.member.fascia *,
+  .rim.member.bone, .rim.member.bone * { stroke-width: calc(6.4 * var(--u)); }
 .hl .fibre { stroke: #d4695a; stroke-opacity: 0.75; stroke-width: calc(0.8 * var(--u)); }
 .hl.tendon, .hl .tendon { fill: #8fd0f2; stroke: #2b5d78; stroke-width: calc(0.8 * var(--u)); }
 .hl.fascia { fill: #9fd8f5; fill-opacity: 0.9; stroke: #2b5d78; }
-.hl.bone, .hl .bone { fill: #f1cf6a; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
+.hl.bone, .hl .bone { fill: #f4b012; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
 .hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #ffffff; stroke-opacity: 0.9; }
 .hl.bone .fibre { stroke: #4a380f; stroke-opacity: 1; stroke-width: calc(4 * var(--u)); }
 .hl.edge, .hl.edge * { fill: none; stroke-opacity: 1;
@@ -1096,8 +1105,7 @@ def _highlighted_layers(node: Node, member: bool) -> list[ET.Element]:
     """``node`` in its :data:`_LAYERS`; a ``member`` (one of several highlighted regions) has
     its shape edged in a pale line, so the highlighted shapes stay apart where they meet."""
     extra = ["member"] if member else []
-    return [_element(node, [*node.classes, layer, *(extra if layer == "hl" else [])])
-            for layer in _LAYERS]  # fmt: skip
+    return [_element(node, [*node.classes, layer, *extra]) for layer in _LAYERS]
 
 
 def _edges(node: Node) -> list[ET.Element]:
