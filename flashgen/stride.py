@@ -42,8 +42,10 @@ built with :mod:`xml.etree.ElementTree`, which escapes every text and attribute 
 
 The stance and swing phases are split at their middles (midstance, mid swing): a schematic
 division after Novacheck 1998, drawn as dashed lines at every speed, while toe-off is the data's
-own value. Phase lines run behind the bars and reach a little above and below each track, so
-nothing is ever drawn on a bar (round 2's reader read a bar crossed by a mark as two bars).
+own value. Phase lines run behind the bars and reach a little above and below each track
+(round 2's reader read a bar crossed by a mark as two bars); toe-off alone is also drawn over
+them, as a thin white line in a dark casing (round 4's reader lost it under the bars), and has
+its own number on the per cent scale. Each phase's split is printed with its per cents.
 """
 
 from __future__ import annotations
@@ -119,6 +121,9 @@ class Role:
     colour: str
     pattern: str
     """How the bar is hatched, so colour is never the only carrier of the role."""
+    when: str = ""
+    """When in the stride the job is done by definition ("before foot strike"), whatever the
+    speed: said of a job our sources name but do not time, in place of per cents."""
 
 
 # The roles a span may have: the single source of truth for the data, its checks and the charts.
@@ -136,7 +141,7 @@ ROLES: dict[str, Role] = {
         Role("hip-joint", "steady the hip joint", COLOURS["white"], "arcs"),
         Role("lift-foot", "lift the foot clear", COLOURS["green"], "triangles"),
         Role("lower-foot", "ease the forefoot down", COLOURS["blue"], "bricks"),
-        Role("prepare", "brace for landing", COLOURS["orange"], "grid"),
+        Role("prepare", "brace for landing", COLOURS["orange"], "grid", "before foot strike"),
         Role("arch", "hold up the arch", COLOURS["yellow"], "checker"),
         Role("ankle", "steady the ankle", COLOURS["white"], "windows"),
     )
@@ -169,6 +174,9 @@ MAX_M_S = 15.0
 MUSCLE_KEYS = ("subject", "key", "name", "note", "unmeasured", "spans")
 GROUP_KEYS = ("subject", "members", "unmeasured", "note")
 SPAN_KEYS = ("speed", "from", "to", "role", "source")
+UNTIMED_KEYS = ("speed", "phase", "role", "source")
+PHASES = ("stance", "swing")
+"""Where a job our sources do not time may be: the phase it is in, never per cents."""
 MAX_NAME = 60
 """A muscle the manifest does not list is named on the charts: at most this many characters."""
 REFERENCE_SPEED = "easy"
@@ -587,22 +595,62 @@ def _unmeasured_members(entry: YMap, check: _Checker) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def _read_untimed(
+    node: YNode, speeds: Mapping[str, Speed], check: _Checker, defined: set[str]
+) -> Span | None:
+    """One job our sources name but do not time: its speed, the phase it is in, its role and
+    source. As a span it covers that whole phase at that speed (hatched, "no data"): no per
+    cents are written, so none can be drawn or printed as if timed."""
+    if not isinstance(node, YMap):
+        check.error(node.where, UNTIMED_SHAPE, "wrong-type")
+        return None
+    check.check_keys(node, UNTIMED_KEYS, "an unmeasured job")
+    speed = check.string(node, "speed", "an unmeasured job", required=True)
+    phase = check.string(node, "phase", "an unmeasured job", required=True)
+    role = check.string(node, "role", "an unmeasured job", required=True)
+    source = check.source(node, "an unmeasured job")
+    ok = True
+    if speed is not None and speed not in defined:
+        known = ", ".join(sorted(defined)) or "none defined"
+        check.error(node.items["speed"].where,
+                    f"speed '{speed}' is not defined under 'speeds' (known: {known})",
+                    "stride-speed")  # fmt: skip
+        ok = False
+    if phase is not None and phase not in PHASES:
+        check.error(node.items["phase"].where,
+                    f"phase '{phase}' must be one of {', '.join(PHASES)} (an untimed job has "
+                    "no per cents)", "stride-range")  # fmt: skip
+        ok = False
+    if role is not None and role not in ROLES:
+        check.error(node.items["role"].where, f"role '{role}' is not one of {', '.join(ROLES)}",
+                    "stride-role")  # fmt: skip
+        ok = False
+    if not ok or speed is None or phase is None or role is None or source is None:
+        return None
+    if speed not in speeds:  # defined, but its own entry had a problem (reported there)
+        return None
+    toe = speeds[speed].toe_off
+    start, end = (0.0, toe) if phase == "stance" else (toe, 100.0)
+    return Span(speed, start, end, role, source[0], node.where, source[1])
+
+
+UNTIMED_SHAPE = (
+    "a muscle's 'unmeasured' must be a list of jobs (speed, phase, role, source): the jobs our "
+    "sources name but do not time for it, drawn hatched as 'no data' over that phase"
+)
+
+
 def _unmeasured_jobs(
     entry: YMap, speeds: Mapping[str, Speed], defined: set[str], check: _Checker
 ) -> list[Span]:
-    """A muscle's ``unmeasured``: spans of the jobs our sources do not time for it."""
+    """A muscle's ``unmeasured``: the jobs our sources name but do not time for it."""
     node = entry.items.get("unmeasured")
     if node is None:
         return []
     if not isinstance(node, YSeq) or not node.items:
-        check.error(
-            node.where,
-            "a muscle's 'unmeasured' must be a list of spans (speed, from, to, role, source): "
-            "the jobs our sources do not time for it, drawn hatched as 'no data'",
-            "wrong-type",
-        )
+        check.error(node.where, UNTIMED_SHAPE, "wrong-type")
         return []
-    found = [_read_span(item, speeds, check, defined) for item in node.items]
+    found = [_read_untimed(item, speeds, check, defined) for item in node.items]
     return [span for span in found if span is not None]
 
 
@@ -1271,6 +1319,12 @@ def span_range(spans: Iterable[Span]) -> str:
     return ", ".join(f"{_num(s.start)}\u2013{_num(s.end)}%" for s in spans)
 
 
+def untimed_when(span: Span) -> str:
+    """When a job our sources do not time is done, in words: by its role's definition ("before
+    foot strike"), else the phase its hatching covers ("in swing")."""
+    return ROLES[span.role].when or ("in stance" if span.start == 0 else "in swing")
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """A generous estimate of rendered width (Arial-like metrics plus a margin for wider
     system fonts); the browser tests check that no two texts overlap."""
@@ -1436,9 +1490,10 @@ class _Drawing:
         """Each role of ``spans`` once, in the order its first bar starts: a swatch, its name and
         where its bars run ("support the body 0\u201337%"), flowed left to right like words. The
         numbers are the bars' ends, so no end is judged against grid lines. Then each job our
-        sources do not time, hatched, on a line of its own and said in full under its name:
-        "brace for landing 80\u2013100%:" / "not timed in our sources" (round 3's reader read
-        "no data: brace for landing" as half a claim that it braces)."""
+        sources name but do not time, hatched, on a line of its own: its name and when it is
+        done, never per cents, then "not timed in our sources" on the line under it ("brace for
+        landing: before foot strike," / "not timed in our sources"). Round 4's reader read
+        "brace for landing 80\u2013100%: not timed" as a range denied in one breath."""
         self.x, self.y_top = PAD + 2.0, self.y
         ordered = sorted(spans, key=lambda s: (s.start, s.end))
         for key in dict.fromkeys(s.role for s in ordered):
@@ -1446,7 +1501,7 @@ class _Drawing:
             self._legend(f"url(#p-{key})", ROLES[key].label, where, "swatch", "role-label", key)
         for span in sorted(unknown, key=lambda s: (s.start, s.end)):
             self.x = WIDTH if self.x > PAD + 2 else self.x  # on a line of its own
-            self._legend("url(#p-no-data)", ROLES[span.role].label, f"{span_range([span])}:",
+            self._legend("url(#p-no-data)", f"{ROLES[span.role].label}:", f"{untimed_when(span)},",
                          "no-data-swatch", "no-data-label", span.role)  # fmt: skip
             self.y_top += LINE
             self.text(PAD + 2 + SWATCH_W + 5, self.y_top + 13, UNTIMED, css_class="no-data-label")
@@ -1497,7 +1552,8 @@ class _Drawing:
                   stroke=TEXT if swatch == "swatch" else NO_DATA_EDGE, **attributes)  # fmt: skip
         text = self.text(self.x + SWATCH_W + 5, self.y_top + 13, label, css_class=css_class)
         if suffix:
-            self.element(text, "tspan", **{"class": "role-range"}).text = suffix
+            kind = "role-range" if swatch == "swatch" else "untimed-when"  # never per cents
+            self.element(text, "tspan", **{"class": kind}).text = suffix
         self.x += width + 12
 
     def finish(self) -> bytes:
@@ -1525,6 +1581,10 @@ TOE_MARK_W, TOE_MARK_H = 6.0, 4.2
 round 3's reader could not see the toe-off line under a bar that crosses it (the iliopsoas',
 the rectus femoris'), and a mark on the bar would cut it in two (round 2). Outside the tracks,
 as wide as a phone shows 6 px."""
+TOE_LINE_W, TOE_CASING_W, TOE_CASING = 1.4, 3.2, "#0b0b0d"
+"""The toe-off line drawn over a row's bars: white, 1.4 units, on a near-black casing 3.2 units
+wide (about 1 px of dark each side at 390 px), so it reads on every bar colour and on the
+tracks, and a bar's texture still shows on both sides of it."""
 GRID_CLEAR = 2.5
 """Per cent of the stride: no 10% grid line this close to a phase line (two lines a few pixels
 apart read as one thick one)."""
@@ -1534,9 +1594,9 @@ def _phases(
     toe: float,
 ) -> tuple[list[tuple[str, float, float]], list[tuple[float, bool]], list[str]]:
     """The phase words that fit between their lines at this toe-off, the lines (toe-off solid,
-    midstance and mid swing dashed, always), and for a phase too short for its two words (a
-    sprint's stance), a line that names them with their per cents instead; swing's split is
-    always named with its per cents ("Swing: early 39\u201369.5%, terminal 69.5\u2013100%.")."""
+    midstance and mid swing dashed, always), and a line per phase naming its split with its per
+    cents ("Stance: loading 0\u201319.5%, push-off 19.5\u201339%.", "Swing: early
+    39\u201369.5%, terminal 69.5\u2013100%."), its only naming where its words do not fit."""
     middle_stance, middle_swing = _phase_marks(toe)
     halves = (
         ("Stance", (("loading", 0.0, middle_stance), ("push-off", middle_stance, toe))),
@@ -1551,13 +1611,11 @@ def _phases(
         )
         if fits:
             shown.extend(words)
-        else:
-            named = ", ".join(f"{word} {_num(left)}\u2013{_num(right)}%"
-                              for word, left, right in words)  # fmt: skip
-            callouts.append(f"{half}: {named}.")
-        if fits and half == "Swing":  # its split printed too: round 3's reader measured it
-            callouts.append(f"Swing: early {_num(toe)}\u2013{_num(middle_swing)}%, terminal "
-                            f"{_num(middle_swing)}\u2013100%.")  # fmt: skip
+        # Each split printed with its per cents, whether or not its words fit between the
+        # lines: round 3's reader measured swing's, round 4's the easy run's stance split.
+        named = ", ".join(f"{word.split()[0] if fits else word} {_num(left)}\u2013{_num(right)}%"
+                          for word, left, right in words)  # fmt: skip
+        callouts.append(f"{half}: {named}.")
     guides = [(middle_stance, True), (toe, False), (middle_swing, True)]
     return shown, guides, callouts
 
@@ -1601,8 +1659,8 @@ def _track(
     behind them; two jobs at once are two tracks, one above the other, with the panel between
     them (round 2's one block of track hid the lower track's empty part). A phase line reaches
     a little above and below the tracks, so a bar that hides it still shows where it crosses,
-    at both edges, and a white wedge above and under the tracks points at toe-off; nothing is
-    drawn on a bar."""
+    at both edges, and a white wedge above and under the tracks points at toe-off. Toe-off's
+    thin cased line is the one mark drawn over the bars."""
     spans = row.spans
     lanes = _lanes([*spans, *row.unknown])
     count = max(lanes) + 1 if lanes else 1
@@ -1625,10 +1683,6 @@ def _track(
             **{"stroke-width": "1", "class": "bar", "data-row": str(index),
                "data-speed": row.speed.key, "data-subject": row.subject, "data-role": span.role},
         )  # fmt: skip
-    for tip, base in ((top - 0.8, top - 0.8 - TOE_MARK_H), (top + full + 0.8, top + full + 4.2)):
-        drawing.element(drawing.parent, "path", fill=TEXT, **{"class": "toe-off"}, d=(
-            f"M{_num(toe - TOE_MARK_W / 2)} {_num(base)}H{_num(toe + TOE_MARK_W / 2)}"
-            f"L{_num(toe)} {_num(tip)}Z"))  # fmt: skip
     for span, lane in zip(row.unknown, lanes[len(spans) :], strict=True):
         drawing.rect(
             x_at(span.start), top + lane * (BAR + LANE_GAP), x_at(span.end) - x_at(span.start),
@@ -1636,12 +1690,25 @@ def _track(
             **{"stroke-width": "1", "stroke-dasharray": "3 2", "class": "no-data",
                "data-speed": row.speed.key, "data-role": span.role},
         )  # fmt: skip
+    # Toe-off over everything: a thin white line in a dark casing, so it shows through a bar
+    # that crosses it without hiding the bar's texture either side (round 4's reader found only
+    # the two wedges left of it where a bar covered the line behind).
+    casing = {"class": "toe-off-casing", "stroke": TOE_CASING, "stroke-width": _num(TOE_CASING_W)}
+    drawing.line(toe, top, top + full, **casing)
+    drawing.line(toe, top - OVERHANG, top + full + OVERHANG, stroke=TEXT,
+                 **{"class": "toe-off-line", "stroke-width": _num(TOE_LINE_W)})  # fmt: skip
+    for tip, base in ((top - 0.8, top - 0.8 - TOE_MARK_H), (top + full + 0.8, top + full + 4.2)):
+        drawing.element(drawing.parent, "path", fill=TEXT, **{"class": "toe-off"}, d=(
+            f"M{_num(toe - TOE_MARK_W / 2)} {_num(base)}H{_num(toe + TOE_MARK_W / 2)}"
+            f"L{_num(toe)} {_num(tip)}Z"))  # fmt: skip
     drawing.y = top + full
 
 
-def _scale(drawing: _Drawing, *, on_top: bool = False) -> None:
+def _scale(drawing: _Drawing, toe: float, *, on_top: bool = False) -> None:
     """The per cent scale: a tick every 10%, a number every 20%; under a section's rows, or on
-    top of them (ticks under the numbers, pointing at the rows)."""
+    top of them (ticks under the numbers, pointing at the rows). Toe-off has its own number, in
+    bold white on a white tick, and a number of the scale too close to it is left out: round 4's
+    reader read the sprint's toe-off line at 22% as 20, beside the scale's "20"."""
     top = drawing.y + (2 if on_top else OVERHANG + 2)
     ticks = top + 15 if on_top else top
     for percent in range(0, 101, 10):
@@ -1650,13 +1717,28 @@ def _scale(drawing: _Drawing, *, on_top: bool = False) -> None:
         drawing.line(x_at(percent), ticks + (5 - length if on_top else 0),
                      ticks + (5 if on_top else length), stroke=TEXT if major else MUTED,
                      **{"stroke-width": "1.2" if major else "0.8"})  # fmt: skip
+    drawing.line(x_at(toe), ticks, ticks + 5, stroke=TEXT,
+                 **{"stroke-width": _num(TOE_LINE_W), "class": "toe-off-tick"})  # fmt: skip
+    baseline = top + (12 if on_top else 17)
+    said = _num(toe)
+    half = text_width(said, FONT, True) / 2
+    drawing.text(x_at(toe), baseline, said, anchor="middle", bold=True,
+                 css_class="toe-off-label")  # fmt: skip
     for percent in range(0, 101, 20):
         label = f"{percent}%" if percent == 100 else str(percent)
         anchor = "start" if percent == 0 else "end" if percent == 100 else "middle"
         x = x_at(percent) - (2 if percent == 0 else -2 if percent == 100 else 0)
-        drawing.text(x, top + (12 if on_top else 17), label, anchor=anchor, fill=MUTED,
+        width = text_width(label, FONT)
+        left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
+        if left < x_at(toe) + half + SCALE_GAP and left + width > x_at(toe) - half - SCALE_GAP:
+            continue  # toe-off's own number stands there
+        drawing.text(x, baseline, label, anchor=anchor, fill=MUTED,
                      css_class="axis-label")  # fmt: skip
     drawing.y = top + 21
+
+
+SCALE_GAP = 4.0
+"""Room between toe-off's number and the scale's numbers either side of it."""
 
 
 def _separator(drawing: _Drawing) -> None:
@@ -1714,7 +1796,7 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
         drawing.parent = holder
         guides = _header(drawing, speed.toe_off)
         if layout.section_legend:  # the scale on top too, then every job of the section, once
-            _scale(drawing, on_top=True)
+            _scale(drawing, speed.toe_off, on_top=True)
             drawing.parent = drawing.element(holder, "g", **{"class": "legend"})
             drawing.y += 4
             roles = [
@@ -1760,7 +1842,9 @@ def _draw(layout: Layout, credit: str = "") -> bytes:
                 drawing.no_data_label()
             _no_data_track(drawing, speed)
             drawing.parent = holder
-        _scale(drawing)  # under every section's rows: round 3's reader counted grid lines
+        _scale(
+            drawing, speed.toe_off
+        )  # under every section's rows: round 3's reader counted grid lines
         drawing.parent = drawing.root
     if credit:  # where the numbers come from, under them
         drawing.y += 8
