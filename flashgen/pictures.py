@@ -106,10 +106,14 @@ CAPTION_PX = 34.0
 # muscle) stays over it; a ghost (a removed superficial muscle, drawn faintly) never veils it.
 # A deep highlight is seen by its outline, drawn over everything in dashes, pale on black, so
 # they show on a muscle, a bone, the page and a highlight alike (one convention for a deep
-# muscle and for a deep member of a highlighted group). Where two highlighted regions meet, the
-# later one's pale edge parts them (a group's members, a muscle drawn in two parts), 3.6 px wide
-# so it reads at the narrowest phone width; a member's halo and rim widen by as much, so the black
-# rim outside the whole shape stays as wide as a single highlight's. Shapes
+# muscle and for a deep member of a highlighted group). Every highlighted muscle is edged in a
+# pale line (3.6 px, so it reads at the narrowest phone width), then the black rim (3.2 px
+# outside it), then the pale halo (2.4 px outside the rim), the same for one muscle and for each
+# member of a group (fresh eyes round 4: single muscles had a thin rim and next to no halo,
+# groups a thick one), so where two highlighted regions meet, the later one's pale edge parts
+# them (a group's members, a muscle drawn in two parts). A highlighted tendon, fascia or bone
+# keeps a thin dark edge (a pale one would vanish on its pale tint), with the same black rim and
+# pale halo outside it. Shapes
 # take their colours by inheritance, so a region's own texture lines (its ``fibre`` children)
 # follow its tissue and its highlight; a bone region's texture line (the foot arch's curve) is
 # drawn bold when highlighted.
@@ -133,25 +137,23 @@ svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap
 .bone .fibre { stroke: #7d725c; stroke-opacity: 0.6; stroke-width: calc(1 * var(--u)); }
 .veil { fill-opacity: 0.3; } .veil .fibre { stroke-opacity: 0.35; }
 .halo, .halo * { fill: none; stroke: #f2e6c9; stroke-opacity: 1;
-  stroke-width: calc(8 * var(--u)); stroke-dasharray: none; }
-.rim, .rim * { fill: none; stroke: #000000; stroke-opacity: 1; stroke-width: calc(6.4 * var(--u));
+  stroke-width: calc(14.8 * var(--u)); stroke-dasharray: none; }
+.rim, .rim * { fill: none; stroke: #000000; stroke-opacity: 1; stroke-width: calc(10 * var(--u));
   stroke-dasharray: none; }
 .halo .fibre, .rim .fibre { stroke: none; }
-.hl { fill: #2e0503; fill-opacity: 1; stroke: #000000; stroke-opacity: 1;
-  stroke-width: calc(0.8 * var(--u)); stroke-dasharray: none; }
-.hl.member { stroke: #f2e6c9; stroke-width: calc(3.6 * var(--u)); }
-.halo.member, .halo.member * { stroke-width: calc(11.6 * var(--u)); }
-.rim.member, .rim.member * { stroke-width: calc(10 * var(--u)); }
-.halo.member.tendon, .halo.member.tendon *, .halo.member.fascia, .halo.member.fascia *,
-  .halo.member.bone, .halo.member.bone * { stroke-width: calc(8 * var(--u)); }
-.rim.member.tendon, .rim.member.tendon *, .rim.member.fascia, .rim.member.fascia *,
-  .rim.member.bone, .rim.member.bone * { stroke-width: calc(6.4 * var(--u)); }
+.hl { fill: #2e0503; fill-opacity: 1; stroke: #f2e6c9; stroke-opacity: 1;
+  stroke-width: calc(3.6 * var(--u)); stroke-dasharray: none; }
+.halo.tendon, .halo.tendon *, .halo.fascia, .halo.fascia *, .halo.bone, .halo.bone * {
+  stroke-width: calc(11.2 * var(--u)); }
+.rim.tendon, .rim.tendon *, .rim.fascia, .rim.fascia *, .rim.bone, .rim.bone * {
+  stroke-width: calc(6.4 * var(--u)); }
 .hl .fibre { stroke: #d4695a; stroke-opacity: 0.75; stroke-width: calc(0.8 * var(--u)); }
 .hl.tendon, .hl .tendon { fill: #8fd0f2; stroke: #2b5d78; stroke-width: calc(0.8 * var(--u)); }
-.hl.fascia { fill: #9fd8f5; fill-opacity: 0.9; stroke: #2b5d78; }
+.hl.fascia { fill: #9fd8f5; fill-opacity: 0.9; stroke: #2b5d78;
+  stroke-width: calc(0.8 * var(--u)); }
 .hl.bone, .hl .bone { fill: #f4b012; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
 .hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #ffffff; stroke-opacity: 0.9; }
-.hl.bone .fibre { stroke: #4a380f; stroke-opacity: 1; stroke-width: calc(4 * var(--u)); }
+.hl.bone .fibre { stroke: #4a380f; stroke-opacity: 1; stroke-width: calc(7 * var(--u)); }
 .hl.edge, .hl.edge * { fill: none; stroke-opacity: 1;
   stroke-dasharray: calc(7 * var(--u)) calc(5 * var(--u)); }
 .hl.case, .hl.case * { stroke: #000000; stroke-width: calc(4.6 * var(--u)); }
@@ -1101,11 +1103,10 @@ _EDGES = ("case", "dash")
 them, so the dashes show on a highlight, a muscle, a bone or the page alike."""
 
 
-def _highlighted_layers(node: Node, member: bool) -> list[ET.Element]:
-    """``node`` in its :data:`_LAYERS`; a ``member`` (one of several highlighted regions) has
-    its shape edged in a pale line, so the highlighted shapes stay apart where they meet."""
-    extra = ["member"] if member else []
-    return [_element(node, [*node.classes, layer, *extra]) for layer in _LAYERS]
+def _highlighted_layers(node: Node) -> list[ET.Element]:
+    """``node`` in its :data:`_LAYERS`, ringed the same way whether it is highlighted alone or
+    with others (its pale edge parts it from another highlighted shape where they meet)."""
+    return [_element(node, [*node.classes, layer]) for layer in _LAYERS]
 
 
 def _edges(node: Node) -> list[ET.Element]:
@@ -1143,7 +1144,6 @@ class _Drawn:
 def _copy(
     node: Node,
     highlighted: set[int],
-    member: bool,
     drawn: list[_Drawn],
     over: tuple[Box, ...] = (),
 ) -> list[ET.Element]:
@@ -1156,12 +1156,12 @@ def _copy(
     out: list[ET.Element] = []
     for child in node.children:
         if "region" in child.classes and child.box is not None and id(child) in highlighted:
-            out.extend(_highlighted_layers(child, member))
+            out.extend(_highlighted_layers(child))
             drawn.append(_Drawn(child, True))
             continue
         if child.tag == "g" and not child.classes:
             group = ET.Element(f"{{{SVG_NS}}}g")
-            group.extend(_copy(child, highlighted, member, drawn, over))
+            group.extend(_copy(child, highlighted, drawn, over))
             out.append(group)
             continue
         out.append(_element(child, _classes(child, over)))
@@ -1169,7 +1169,7 @@ def _copy(
     return out
 
 
-def _above_ghosts(drawn: list[_Drawn], member: bool, over: tuple[Box, ...]) -> list[ET.Element]:
+def _above_ghosts(drawn: list[_Drawn], over: tuple[Box, ...]) -> list[ET.Element]:
     """What is drawn again over a deep view's ghosts (its superficial muscles, drawn faintly over
     it) where they would veil the highlight: the highlighted regions, and after each, in the
     drawing's order, what lies over them there (not ghosts). Nothing when no ghost drawn after
@@ -1189,7 +1189,7 @@ def _above_ghosts(drawn: list[_Drawn], member: bool, over: tuple[Box, ...]) -> l
     for item in drawn[first:]:
         box = item.node.box
         if item.highlighted:
-            out.extend(_highlighted_layers(item.node, member))
+            out.extend(_highlighted_layers(item.node))
         elif "ghost" not in item.node.classes and box is not None:
             if any(_overlaps(box, highlight) for highlight in over):
                 out.append(_element(item.node, _classes(item.node, over)))
@@ -1269,10 +1269,9 @@ def render(diagram: Diagram, highlighted: Collection[int], crop: Box) -> bytes:
         view.set(name, _fmt(value))
     view.set("viewBox", " ".join(_fmt(v) for v in (crop.x0, crop.y0, crop.width, crop.height)))
     over = tuple(region.box for region in regions)
-    member = len(regions) > 1
     drawn: list[_Drawn] = []
-    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, member, drawn, over))
-    view.extend(_above_ghosts(drawn, member, over))
+    view.extend(_copy(diagram.root, {id(region.node) for region in regions}, drawn, over))
+    view.extend(_above_ghosts(drawn, over))
     for region in regions:  # a deep one's outline shows over what covers it
         if region.deep:
             view.extend(_edges(region.node))

@@ -1823,6 +1823,66 @@ def test_the_members_of_a_highlight_are_parted_by_a_pale_line(browser):  # noqa:
         page.close()
 
 
+def _runs(lightness: list[float], step: float) -> list[tuple[str, float]]:
+    """``lightness`` along a line, ``step`` px apart, as runs of dark (black rim or dark fill),
+    pale (halo, parting edge) and other pixels: (kind, width in px)."""
+    runs: list[tuple[str, float]] = []
+    for value in lightness:
+        kind = "dark" if value < 0.05 else "pale" if value > 0.6 else "other"
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, runs[-1][1] + step)
+        else:
+            runs.append((kind, step))
+    kept: list[tuple[str, float]] = []
+    for kind, width in runs:  # antialiased steps between two rings (under 1.5 px) aside
+        if kind == "other" and width < 1.5:
+            continue
+        if kept and kept[-1][0] == kind:
+            kept[-1] = (kind, kept[-1][1] + width)
+        else:
+            kept.append((kind, width))
+    return kept
+
+
+def test_one_muscle_and_a_group_are_ringed_alike(browser):  # noqa: F811
+    """Fresh eyes round 4: single-muscle highlights showed a thin black outline and next to no
+    halo, groups a thick outline and a wide pale band. Across a highlight's outer edge at the
+    narrowest phone width (358 px), day and night, one muscle alone and the same muscle as a
+    member of a group show the same rings: its pale edge, a heavy black rim (2.5 px or more),
+    then a pale halo (1.5 px or more) before what lies around it."""
+    from flashgen.pictures import render
+
+    text = LAYERED.replace(
+        '<rect class="region deep" data-subjects="soleus" x="20" y="20" width="60" height="160"/>',
+        '<rect class="region" data-subjects="soleus" x="40" y="20" width="70" height="160"/>',
+    )
+    diagram, _ = read_diagram("members", text)
+    alone, group = render(diagram, [1], diagram.view_box), render(diagram, [0, 1], diagram.view_box)
+    page = browser.new_page()
+    try:
+        page.set_content("<html><body></body></html>")
+        scale = NIGHT_WIDTH / WIDTH_PX
+        step = 0.1  # diagram units: 0.18 px at phone size
+        y = (CAPTION_PX + 40 * 1.8) * scale  # diagram x 170 to 190 at y 40: the right edge
+        row = [[(170 + x * step) * 1.8 * scale, y] for x in range(0, 201)]
+        for background in ("#ffffff", NIGHT):
+            rings = []
+            for picture in (alone, group):
+                arguments = {"src": _uri(picture), "width": NIGHT_WIDTH,
+                             "background": background, "points": row}  # fmt: skip
+                seen = page.evaluate(PIXELS_AT, arguments)
+                lightness = [_luminance("#{:02x}{:02x}{:02x}".format(*rgb)) for rgb in seen]
+                rings.append(_runs(lightness, step * 1.8 * scale))
+            kinds = [[kind for kind, _ in runs] for runs in rings]
+            assert kinds[0] == kinds[1] == ["dark", "pale", "dark", "pale", "other"], rings
+            for (_, one), (_, other) in zip(rings[0], rings[1], strict=True):
+                assert abs(one - other) <= 0.5, (background, rings)
+            _, _, (_, rim), (_, halo), _ = rings[0]
+            assert rim >= 2.5 and halo >= 1.5, (background, rings)
+    finally:
+        page.close()
+
+
 def test_no_picture_reaches_above_or_below_what_its_drawing_draws(shipped_pictures):
     """Fresh eyes round 2: an empty band over the gluteus medius, where the crop reached past
     the top of the drawn leg into the view box."""
