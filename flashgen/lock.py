@@ -334,8 +334,12 @@ def read_lock(path: Path, shown: str) -> Lock:
             str(card_id): e if isinstance(e, LockedCard) else _locked_card(e, shared)
             for card_id, e in data["cards"].items()
         }
-        if version == 1:  # before releases were counted: the oldest note marks the first
-            release = Release(first=min((c.mod for c in cards.values()), default=0))
+        if version == 1:
+            # Written before releases were counted, by a build that released its notes: that
+            # was release 1 (none if it holds none), and its oldest note marks when.
+            release = Release(
+                number=1 if cards else 0, first=min((c.mod for c in cards.values()), default=0)
+            )
         else:
             release = _release(data["release"])
         lock = Lock(

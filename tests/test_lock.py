@@ -277,3 +277,30 @@ def test_a_lock_card_id_that_is_no_card_id_is_a_located_error(
     assert result.exit_code == 1 and not output.exists()
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"{root}/deck.lock:{line}:1: error: card id " in result.stderr
+
+
+def test_a_lock_written_before_releases_were_counted_was_release_1(make_cards, tmp_path):
+    """A version 1 lock (as flashgen wrote it before releases were counted) came from a build
+    that released its notes: read, it is release 1, its oldest note the first; a rebuild that
+    changes nothing tells learners nothing new, and the next one that does is release 2."""
+    root = make_cards(calf={"cards": CARDS})
+    build(root, output=tmp_path / "a.apkg", environ={"SOURCE_DATE_EPOCH": "1750000000"})
+    lock = json.loads((root / "deck.lock").read_text(encoding="utf-8"))
+    lines = (root / "deck.lock").read_text(encoding="utf-8").splitlines(keepends=True)
+    old = [line for line in lines if not line.startswith('  "release": ')]
+    (root / "deck.lock").write_text("".join(old).replace('"version": 2', '"version": 1'))
+    (root / "deck.release").unlink()
+
+    build(root, output=tmp_path / "b.apkg", environ={"SOURCE_DATE_EPOCH": "1760000000"})
+    unchanged = json.loads((root / "deck.lock").read_text(encoding="utf-8"))
+    assert unchanged["version"] == 2
+    assert unchanged["release"]["number"] == 1
+    assert unchanged["release"]["first"] == min(c["mod"] for c in lock["cards"].values())
+    assert unchanged["cards"] == lock["cards"]
+
+    edited = [dict(card) for card in CARDS]
+    edited[0]["back"] = "Changed"
+    _write(root, edited)
+    build(root, output=tmp_path / "c.apkg", environ={"SOURCE_DATE_EPOCH": "1770000000"})
+    released = json.loads((root / "deck.lock").read_text(encoding="utf-8"))["release"]
+    assert (released["number"], released["changed"]) == (2, 1)
