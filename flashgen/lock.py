@@ -39,8 +39,8 @@ LOCK_FILE = "deck.lock"
 RELEASE_FILE = "deck.release"
 """Beside the lock: every released note's fields (:mod:`flashgen.release`)."""
 LOCK_VERSION = 2
-"""Version 2 added ``release``; version 1 locks are read (their first release is taken to be
-their oldest ``mod``) and written back as version 2."""
+"""Version 2 added ``release``; version 1 locks are read (as release 1, built at their oldest
+``mod``) and written back as version 2."""
 MAX_MOD = 253_402_300_799
 """The latest ``mod`` (and SOURCE_DATE_EPOCH) accepted: 9999-12-31, in seconds."""
 MAX_LOCK_BYTES = 1 << 30
