@@ -134,11 +134,18 @@ class LockedCards(MutableMapping[str, LockedCard]):
     def sorted_items(self) -> Iterator[tuple[str, LockedCard]]:
         """The entries by card id, each made a LockedCard only when it is reached (sorting
         ``items()`` would make every one at once)."""
-        for card_id in sorted(self._entries):
-            yield card_id, self[card_id]
+        entries, card = self._entries, self._card
+        for card_id in sorted(entries):
+            yield card_id, card(entries[card_id])
+
+    def get(self, card_id: str, default: LockedCard | None = None) -> LockedCard | None:  # type: ignore[override]
+        packed = self._entries.get(card_id)
+        return default if packed is None else self._card(packed)
 
     def __getitem__(self, card_id: str) -> LockedCard:
-        packed = self._entries[card_id]
+        return self._card(self._entries[card_id])
+
+    def _card(self, packed: bytes | LockedCard) -> LockedCard:
         if isinstance(packed, LockedCard):
             return packed
         digest, number = _HEAD.unpack_from(packed)
