@@ -26,6 +26,7 @@ from flashgen.lock import (
     MAX_MOD,
     RELEASE_FILE,
     LockedCard,
+    LockedCards,
     Release,
     content_hash,
     current_notetypes,
@@ -128,7 +129,7 @@ def source_date_epoch(environ: Mapping[str, str]) -> int | None:
 class _Written:
     """What went into an .apkg, and the lock entries of its notes."""
 
-    entries: dict[str, LockedCard]
+    entries: LockedCards
     cards: int
     retired: int
     """Retired notes, shipped without cards."""
@@ -159,7 +160,7 @@ def _write_collection(
     """
     config, lock = deck.config, deck.lock
     tally = Tally(deck.sources)
-    entries: dict[str, LockedCard] = {}
+    entries = LockedCards(like=lock.cards)
     decks: dict[str, genanki.Deck] = {}
     used: set[str] = set()
     cards = retired = position = 0
@@ -180,7 +181,10 @@ def _write_collection(
         locked = lock.cards.get(card_id)
         mod = next_mod(locked, digest, now, lock.release.first)
         entry = LockedCard(data.guid, data.deck, data.notetype_id, digest, mod, data.retired)
-        entries[card_id] = locked if entry == locked else entry  # one copy when unchanged
+        if entry == locked:
+            entries.keep(card_id, lock.cards)  # as the lock packed it: one copy when unchanged
+        else:
+            entries[card_id] = entry
         tally.add(classify(data, locked, digest), data)
         shipped.write(release_line(data))
         target = decks.get(data.deck)

@@ -887,23 +887,6 @@ def _front_key(card: Card) -> str:
     return "cloze" if card.is_cloze else "front"
 
 
-def _guid_clashes(cards: Sequence[Card], guids: Sequence[str]) -> Iterator[Problem]:
-    """Distinct ids hash to distinct guids unless 64 bits of SHA-256 collide, which only
-    crafted ids would do: then one note would overwrite the other in Anki."""
-    if len(set(guids)) == len(guids):  # the one comparison every deck needs
-        return
-    first: dict[str, Card] = {}
-    for card, guid in zip(cards, guids, strict=True):
-        other = first.setdefault(guid, card)
-        if other is not card and guid and other.id != card.id:
-            yield _problem(
-                card.at("id"),
-                f"card '{card.id}' would get the note guid of card '{other.id}' at "
-                f"{other.at('id')}: one would overwrite the other in Anki",
-                "duplicate-guid",
-            )
-
-
 def check_cards(
     cards: Sequence[Card],
     guids: Sequence[str],
@@ -914,15 +897,22 @@ def check_cards(
     """Every rule over every card, written or generated alike (their shape was checked while
     loading): each card on its own, then the deck as a whole: ids, guids, questions, answers
     and media shared between cards, and the references they cite (``stride``, the stride data,
-    cites some too). ``guids`` are the cards' note guids, in the same order (empty when the
-    deck has no key). A card's ``allow`` silences its warnings, deck.yaml's the deck's own."""
+    cites some too). ``guids`` are the cards' note guids, in the same order (each empty when
+    the deck has no key). A card's ``allow`` silences its warnings, deck.yaml's the deck's own."""
     tables = DeckTables(sources, generated_media)
     craft = CardCraft(tables)
     owned: list[tuple[Card, Problem]] = []
-    seen_ids: dict[str, Card] = {}
+    # One table finds both duplicate ids and guid clashes: a card's guid hashes its id, so a
+    # card with the guid of an earlier one has its id, unless 64 bits of SHA-256 collide (which
+    # only crafted ids would do: then one note would overwrite the other in Anki). Keyed by
+    # guid, the deck's own strings; by id when the deck has no key (its guids are empty).
+    first_of: dict[str, Card] = {}
+    clashing: dict[str, Card] = {}
+    """Id -> its first card, for ids whose guid an earlier id has (only after a collision)."""
     seen_questions: dict[int, Card] = {}
     used: set[str] = set()
-    for card in cards:
+    clashes: list[Problem] = []
+    for card, guid in zip(cards, guids, strict=True):
         media = media_references(card)
         used.update(media)
         # Nobody new studies a retired card: what only lint reads of it is not worked out.
@@ -930,7 +920,17 @@ def check_cards(
         owned.extend((card, problem) for problem in _card_problems(card, media, card_sides, tables))
         if card_sides:
             craft.add(card, card_sides)
-        first = seen_ids.setdefault(card.id, card)
+        first = first_of.setdefault(guid or card.id, card)
+        if first.id != card.id:
+            clashes.append(
+                _problem(
+                    card.at("id"),
+                    f"card '{card.id}' would get the note guid of card '{first.id}' at "
+                    f"{first.at('id')}: one would overwrite the other in Anki",
+                    "duplicate-guid",
+                )
+            )
+            first = clashing.setdefault(card.id, card)  # the first card with this id
         if first is not card:
             owned.append(
                 (
@@ -967,7 +967,7 @@ def check_cards(
         for card, problem in owned
         if problem.severity == "error" or not (card.retired or problem.rule in card.allow)
     ]
-    found.extend(_guid_clashes(cards, guids))
+    found.extend(clashes)
     config = sources.config
     deck_wide = [
         _problem(

@@ -14,8 +14,16 @@ from hypothesis import strategies as st
 
 from flashgen.check import comparable
 from flashgen.ids import note_guid
-from flashgen.lock import content_hash, json_strings
-from flashgen.sources import DeckConfig
+from flashgen.lock import (
+    MAX_MOD,
+    Lock,
+    LockedCard,
+    LockedCards,
+    content_hash,
+    json_strings,
+    read_lock,
+)
+from flashgen.sources import SLUG, DeckConfig
 from flashgen.yamlsource import _scalar_value, parse
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
@@ -97,3 +105,49 @@ def test_content_hashes_are_those_of_json_dumps(fields, tags, notetype, deck):
     expected = hashlib.sha256(payload.encode()).hexdigest()[:24]
     assert content_hash(fields, tags, notetype, deck) == expected
     assert json_strings(fields) == json.dumps(fields, ensure_ascii=False)
+
+
+_HEXISH = st.text(alphabet="0123456789abcdefABCDEF g", min_size=22, max_size=26)
+_ENTRIES = st.builds(
+    LockedCard,
+    guid=_TEXT | st.text(alphabet=st.sampled_from(genanki.util.BASE91_TABLE), max_size=11),
+    deck=_TEXT,
+    notetype=st.integers(min_value=0, max_value=(1 << 63) - 1),
+    hash=_HEXISH | _TEXT,
+    mod=st.integers(min_value=0, max_value=MAX_MOD),
+    retired=st.booleans(),
+)
+
+
+@settings(max_examples=500, deadline=1000)
+@given(st.dictionaries(_TEXT, _ENTRIES, max_size=8))
+@example({"soleus-depth": LockedCard("b{8L!w,J`X", "Legs", 1, "0123456789abcdef01234567", 5)})
+def test_lock_entries_read_back_as_they_were_kept(entries):
+    """The lock's packed entries (any text where a build writes a guid or a hash, since a
+    lock file may hold anything) are the entries given, in either lock an unchanged build
+    copies them between, and the lock file renders as it would from the entries themselves."""
+    cards = LockedCards(entries)
+    assert dict(cards.items()) == entries and list(cards.sorted_items()) == sorted(entries.items())
+    kept, copied = LockedCards(like=cards), LockedCards()
+    for card_id in entries:
+        kept.keep(card_id, cards)
+        copied.keep(card_id, cards)
+    assert dict(kept.items()) == dict(copied.items()) == entries
+
+
+_IDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12).filter(
+    lambda card_id: SLUG.match(card_id) is not None
+)
+
+
+@settings(max_examples=200, deadline=1000)
+@given(st.dictionaries(_IDS, _ENTRIES, max_size=8))
+def test_a_lock_file_reads_back_as_it_was_written(tmp_path_factory, entries):
+    """Read from its file, packed as it is parsed, a lock has the entries it was written with
+    and renders the same bytes."""
+    written = Lock(cards=LockedCards(entries))
+    path = tmp_path_factory.mktemp("lock") / "deck.lock"
+    path.write_text(written.render(), encoding="utf-8")
+    read = read_lock(path, "deck.lock")
+    assert dict(read.cards.items()) == entries
+    assert read.render() == written.render() and read.digest() == read.file_digest

@@ -98,6 +98,32 @@ def test_every_build_has_one_note_per_guid(runner, make_cards, tmp_path, monkeyp
     assert error.endswith("[duplicate-guid]")
 
 
+def test_duplicate_ids_are_told_apart_from_guid_clashes(runner, make_cards, tmp_path, monkeypatch):
+    """One table finds both: with every guid the same, a card with the first card's id is a
+    duplicate id; any other clashes with the first card, and a second card with its own id is
+    a duplicate of that id's first card as well."""
+    ids = ["soleus-depth", "soleus-other", "soleus-other", "soleus-depth"]
+    written = [
+        {**CARD, "id": card_id, "front": f"Calf: which muscle lies under it, {n}?"}
+        for n, card_id in enumerate(ids)
+    ]
+    cards = make_cards(calf={"cards": written})
+    monkeypatch.setattr(pipeline_module, "note_guid", lambda config, card_id: "same")
+    checked = invoke(runner, "check", cards)
+    assert checked.exit_code == 1
+    # Each card is written on four lines; its id on the first.
+    at = [f"{cards}/calf.yaml:{2 + 4 * n}:7" for n in range(len(ids))]
+    clash = "would get the note guid of card 'soleus-depth' at"
+    assert errors(checked) == [
+        f"{at[1]}: error: card 'soleus-other' {clash} {at[0]}: one would overwrite the other "
+        "in Anki [duplicate-guid]",
+        f"{at[2]}: error: card 'soleus-other' {clash} {at[0]}: one would overwrite the other "
+        "in Anki [duplicate-guid]",
+        f"{at[2]}: error: duplicate card id 'soleus-other' (also at {at[1]}) [duplicate-id]",
+        f"{at[3]}: error: duplicate card id 'soleus-depth' (also at {at[0]}) [duplicate-id]",
+    ]
+
+
 def test_the_shipped_deck_still_builds_frozen(runner, shipped_cards, tmp_path):
     built = invoke(runner, "build", shipped_cards, "--frozen", "-o", tmp_path / "d.apkg")
     assert built.exit_code == 0, built.output
