@@ -1305,14 +1305,10 @@ def test_every_picture_stays_dark_at_night(browser, shipped_pictures):  # noqa: 
         page.close()
 
 
-KEY_MASK = """async ({src, width}) => {
-  const img = new Image(); img.src = src; await img.decode();
-  const height = Math.round(width * img.naturalHeight / img.naturalWidth);
-  const canvas = document.createElement('canvas'); canvas.width = width; canvas.height = height;
-  const context = canvas.getContext('2d');
-  context.fillStyle = '#ffffff'; context.fillRect(0, 0, width, height);
-  context.drawImage(img, 0, 0, width, height);
-  const d = context.getImageData(0, 0, width, height).data;
+KEY_MASK = (
+    """async ({src, width, background = '#ffffff'}) => {"""
+    + DRAWN_PIXELS
+    + """
   const bits = new Array(width * height);
   let count = 0;
   for (let p = 0; p < width * height; p++) {
@@ -1322,6 +1318,7 @@ KEY_MASK = """async ({src, width}) => {
   }
   return {count, mask: bits.join('')};
 }"""
+)
 
 
 def _live_views(sources):
@@ -1336,14 +1333,10 @@ def _live_views(sources):
     return views
 
 
-KEY_GRID = """async ({src, width, columns, rows, box}) => {
-  const img = new Image(); img.src = src; await img.decode();
-  const height = Math.round(width * img.naturalHeight / img.naturalWidth);
-  const canvas = document.createElement('canvas'); canvas.width = width; canvas.height = height;
-  const context = canvas.getContext('2d');
-  context.fillStyle = '#ffffff'; context.fillRect(0, 0, width, height);
-  context.drawImage(img, 0, 0, width, height);
-  const d = context.getImageData(0, 0, width, height).data;
+KEY_GRID = (
+    """async ({src, width, columns, rows, box, background = '#ffffff'}) => {"""
+    + DRAWN_PIXELS
+    + """
   const key = (x, y) => {
     const i = (y * width + x) * 4;
     return Math.abs(d[i] - 255) + d[i + 1] + Math.abs(d[i + 2] - 255) < 40;
@@ -1366,6 +1359,7 @@ KEY_GRID = """async ({src, width, columns, rows, box}) => {
   }
   return {box: [x0, y0, x1 + 1, y1 + 1], cells: cells.join('')};
 }"""
+)
 FRAMED_ALIKE = 0.65
 """Two pictures of one view whose highlights, each as its picture frames it at phone size, cover
 this much of the same cells (intersection over union) look alike: the gluteal muscles and the

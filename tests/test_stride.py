@@ -1585,6 +1585,16 @@ def test_each_overview_part_has_its_own_heading_and_its_own_scale_under_it():
             assert len(parts) == len(set(parts)) == len(sections), parts
 
 
+def _chart_groups(charts, kind):
+    """Every ``kind`` group ("section", "chart-row") of every shipped chart: the chart's name,
+    the group, its speed and that speed's toe-off."""
+    for picture in [charts.overview, *charts.subjects.values()]:
+        for group in ET.fromstring(picture.data).iter(f"{{{SVG_NS}}}g"):
+            if group.get("class") == kind:
+                speed = group.get("data-speed", "")
+                yield picture.name, group, speed, charts.data.speeds[speed].toe_off
+
+
 def test_every_section_prints_where_terminal_swing_starts():
     """Round 3's reader measured the dashed line between early and terminal swing (about 69%
     easy, 61% sprint): no chart printed it. Every section with bars names swing's split with
@@ -1592,20 +1602,15 @@ def test_every_section_prints_where_terminal_swing_starts():
     sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
     charts = stride_charts(sources)[0]
     assert charts.data is not None and charts.overview is not None
-    for picture in [charts.overview, *charts.subjects.values()]:
-        root = ET.fromstring(picture.data)
-        for section in root.iter(f"{{{SVG_NS}}}g"):
-            if section.get("class") != "section":
-                continue
-            toe = charts.data.speeds[section.get("data-speed", "")].toe_off
-            said = " ".join(str(t.text) for t in section.iter(f"{{{SVG_NS}}}text")
-                            if t.get("class") == "phase-label")  # fmt: skip
-            found = re.search(r"early (?:swing )?([0-9.]+)\u2013([0-9.]+)%, terminal", said)
-            assert found, (picture.name, said)
-            assert float(found[1]) == toe and float(found[2]) == (toe + 100) / 2, said
-            dashed = {round(float(line.get("x1", 0)), 2) for line in section.iter()
-                      if line.get("class") == "guide" and line.get("stroke-dasharray")}  # fmt: skip
-            assert round(x_at(float(found[2])), 2) in dashed, (picture.name, dashed)
+    for name, section, _speed, toe in _chart_groups(charts, "section"):
+        said = " ".join(str(t.text) for t in section.iter(f"{{{SVG_NS}}}text")
+                        if t.get("class") == "phase-label")  # fmt: skip
+        found = re.search(r"early (?:swing )?([0-9.]+)\u2013([0-9.]+)%, terminal", said)
+        assert found, (name, said)
+        assert float(found[1]) == toe and float(found[2]) == (toe + 100) / 2, said
+        dashed = {round(float(line.get("x1", 0)), 2) for line in section.iter()
+                  if line.get("class") == "guide" and line.get("stroke-dasharray")}  # fmt: skip
+        assert round(x_at(float(found[2])), 2) in dashed, (name, dashed)
 
 
 def test_every_section_prints_its_stance_split_where_its_dashed_line_is():
@@ -1617,26 +1622,20 @@ def test_every_section_prints_its_stance_split_where_its_dashed_line_is():
     charts = stride_charts(sources)[0]
     assert charts.data is not None and charts.overview is not None
     seen = set()
-    for picture in [charts.overview, *charts.subjects.values()]:
-        root = ET.fromstring(picture.data)
-        for section in root.iter(f"{{{SVG_NS}}}g"):
-            if section.get("class") != "section":
-                continue
-            speed = section.get("data-speed", "")
-            toe = charts.data.speeds[speed].toe_off
-            said = " ".join(str(t.text) for t in section.iter(f"{{{SVG_NS}}}text")
-                            if t.get("class") == "phase-label")  # fmt: skip
-            found = re.search(
-                r"Stance: loading ([0-9.]+)\u2013([0-9.]+)%, push-off ([0-9.]+)\u2013([0-9.]+)%",
-                said,
-            )
-            assert found, (picture.name, said)
-            numbers = [float(n) for n in found.groups()]
-            assert numbers == [0, toe / 2, toe / 2, toe], (picture.name, said)
-            dashed = {round(float(line.get("x1", 0)), 2) for line in section.iter()
-                      if line.get("class") == "guide" and line.get("stroke-dasharray")}  # fmt: skip
-            assert round(x_at(numbers[1]), 2) in dashed, (picture.name, dashed)
-            seen.add(speed)
+    for name, section, speed, toe in _chart_groups(charts, "section"):
+        said = " ".join(str(t.text) for t in section.iter(f"{{{SVG_NS}}}text")
+                        if t.get("class") == "phase-label")  # fmt: skip
+        found = re.search(
+            r"Stance: loading ([0-9.]+)\u2013([0-9.]+)%, push-off ([0-9.]+)\u2013([0-9.]+)%",
+            said,
+        )
+        assert found, (name, said)
+        numbers = [float(n) for n in found.groups()]
+        assert numbers == [0, toe / 2, toe / 2, toe], (name, said)
+        dashed = {round(float(line.get("x1", 0)), 2) for line in section.iter()
+                  if line.get("class") == "guide" and line.get("stroke-dasharray")}  # fmt: skip
+        assert round(x_at(numbers[1]), 2) in dashed, (name, dashed)
+        seen.add(speed)
     assert seen == set(charts.data.speeds)
 
 
@@ -1652,35 +1651,30 @@ def test_toe_off_line_is_drawn_over_the_bars_in_a_dark_casing():
     charts = stride_charts(sources)[0]
     assert charts.data is not None and charts.overview is not None
     crossed = 0
-    for picture in [charts.overview, *charts.subjects.values()]:
-        root = ET.fromstring(picture.data)
-        for row in root.iter(f"{{{SVG_NS}}}g"):
-            if row.get("class") != "chart-row":
-                continue
-            toe = charts.data.speeds[row.get("data-speed", "")].toe_off
-            drawn = list(row)
-            kind = [e.get("class", "") for e in drawn]
-            (line,) = [e for e in drawn if e.get("class") == "toe-off-line"]
-            (casing,) = [e for e in drawn if e.get("class") == "toe-off-casing"]
-            last_bar = max(i for i, k in enumerate(kind) if k in ("bar", "no-data", "track"))
-            assert kind.index("toe-off-casing") > last_bar, picture.name
-            assert kind.index("toe-off-line") > kind.index("toe-off-casing"), picture.name
-            for mark in (line, casing):
-                assert float(mark.get("x1", 0)) == float(mark.get("x2", 1)), picture.name
-                assert abs(float(mark.get("x1", 0)) - x_at(toe)) < 0.01, picture.name
-            tracks = [e for e in drawn if e.get("class") == "track"]
-            top = min(float(t.get("y", 0)) for t in tracks)
-            bottom = max(float(t.get("y", 0)) + float(t.get("height", 0)) for t in tracks)
-            assert float(line.get("y1", 0)) < top and float(line.get("y2", 0)) > bottom
-            assert float(casing.get("y1", 0)) <= top and float(casing.get("y2", 0)) >= bottom
-            width = float(casing.get("stroke-width", 0))
-            assert float(line.get("stroke-width", 0)) < width < TILE / 2, picture.name
-            assert _contrast(line.get("stroke", ""), casing.get("stroke", "")) >= 4.5
-            assert _contrast(line.get("stroke", ""), PANEL) >= 4.5
-            for bar in drawn:
-                if bar.get("class") == "bar":
-                    left = float(bar.get("x", 0))
-                    crossed += left <= x_at(toe) <= left + float(bar.get("width", 0))
+    for name, row, _speed, toe in _chart_groups(charts, "chart-row"):
+        drawn = list(row)
+        kind = [e.get("class", "") for e in drawn]
+        (line,) = [e for e in drawn if e.get("class") == "toe-off-line"]
+        (casing,) = [e for e in drawn if e.get("class") == "toe-off-casing"]
+        last_bar = max(i for i, k in enumerate(kind) if k in ("bar", "no-data", "track"))
+        assert kind.index("toe-off-casing") > last_bar, name
+        assert kind.index("toe-off-line") > kind.index("toe-off-casing"), name
+        for mark in (line, casing):
+            assert float(mark.get("x1", 0)) == float(mark.get("x2", 1)), name
+            assert abs(float(mark.get("x1", 0)) - x_at(toe)) < 0.01, name
+        tracks = [e for e in drawn if e.get("class") == "track"]
+        top = min(float(t.get("y", 0)) for t in tracks)
+        bottom = max(float(t.get("y", 0)) + float(t.get("height", 0)) for t in tracks)
+        assert float(line.get("y1", 0)) < top and float(line.get("y2", 0)) > bottom
+        assert float(casing.get("y1", 0)) <= top and float(casing.get("y2", 0)) >= bottom
+        width = float(casing.get("stroke-width", 0))
+        assert float(line.get("stroke-width", 0)) < width < TILE / 2, name
+        assert _contrast(line.get("stroke", ""), casing.get("stroke", "")) >= 4.5
+        assert _contrast(line.get("stroke", ""), PANEL) >= 4.5
+        for bar in drawn:
+            if bar.get("class") == "bar":
+                left = float(bar.get("x", 0))
+                crossed += left <= x_at(toe) <= left + float(bar.get("width", 0))
     assert crossed >= 5  # the iliopsoas', the rectus femoris', the sartorius' ...
 
 
@@ -1693,24 +1687,19 @@ def test_toe_off_has_its_own_number_on_the_scale_and_no_scale_number_beside_it()
     sources, _ = load_sources(SHIPPED_CARDS, shown_root="cards")
     charts = stride_charts(sources)[0]
     assert charts.data is not None and charts.overview is not None
-    for picture in [charts.overview, *charts.subjects.values()]:
-        root = ET.fromstring(picture.data)
-        for section in root.iter(f"{{{SVG_NS}}}g"):
-            if section.get("class") != "section":
+    for name, section, _speed, toe in _chart_groups(charts, "section"):
+        texts = list(section.iter(f"{{{SVG_NS}}}text"))
+        toes = [t for t in texts if t.get("class") == "toe-off-label"]
+        assert toes and all(float(t.text or "") == toe for t in toes), name
+        for label in toes:
+            assert abs(float(label.get("x", 0)) - x_at(toe)) < 0.01
+        half = text_width(str(toes[0].text), FONT, True) / 2
+        for label in texts:
+            if label.get("class") != "axis-label":
                 continue
-            toe = charts.data.speeds[section.get("data-speed", "")].toe_off
-            texts = list(section.iter(f"{{{SVG_NS}}}text"))
-            toes = [t for t in texts if t.get("class") == "toe-off-label"]
-            assert toes and all(float(t.text or "") == toe for t in toes), picture.name
-            for label in toes:
-                assert abs(float(label.get("x", 0)) - x_at(toe)) < 0.01
-            half = text_width(str(toes[0].text), FONT, True) / 2
-            for label in texts:
-                if label.get("class") != "axis-label":
-                    continue
-                percent = float(str(label.text).rstrip("%"))
-                gap = abs(x_at(percent) - x_at(toe))
-                assert gap >= half + text_width(str(label.text), FONT) / 2, (
-                    picture.name,
-                    label.text,
-                )
+            percent = float(str(label.text).rstrip("%"))
+            gap = abs(x_at(percent) - x_at(toe))
+            assert gap >= half + text_width(str(label.text), FONT) / 2, (
+                name,
+                label.text,
+            )
