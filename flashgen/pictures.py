@@ -153,7 +153,7 @@ svg { --u: 1px; fill: none; stroke: none; stroke-linejoin: round; stroke-linecap
   stroke-width: calc(0.8 * var(--u)); }
 .hl.bone, .hl .bone { fill: #f4b012; stroke: #6d5420; stroke-width: calc(0.9 * var(--u)); }
 .hl.tendon .fibre, .hl.fascia .fibre, .hl .tendon .fibre { stroke: #ffffff; stroke-opacity: 0.9; }
-.hl.bone .fibre { stroke: #4a380f; stroke-opacity: 1; stroke-width: calc(7 * var(--u)); }
+.hl.bone .fibre { stroke: #4a380f; stroke-opacity: 1; stroke-width: calc(4 * var(--u)); }
 .hl.edge, .hl.edge * { fill: none; stroke-opacity: 1;
   stroke-dasharray: calc(7 * var(--u)) calc(5 * var(--u)); }
 .hl.case, .hl.case * { stroke: #000000; stroke-width: calc(4.6 * var(--u)); }
