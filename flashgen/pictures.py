@@ -1417,6 +1417,18 @@ def deck_pictures(sources: DeckSources) -> dict[str, SubjectPictures]:
 PICTURE_CUE = "Picture:"
 """The context cue of every picture card: it names no body part, so it gives nothing away."""
 IDENTIFY_QUESTION = f"{PICTURE_CUE} which muscle, muscle group or structure is highlighted?"
+"""The question of a picture card whose subject's kind is not known (a retired one's)."""
+IDENTIFY_BY_KIND = {
+    "muscle": f"{PICTURE_CUE} which muscle or muscles are highlighted?",
+    "group": f"{PICTURE_CUE} which muscle group is highlighted?",
+    "tendon": f"{PICTURE_CUE} which tendon is highlighted?",
+    "fascia": f"{PICTURE_CUE} which fascia is highlighted?",
+    "bone": f"{PICTURE_CUE} which bony structure is highlighted?",
+}
+"""The question asks for the kind of answer its subject is (rubric M4: one right answer): a
+reader shown three vasti could name them or 'the quadriceps without the rectus femoris', the
+arch's bones 'the arch' or 'the tarsals'. 'Muscle or muscles': a subject such as the vasti or
+the long toe extensors is several muscles under one name."""
 SHAPE_KINDS = frozenset({"muscle", "tendon", "fascia", "bone"})
 """Kinds of subject a picture tells apart by shape (see :func:`shows_a_shape`)."""
 RETIRED_NOT_A_SHAPE = (
@@ -1659,6 +1671,7 @@ def _cards_for(
     aspects: tuple[str, ...],
     retired: str | None = None,
     source: str = "",
+    kind: str | None = None,
 ) -> tuple[Card, Card]:
     if pictures is not None:
         highlighted = _picture_markdown(pictures.highlighted, pictures.caption)
@@ -1673,7 +1686,7 @@ def _cards_for(
         f"{PICTURE_PREFIX}which-{key}",
         key,
         where,
-        f"{IDENTIFY_QUESTION}\n\n{highlighted}",
+        f"{IDENTIFY_BY_KIND.get(kind or '', IDENTIFY_QUESTION)}\n\n{highlighted}",
         markdown_literal(answer),
         aspects,
         retired,
@@ -1754,7 +1767,16 @@ def picture_cards(
         if makes_picture_cards(key, sources.subjects, pictures):
             source = picture_source(pictures[key], sources, cited, covers[key])
             cards.extend(
-                _cards_for(key, subject.name, subject.where, pictures[key], aspects, None, source)
+                _cards_for(
+                    key,
+                    subject.name,
+                    subject.where,
+                    pictures[key],
+                    aspects,
+                    None,
+                    source,
+                    subject.kind,
+                )
             )
             live.add(key)
     retired: dict[str, str] = {}

@@ -1957,3 +1957,26 @@ def test_the_semitendinosus_long_tendon_is_drawn_as_tendon():
         assert tendons, diagram.name
         assert max(_lowest(t) for t in tendons) >= _lowest(semitendinosus.node) - 1, diagram.name
     assert views >= 2
+
+
+def test_a_picture_card_asks_for_the_kind_of_answer_its_subject_is():
+    """Fresh readers named every highlight but doubted which name a card wants: the three vasti
+    or "the quadriceps without the rectus femoris", the arch or its bones (rubric M4: one right
+    answer). A live picture card's question says what kind of thing to name, from its subject's
+    ``kind``; the learner's answer, as Anki renders it, is the subject's name."""
+    deck = compile_deck(SHIPPED_CARDS)
+    subjects = deck.sources.subjects
+    asked: dict[str, set[str]] = {}
+    for note in deck.notes():
+        card = note.card
+        if not card.id.startswith("picture-which-") or card.retired:
+            continue
+        question = (card.front or "").split("\n\n")[0]
+        asked.setdefault(str(subjects[card.subject or ""].kind), set()).add(question)
+    words = {"muscle": "muscle or muscles", "group": "muscle group", "tendon": "which tendon",
+             "fascia": "which fascia", "bone": "bony structure"}  # fmt: skip
+    assert set(asked) == set(words)  # the shipped deck has live pictures of every kind
+    for kind, questions in asked.items():
+        assert len(questions) == 1 and words[kind] in next(iter(questions)), (kind, questions)
+        others = [w for k, w in words.items() if k != kind]
+        assert not any(w in next(iter(questions)) for w in others), (kind, questions)
