@@ -1527,20 +1527,28 @@ EDGE_PIXELS = """async ({src, other, width}) => {
 }"""
 
 
+def _geometries(node, skipped: tuple[str, ...] = ("fibre",)) -> list[str]:
+    """The geometry attributes, as a picture writes them, of each shape ``node`` draws (a
+    group's shapes but those of a ``skipped`` class)."""
+    shapes = [node] if node.tag != "g" else [
+        shape for shape in _descendants(node)
+        if shape.tag != "g" and not any(c in shape.classes for c in skipped)
+    ]  # fmt: skip
+    return [
+        " ".join(
+            f'{name}="{html.escape(shape.attributes[name])}"'
+            for name in ("d", "cx", "cy", "rx", "ry", "points")
+            if name in shape.attributes
+        )
+        for shape in shapes
+    ]
+
+
 def _mark(svg: str, hits) -> str:
     """``svg`` with every shape drawn for ``hits`` (each copy: halo, rim, fill, edge) marked
     ``data-target``."""
     for hit in hits:
-        shapes = [hit.node] if hit.node.tag != "g" else [
-            node for node in _descendants(hit.node)
-            if node.tag != "g" and "fibre" not in node.classes
-        ]  # fmt: skip
-        for shape in shapes:
-            geometry = " ".join(
-                f'{name}="{html.escape(shape.attributes[name])}"'
-                for name in ("d", "cx", "cy", "rx", "ry", "points")
-                if name in shape.attributes
-            )
+        for geometry in _geometries(hit.node):
             svg = svg.replace(geometry, geometry + ' data-target=""')
     return svg
 
@@ -1586,17 +1594,7 @@ def test_a_point_to_target_hidden_in_its_view_is_outlined_dashed_on_the_answer(b
                 if hit.deep:
                     continue
                 marked = blank
-                shapes = [hit.node] if hit.node.tag != "g" else [
-                    node for node in _descendants(hit.node)
-                    if node.tag != "g" and "fibre" not in node.classes
-                    and "tendon" not in node.classes
-                ]  # fmt: skip
-                for shape in shapes:
-                    geometry = " ".join(
-                        f'{name}="{html.escape(shape.attributes[name])}"'
-                        for name in ("d", "cx", "cy", "rx", "ry", "points")
-                        if name in shape.attributes
-                    )
+                for geometry in _geometries(hit.node, ("fibre", "tendon")):
                     assert marked.count(geometry) == 1, (key, geometry[:40])
                     marked = marked.replace(geometry, geometry + ' data-target=""')
                 target = (
