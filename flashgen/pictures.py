@@ -247,11 +247,7 @@ def _shoelace(points: list[tuple[float, float]]) -> float:
     return abs(total) / 2
 
 
-# A number as SVG writes it. Every quantifier is possessive and the alternatives cannot match
-# the same text, so no pattern built from it can backtrack: a run of digits is one number, read
-# once. (The old pattern, with \d+\.?\d* inside a repeated group, split a run of digits every
-# possible way: exponential time on a few hundred bytes.)
-_NUMBER = r"[-+]?+(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][-+]?+\d++)?+"
+_NUMBER = svgsafe.NUMBER  # possessive throughout: no pattern built from it backtracks
 MAX_COORDINATE = 1e6
 """No number in a diagram's geometry lies further from zero than this. Drawings are a few
 hundred units across; a larger (or infinite: "1e400") number is a mistake, and products of

@@ -74,7 +74,12 @@ _VALUE_FUNCTIONS = frozenset(
 _STYLE_FUNCTIONS = frozenset({"calc", "var", "not"})
 """Functions (and :not() selectors) a <style> of flashgen's own pictures holds: written media
 have no <style>."""
-_COORDINATE = re.compile(r"[-+]?+(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][-+]?+\d++)?+")
+# A number as SVG writes it. Every quantifier is possessive and the alternatives cannot match
+# the same text, so no pattern built from it can backtrack: a run of digits is one number, read
+# once. (The old pattern, with \d+\.?\d* inside a repeated group, split a run of digits every
+# possible way: exponential time on a few hundred bytes.) Diagrams' path data is read with it too.
+NUMBER = r"[-+]?+(?:\d++(?:\.\d*+)?+|\.\d++)(?:[eE][-+]?+\d++)?+"
+_COORDINATE = re.compile(NUMBER)
 _NAMESPACE_VALUES = {"xmlns": SVG_NS, "xmlns:xlink": XLINK_NS}
 _TEXT_ATTRIBUTES = frozenset({"id", "class", "role", "aria-label", "aria-hidden", "version",
                               "xml:space"})  # fmt: skip
