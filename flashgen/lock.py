@@ -277,7 +277,7 @@ class Lock:
             ),
         )
         # The text json.dumps(sort_keys=True) gives, without a dict or a dumps call per card.
-        quote = _QUOTE
+        quote = json_string
         yield from block(
             "cards",
             (
@@ -571,12 +571,12 @@ def _line_of_key(text: str, key: str) -> int:
 
 
 # What json.dumps uses for a str when not ensure_ascii: its text, quoted and escaped.
-_QUOTE = json.encoder.encode_basestring
+json_string = json.encoder.encode_basestring
 
 
 def json_strings(texts: Iterable[str]) -> str:
     """A list of strings as json.dumps writes it, without its per-call machinery."""
-    return f"[{', '.join(map(_QUOTE, texts))}]"
+    return f"[{', '.join(map(json_string, texts))}]"
 
 
 def content_hash(fields: Iterable[str], tags: Iterable[str], notetype: int, deck: str) -> str:
@@ -588,7 +588,7 @@ def content_hash(fields: Iterable[str], tags: Iterable[str], notetype: int, deck
         ordered = json_strings(sorted(tags))
         if isinstance(tags, tuple) and len(_SORTED_TAGS) < 4096:  # a deck's few tag sets
             _SORTED_TAGS[tags] = ordered
-    payload = f"[{json_strings(fields)}, {ordered}, {notetype}, {_QUOTE(deck)}]"
+    payload = f"[{json_strings(fields)}, {ordered}, {notetype}, {json_string(deck)}]"
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 

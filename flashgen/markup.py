@@ -265,7 +265,7 @@ def picture_references(text: str) -> list[str]:
     return picture_names(to_html(text))
 
 
-_IMG_TAG = re.compile(r"<img\b[^<>]*+>")
+IMG_TAG = re.compile(r"<img\b[^<>]*+>")
 
 
 def field_read_back(html_text: str, available: Collection[str]) -> str:
@@ -281,7 +281,7 @@ def field_read_back(html_text: str, available: Collection[str]) -> str:
         names = picture_names(match.group(0))
         return match.group(0) if names and names[0] in available else "[picture]"
 
-    return _IMG_TAG.sub(keep, cleaned)
+    return IMG_TAG.sub(keep, cleaned)
 
 
 def replace_picture_sources(html_text: str, replace: Callable[[str], str | None]) -> str:
@@ -344,6 +344,17 @@ def clozes(text: str) -> list[Cloze]:
 
 def cloze_numbers(text: str) -> list[int]:
     return [cloze.number for cloze in clozes(text)]
+
+
+def replace_clozes(text: str, replace: Callable[[Cloze], str]) -> str:
+    """``text`` with each cloze deletion (as :func:`clozes` finds them) replaced."""
+    out: list[str] = []
+    at = 0
+    for cloze in clozes(text):
+        out.extend((text[at : cloze.start], replace(cloze)))
+        at = cloze.end
+    out.append(text[at:])
+    return "".join(out)
 
 
 MAX_CLOZE_NUMBER = 50

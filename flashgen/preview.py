@@ -22,6 +22,7 @@ from flashgen.markup import (
     escape_text,
     field_read_back,
     picture_names,
+    replace_clozes,
     replace_picture_sources,
 )
 from flashgen.notes import NoteData
@@ -87,13 +88,7 @@ def _render_cloze(text: str, ordinal: int, question: bool) -> str:
         escaped = _escape_attribute(content)
         return f'<span class="cloze" data-cloze="{escaped}" data-ordinal="{number}">{shown}</span>'
 
-    out: list[str] = []
-    at = 0
-    for cloze in clozes(text):
-        out.extend((text[at : cloze.start], replace(cloze)))
-        at = cloze.end
-    out.append(text[at:])
-    return "".join(out)
+    return replace_clozes(text, replace)
 
 
 def render_template(template: str, fields: Mapping[str, str], ordinal: int, question: bool) -> str:

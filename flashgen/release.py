@@ -32,9 +32,10 @@ from flashgen.lock import (
     LockedCard,
     Release,
     content_hash,
+    json_string,
     json_strings,
 )
-from flashgen.markup import escape_text, markdown_literal
+from flashgen.markup import IMG_TAG, escape_text, markdown_literal, replace_clozes
 from flashgen.notes import NoteData
 from flashgen.notetypes import BASIC_FIELDS, CLOZE_FIELDS
 from flashgen.problems import ProblemError, Where, shown_safely
@@ -48,7 +49,6 @@ RELEASE_FILE_VERSION = 1
 
 Kind = Literal["new", "changed", "retired", "unchanged"]
 NO_RELEASE = Release()
-_QUOTE = json.encoder.encode_basestring
 
 
 def classify(note: NoteData, locked: LockedCard | None, digest: str) -> Kind:
@@ -155,7 +155,8 @@ def summary_html(release: Release) -> str:
 
 def release_line(note: NoteData) -> str:
     """A note as ``deck.release`` records it: one JSON line, ``[id, [tags], [fields]]``."""
-    return f"[{_QUOTE(note.card.id)}, {json_strings(note.tags)}, {json_strings(note.fields)}]\n"
+    fields = json_strings(note.fields)
+    return f"[{json_string(note.card.id)}, {json_strings(note.tags)}, {fields}]\n"
 
 
 def release_trailer(number: int) -> str:
@@ -218,8 +219,6 @@ def _refuse(text: str) -> Any:
 # --- flashgen changes ------------------------------------------------------------------------
 
 _TAG = re.compile(r"<[^<>]*+>")
-_PICTURE = re.compile(r"<img\b[^<>]*+>")
-_CLOZE = re.compile(r"\{\{c\d++::((?:(?!\}\}).)*+)\}\}", re.DOTALL)
 _BREAK = re.compile(r"<br\s*+/?>|</p>|</li>|</div>")
 FRONT_CHARACTERS = 100
 
@@ -227,8 +226,8 @@ FRONT_CHARACTERS = 100
 def plain(field_html: str) -> str:
     """A field's HTML as a learner reads the text: tags dropped, a picture as [picture], a
     cloze deletion as [...], one line."""
-    text = _PICTURE.sub(" [picture] ", field_html)
-    text = _CLOZE.sub("[...]", text)
+    text = IMG_TAG.sub(" [picture] ", field_html)
+    text = replace_clozes(text, lambda _: "[...]")
     text = _BREAK.sub(" ", text)
     text = html.unescape(_TAG.sub("", text))
     return " ".join(text.split())

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flashgen import check, markup, pictures
+from flashgen import check, markup, pictures, release
 from flashgen.lock import read_lock
 from flashgen.markup import clozes, to_html
 
@@ -143,6 +143,7 @@ def _seconds(function: Callable[[str], object], text: str) -> float:
 HOSTILE = {
     "unclosed deletions": ("{{c1::", markup.cloze_numbers),
     "unclosed deletions with hints": ("{{c1::a::", markup.cloze_numbers),
+    "unclosed deletions in a changed card": ("{{c1::", release.plain),
     "digits in path data": ("1", lambda t: _quietly(pictures.path_outline, "M1 1 L" + t + "x")),
     "commas in path data": (" , ", lambda t: _quietly(pictures.path_outline, "M1 1 L" + t)),
     "view box digits": ("1", lambda t: pictures._VIEW_BOX.fullmatch(t + " 0 1 1x")),
