@@ -465,8 +465,7 @@ def build(
             if leftover is not None:
                 leftover.unlink(missing_ok=True)
         raise
-    release_temporary_kept = any(record == release_temporary for record, _ in records)
-    if not release_temporary_kept:
+    if not release_changed:
         release_temporary.unlink(missing_ok=True)
     replace_together((deck_temporary, target), records)
     return BuildResult(

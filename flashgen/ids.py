@@ -28,7 +28,6 @@ def note_guid(config: DeckConfig, card_id: str) -> str:
     return "".join(reversed(digits))
 
 
-_BASE91 = "".join(genanki.util.BASE91_TABLE)
 _GUID_DIGITS = {char: value for value, char in enumerate(_BASE91)}
 
 

@@ -308,7 +308,7 @@ _ENTRY_KEYS = {"guid", "deck", "notetype", "hash", "mod"}
 _RETIRED_ENTRY_KEYS = {*_ENTRY_KEYS, "retired"}
 _RETIRED = ', "retired": true'
 """A retired card's entry carries this last (as json.dumps with sorted keys writes it)."""
-_MAX_NOTETYPE = (1 << 63) - 1
+MAX_NOTETYPE_ID = (1 << 63) - 1
 
 
 def _whole(value: Any, name: str, high: int) -> int:
@@ -322,7 +322,7 @@ def _locked_card(entry: Any) -> LockedCard:
     if not all(isinstance(entry[key], str) for key in ("guid", "deck", "hash")):
         raise ValueError("'guid', 'deck' and 'hash' must be text")
     deck = str(entry["deck"])
-    notetype = _whole(entry["notetype"], "notetype", _MAX_NOTETYPE)
+    notetype = _whole(entry["notetype"], "notetype", MAX_NOTETYPE_ID)
     mod = _whole(entry["mod"], "mod", MAX_MOD)
     retired = entry.get("retired", False)
     if retired is not True and "retired" in entry:
@@ -412,7 +412,7 @@ def read_lock(path: Path, shown: str) -> Lock:
                 and type(mod) is int
                 and type(notetype) is int
                 and 0 <= mod <= MAX_MOD
-                and 0 <= notetype <= _MAX_NOTETYPE
+                and 0 <= notetype <= MAX_NOTETYPE_ID
             ):
                 return cards.pack(guid, deck, notetype, digest, mod, len(entry) == 6)
         if entry.keys() == _ENTRY_KEYS or entry.keys() == _RETIRED_ENTRY_KEYS:
@@ -494,7 +494,6 @@ def read_lock(path: Path, shown: str) -> Lock:
 
 
 _HASH = re.compile(r"\A[0-9a-f]{24}\Z")
-MAX_NOTETYPE_ID = (1 << 63) - 1
 
 
 def lock_problems(lock: Lock, now: int) -> list[Problem]:

@@ -346,6 +346,13 @@ def cloze_numbers(text: str) -> list[int]:
     return [cloze.number for cloze in clozes(text)]
 
 
+def listed(names: Sequence[str]) -> str:
+    """Names as a sentence lists them: "A", "A and B", "A, B and C"."""
+    if len(names) < 3:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def replace_clozes(text: str, replace: Callable[[Cloze], str]) -> str:
     """``text`` with each cloze deletion (as :func:`clozes` finds them) replaced."""
     out: list[str] = []

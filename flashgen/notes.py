@@ -17,7 +17,6 @@ from flashgen.markup import (
     markdown_literal,
     media_stem,
     media_suffix,
-    picture_names,
     replace_picture_sources,
     to_html,
 )
@@ -161,8 +160,3 @@ def render_notes(
             ordinals=ordinals,
             retired=card.retired is not None,
         )
-
-
-def media_used(note: NoteData) -> list[str]:
-    """The packed names of the media files a note shows."""
-    return [name for field in note.fields if "<img" in field for name in picture_names(field)]

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flashgen import svgsafe
-from flashgen.markup import clozes, markdown_literal
+from flashgen.markup import clozes, listed, markdown_literal
 from flashgen.problems import Problem, Where
 from flashgen.sources import (
     DIAGRAMS_DIR,
@@ -935,7 +935,7 @@ def no_picture_cards(
     subjects: Mapping[str, Subject],
     diagram: Diagram,
     hits: tuple[Region, ...],
-    covers: Mapping[str, set[str]] | None = None,
+    covers: Mapping[str, set[str]],
 ) -> str:
     """Why a subject that :func:`shows_a_shape` gets no picture cards from its picture
     (``hits``: its regions in ``diagram``, its chosen view), or ``""`` when it gets them. A
@@ -950,7 +950,6 @@ def no_picture_cards(
       subject (the gluteus minimus under the medius), is that subject's picture with a dashed
       outline added: at phone size the two are the same picture.
     """
-    covers = _covers(subjects) if covers is None else covers
     subject = subjects[key]
     named = {name for region in hits for name in region.keys}
     if subject.kind == "group":
@@ -966,14 +965,9 @@ def no_picture_cards(
             if name in subjects and subjects[name].kind in SHAPE_KINDS
         )
         if borrowed:
-            listed = (
-                ", ".join(borrowed[:-1]) + " and " + borrowed[-1]
-                if len(borrowed) > 1
-                else borrowed[0]
-            )
             return (
-                f"its picture highlighted {listed} together, which the deck files under other "
-                "subjects: naming them was as right as naming the group."
+                f"its picture highlighted {listed(borrowed)} together, which the deck files "
+                "under other subjects: naming them was as right as naming the group."
             )
         return ""
     if not hits or not all(region.deep for region in hits):

@@ -19,7 +19,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,7 +35,7 @@ from flashgen.lock import (
     json_string,
     json_strings,
 )
-from flashgen.markup import IMG_TAG, escape_text, markdown_literal, replace_clozes
+from flashgen.markup import IMG_TAG, escape_text, listed, markdown_literal, replace_clozes
 from flashgen.notes import NoteData
 from flashgen.notetypes import BASIC_FIELDS, CLOZE_FIELDS
 from flashgen.problems import ProblemError, Where, shown_safely
@@ -118,19 +118,13 @@ def summary_text(release: Release) -> str:
         return ""
     parts = []
     if release.new:
-        about = f" on {_listed(release.topics)}" if release.topics else ""
+        about = f" on {listed(release.topics)}" if release.topics else ""
         parts.append(f"{_plural(release.new, 'new card')}{about}")
     if release.changed:
         parts.append(f"{release.changed} updated")
     if release.retired:
         parts.append(f"{release.retired} retired")
-    return _listed(parts)
-
-
-def _listed(names: Sequence[str]) -> str:
-    if len(names) < 3:
-        return " and ".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return listed(parts)
 
 
 RETIRED_HOW_TO = (

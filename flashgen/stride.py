@@ -56,7 +56,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from flashgen.markup import image_tag, markdown_literal
+from flashgen.markup import image_tag, listed, markdown_literal
 from flashgen.pictures import Picture, content_name
 from flashgen.problems import Problem, Where
 from flashgen.sources import (
@@ -1228,9 +1228,7 @@ def _in_groups(groups: Sequence[str], subjects: Mapping[str, Subject]) -> str:
     """The groups an overview row's muscles are in, as every row says them: "in Quadriceps and
     Hip flexors" (the groups' chart titles, as written)."""
     names = [subjects[g].name for g in groups]
-    if not names:
-        return ""
-    return "in " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
+    return f"in {listed(names)}" if names else ""
 
 
 def _groups_under(stride: StrideData, key: str) -> list[str]:
@@ -1265,9 +1263,8 @@ PANEL, BORDER = "#26272b", "#6b6e78"
 TEXT, MUTED = "#f4f4f5", "#d4d4d8"
 STANCE_BAND, SWING_BAND = "#4b4e58", "#383a42"
 STANCE_TRACK, SWING_TRACK = "#43464e", "#2f3137"
-"""A track is lighter in stance and darker in swing, at its own speed's toe-off."""
-TRACK_FILL = STANCE_TRACK
-"""The lighter of the two: bars are drawn at 3:1 against it."""
+"""A track is lighter in stance and darker in swing, at its own speed's toe-off; bars are
+drawn at 3:1 against the lighter."""
 GUIDE, GRID, HATCH = "#a1a5ae", "#5d606a", "#1f2937"
 WHOLE_FILL = "#141517"
 """Behind a group's Whole group row: what every member does, set apart from the members' rows

@@ -172,10 +172,10 @@ def _serialise(root: _Element) -> str:
     return "".join(out)
 
 
-def sanitise_text(text: str, shown: str, rule: str = "svg", limits: Limits = PACKED) -> str:
+def sanitise_text(text: str, shown: str, rule: str = "svg") -> str:
     """``text`` if it is a safe SVG already, else the SVG rebuilt from what the allow-lists
     keep; an :class:`SvgError` for a file that is too large or deep or not an SVG at all."""
-    root, changed = _scan(text, shown, rule, keep=True, limits=limits)
+    root, changed = _scan(text, shown, rule, keep=True)
     if not changed or root is None:
         return text
     return _serialise(root)
