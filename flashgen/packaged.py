@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from flashgen.markup import picture_names
-from flashgen.pictures import SubjectPictures
+from flashgen.pictures import MAX_PICTURE_BYTES, SubjectPictures
 from flashgen.problems import Problem, SourcesError, Where
 from flashgen.sources import DIAGRAMS_DIR, STRIDE_FILE, Card, DeckSources
 from flashgen.stride import Charts
@@ -32,8 +32,9 @@ SOUND_AND_VIDEO_SUFFIXES = frozenset(
 MEDIA_SUFFIXES = PICTURE_SUFFIXES | SOUND_AND_VIDEO_SUFFIXES
 MAX_MEDIA_FILE_BYTES = 16 * 1024 * 1024
 """One file in ``media/``."""
-MAX_DECK_MEDIA_BYTES = 128 * 1024 * 1024
-"""Every media file of a deck together, written and drawn: what each learner's phone stores.
+MAX_DECK_MEDIA_BYTES = MAX_PICTURE_BYTES
+"""Every media file of a deck together, written and drawn: what each learner's phone stores
+(one bound: the pictures are held to it before they are drawn, all media once they are).
 The shipped deck packs about 1.6 MB."""
 
 

@@ -29,6 +29,7 @@ import xml.etree.ElementTree as ET
 import xml.parsers.expat
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import reduce
 from pathlib import Path
 
 from flashgen import svgsafe
@@ -497,9 +498,7 @@ def _extent(root: Node, view_box: Box) -> Box | None:
     boxes = [node.box for node in _walk(root) if node.tag in SHAPES and node.box is not None]
     if not boxes:
         return None
-    box = boxes[0]
-    for other in boxes[1:]:
-        box = box.union(other)
+    box = reduce(Box.union, boxes)
     inside = Box(view_box.x0, max(box.y0, view_box.y0), view_box.x1, min(box.y1, view_box.y1))
     if inside.width < MIN_VIEW_SIZE or inside.height < MIN_VIEW_SIZE:
         return None
@@ -629,10 +628,7 @@ def _prepare(node: Node, problems: _Problems, inherited_region: bool = False) ->
             shapes = [c for c in child.children if "fibre" not in c.classes] or child.children
             boxes = [c.box for c in shapes if c.box is not None]
             if boxes:
-                box = boxes[0]
-                for other in boxes[1:]:
-                    box = box.union(other)
-                child.box = box
+                child.box = reduce(Box.union, boxes)
             child.area = sum(c.area for c in shapes)
         kept.append(child)
     node.children = kept
@@ -1353,9 +1349,7 @@ def subject_pictures(
         shape = shows_a_shape(key, subjects)
         if not shape and not all(key in hit.keys for hit in hits):
             continue  # a joint, region or term drawn only through others: never shown as it
-        highlight = hits[0].box
-        for region in hits[1:]:
-            highlight = highlight.union(region.box)
+        highlight = reduce(Box.union, (hit.box for hit in hits))
         crop = frame(highlight, diagram.drawn)
         pictures[key] = SubjectPictures(
             highlighted=_named(render(diagram, {r.index for r in hits}, crop)),
