@@ -916,20 +916,20 @@ def _load_media(sources: DeckSources, reader: Reader) -> None:
             reader.problems.append(problem)
             continue
         try:
-            mode = os.lstat(path).st_mode
+            info = os.lstat(path)
         except OSError as exc:
             reader.error(Where(shown), f"cannot be read: {exc.strerror}", "unsafe-file")
             continue
-        if not stat.S_ISREG(mode):
-            kind = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
             reader.error(
                 Where(shown), f"media file is {kind}; only regular files are packed", "unsafe-file"
             )
             continue
         name = unicodedata.normalize("NFC", path.name)
-        total += os.lstat(path).st_size
+        total += info.st_size
         problem = media_type_problem(name, Where(shown)) or media_size_problem(
-            os.lstat(path).st_size, total, Where(shown)
+            info.st_size, total, Where(shown)
         )  # the size as listed; a file grown since is bounded where it is read
         if problem is not None:
             reader.problems.append(problem)
