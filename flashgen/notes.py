@@ -56,14 +56,19 @@ class NoteData:
         return 0 if self.retired else len(self.ordinals)
 
 
-def topic_name(sources: DeckSources, card: Card) -> str:
-    """The card's Topic field, the answer side's header: its subject's group, else its subject.
-    A picture card has none: it asks which subject (or group) its picture shows."""
+def topic_of(sources: DeckSources, card: Card) -> str:
+    """What a card is about, for learners: its subject's group, else its subject."""
     subject = sources.subjects.get(card.subject or "")
-    if subject is None or card.id.startswith(PICTURE_PREFIX):
+    if subject is None:
         return ""
     group = sources.subjects.get(subject.group or "")
     return (group or subject).name
+
+
+def topic_name(sources: DeckSources, card: Card) -> str:
+    """The card's Topic field, the answer side's header: :func:`topic_of`. A picture card has
+    none: it asks which subject (or group) its picture shows."""
+    return "" if card.id.startswith(PICTURE_PREFIX) else topic_of(sources, card)
 
 
 def deck_media(

@@ -36,10 +36,10 @@ from flashgen.lock import (
     json_strings,
 )
 from flashgen.markup import IMG_TAG, escape_text, listed, markdown_literal, replace_clozes
-from flashgen.notes import NoteData
+from flashgen.notes import NoteData, topic_of
 from flashgen.notetypes import BASIC_FIELDS, CLOZE_FIELDS
 from flashgen.problems import ProblemError, Where, shown_safely
-from flashgen.sources import Card, DeckSources
+from flashgen.sources import DeckSources
 from flashgen.yamlsource import read_regular_file
 
 if TYPE_CHECKING:
@@ -61,15 +61,6 @@ def classify(note: NoteData, locked: LockedCard | None, digest: str) -> Kind:
     if note.retired and not (locked is not None and locked.retired):
         return "retired"
     return "new" if locked is None else "changed"
-
-
-def topic_of(sources: DeckSources, card: Card) -> str:
-    """What a card is about, for learners: its subject's group, else its subject."""
-    subject = sources.subjects.get(card.subject or "")
-    if subject is None:
-        return ""
-    group = sources.subjects.get(subject.group or "")
-    return (group or subject).name
 
 
 @dataclass
