@@ -173,6 +173,17 @@ def test_old_text_needs_the_release_file_of_the_locked_release(runner, make_card
     assert "does not exist yet" in _changes(runner, root).stdout
 
 
+def test_why_old_text_is_not_shown_is_printed_escaped(runner, make_cards, tmp_path):
+    """The reason names deck.release by the path given on the command line: a directory
+    whose name holds a terminal escape code has it printed escaped, like every other text."""
+    root = _release_two(make_cards, tmp_path)
+    (root / "deck.release").unlink()
+    hostile = root.rename(tmp_path / "cards\x1b[31m")
+    text = _changes(runner, hostile).stdout
+    assert "does not exist yet" in text and "\x1b" not in text
+    assert "cards\\x1b[31m" in text
+
+
 def test_preview_changed_shows_the_release_beside_the_old_versions(runner, make_cards, tmp_path):
     root = _release_two(make_cards, tmp_path)
     # A hostile old version: its script and remote picture never reach the page.
